@@ -1,0 +1,263 @@
+/*
+ * core/task.h - a spawned future: one allocation, one atomic state word.
+ *
+ * Modelled on Tokio's task (its "harness" and "state" modules, 2019-2023):
+ *
+ *   one malloc per spawn
+ *   ┌──────────────────────────┬───────────────────────┬──────────────────┐
+ *   │ header (hot, 1 line)     │ the future, copied in │ trailer (cold)   │
+ *   │ state, scheduler, next,  │ by value at spawn     │ join waker, name │
+ *   │ id                       │                       │ owned-list links │
+ *   │                          │                       │ statistics       │
+ *   └──────────────────────────┴───────────────────────┴──────────────────┘
+ *
+ * The state word packs flags and a reference count:
+ *
+ *   bit  0 RUNNING        a thread is polling the future right now
+ *   bit  1 COMPLETE       the future returned READY, or was dropped
+ *   bit  2 NOTIFIED       the task sits in (or is about to enter) a queue
+ *   bit  3 JOIN_INTEREST  a join handle exists and will read the output
+ *   bit  4 JOIN_WAKER     the trailer's join waker is set; the runtime may
+ *                         read it, the join handle may not touch it
+ *   bit  5 CANCELLED      abort asked; the next run drops the future
+ *   bits 6.. reference count
+ *
+ *          spawn                 wake                 task_run
+ *   (NOTIFIED) ──> queue ──> task_run ──> RUNNING ──> PENDING ──> idle
+ *                    ^                      │ wake while running:      │
+ *                    │                      │ NOTIFIED only, and       │
+ *                    └──── re-queued <──────┘ task_run says so         │
+ *                    └──────────────── wake on idle: NOTIFIED <────────┘
+ *                                    RUNNING ──> READY ──> COMPLETE
+ *
+ * The rules this file enforces (tests/test_task.c checks each):
+ *  - a task is queued at most once: only the wake that sets NOTIFIED on an
+ *    idle task schedules it;
+ *  - a wake while RUNNING only sets NOTIFIED; task_run reports it and the
+ *    executor queues the task again (no double scheduling, no lost wake);
+ *  - a wake on a COMPLETE or already NOTIFIED task does nothing;
+ *  - abort of an idle task schedules it once more, to drop its future;
+ *  - the last reference frees the task.
+ *
+ * References. A new task holds three: one for the run queue entry (the task
+ * starts NOTIFIED), one for the executor's owned list, one for the join
+ * handle. Every waker clone holds one more.
+ */
+#ifndef ASYNCLAB_CORE_TASK_H
+#define ASYNCLAB_CORE_TASK_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/future.h"
+#include "core/waker.h"
+
+typedef struct task task_t;
+typedef struct task_scheduler task_scheduler_t;
+
+enum {
+    TASK_RUNNING = 1u << 0,
+    TASK_COMPLETE = 1u << 1,
+    TASK_NOTIFIED = 1u << 2,
+    TASK_JOIN_INTEREST = 1u << 3,
+    TASK_JOIN_WAKER = 1u << 4,
+    TASK_CANCELLED = 1u << 5,
+};
+#define TASK_REF_SHIFT 6
+#define TASK_REF_ONE ((uint64_t)1 << TASK_REF_SHIFT)
+
+/*
+ * How a task gets back into its executor's queue. Each executor embeds one
+ * task_scheduler_t and hands it to task_new.
+ */
+typedef struct task_scheduler_ops {
+    /*
+     * Put t in a run queue. Called by a wake (from any thread) that set
+     * NOTIFIED on an idle task, and by abort. The call passes one reference
+     * to the queue. An executor that has shut down drops that reference.
+     */
+    void (*schedule)(task_scheduler_t *self, task_t *t);
+} task_scheduler_ops_t;
+
+struct task_scheduler {
+    const task_scheduler_ops_t *ops;
+    _Atomic uint64_t next_id; /* task ids, 1, 2, 3 ... per executor, so a
+                                 replayed run numbers its tasks alike */
+};
+
+static inline void task_scheduler_init(task_scheduler_t *s,
+                                       const task_scheduler_ops_t *ops)
+{
+    s->ops = ops;
+    atomic_init(&s->next_id, 1);
+}
+
+/* Per-task counters, in the cold trailer. Wakers update them from any
+ * thread, so they are relaxed atomics: counts, not synchronisation. */
+typedef struct task_stats {
+    atomic_uint_fast64_t polls;
+    atomic_uint_fast64_t wakes; /* wakes that were not no-ops: the task
+                                   was idle (queued now) or running */
+    atomic_uint_fast64_t self_wakes; /* woken by its own poll (yield) */
+    atomic_uint_fast64_t waker_clones;
+    atomic_uint_fast64_t waker_drops;
+    uint64_t busy_ns; /* time inside poll, when task_timing is on */
+} task_stats_t;
+
+/* The hot header: what every queue operation touches. */
+struct task {
+    _Atomic uint64_t state;       /* flags and refcount, any thread */
+    task_scheduler_t *scheduler;  /* set at spawn, read-only after */
+    task_t *next;                 /* intrusive queue link: owned by the
+                                     queue that holds the task */
+    uint64_t id;                  /* 1, 2, 3 ... per executor */
+    uint32_t trailer_offset;      /* bytes from the task to its trailer */
+    uint32_t future_size;
+    /* the future follows, aligned for any type */
+};
+
+typedef struct task_trailer {
+    waker_t join_waker;          /* JOIN_WAKER protocol, see task.c */
+    const char *name;            /* static string, "task" by default */
+    task_t *owned_prev;          /* the executor's list of live tasks, */
+    task_t *owned_next;          /* under the executor's lock */
+    atomic_int live_wakers;      /* clones not yet dropped or woken */
+    uint32_t worker;             /* executor's note: last worker to poll */
+    bool has_output;             /* the future returned READY and has not
+                                    been dropped; written before COMPLETE
+                                    is published, read after it */
+    task_stats_t stats;
+} task_trailer_t;
+
+/* ---- creation and references ------------------------------------------ */
+
+/*
+ * Allocate a task and copy the size-byte future at f into it. The task
+ * starts NOTIFIED | JOIN_INTEREST with three references (queue, owned list,
+ * join handle). Returns NULL when out of memory. name must outlive the
+ * task (a string literal).
+ */
+task_t *task_new(task_scheduler_t *s, const future_t *f, size_t size,
+                 const char *name);
+
+void task_ref_inc(task_t *t);
+/* Drop one reference; the last one frees the task (and its join waker). */
+void task_ref_dec(task_t *t);
+
+/* The future sits right after the header, aligned for any type. */
+#define TASK_FUTURE_OFFSET                                                     \
+    ((sizeof(task_t) + _Alignof(max_align_t) - 1) &                          \
+     ~(_Alignof(max_align_t) - 1))
+
+static inline future_t *task_future(task_t *t)
+{
+    return (future_t *)(void *)((char *)t + TASK_FUTURE_OFFSET);
+}
+
+static inline task_trailer_t *task_trailer(task_t *t)
+{
+    return (task_trailer_t *)(void *)((char *)t + t->trailer_offset);
+}
+
+static inline uint64_t task_state(const task_t *t)
+{
+    return atomic_load_explicit(&t->state, memory_order_acquire);
+}
+
+static inline uint64_t task_refs(const task_t *t)
+{
+    return task_state(t) >> TASK_REF_SHIFT;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+typedef enum task_run_result {
+    TASK_RUN_PENDING,  /* idle now; the queue's reference was dropped */
+    TASK_RUN_NOTIFIED, /* woken during the poll: the caller still holds
+                          the queue's reference and must queue it again */
+    TASK_RUN_COMPLETE, /* READY or cancelled; the queue's reference was
+                          dropped, the caller must take it off its owned
+                          list (task_owned_remove) and drop that one */
+} task_run_result_t;
+
+/*
+ * Poll t once. The caller took t out of a queue (so holds the queue's
+ * reference, and NOTIFIED is set). A CANCELLED task is not polled: its
+ * future is dropped and it completes. After TASK_RUN_PENDING the caller
+ * must not touch t: another thread may already have woken and queued it.
+ */
+task_run_result_t task_run(task_t *t);
+
+/*
+ * Poll t once with waker w, outside the wake protocol: the task stays
+ * NOTIFIED the whole time, so every wake of it is a no-op. For the spin
+ * executor, which polls everything round-robin and never waits for a wake.
+ * Returns TASK_RUN_PENDING (the caller keeps the queue's reference and
+ * simply queues t again) or TASK_RUN_COMPLETE (as for task_run).
+ */
+task_run_result_t task_run_busy(task_t *t, const waker_t *w);
+
+/* The task whose poll is running on this thread, or NULL. */
+task_t *task_current(void);
+
+/* When true, task_run measures busy_ns (two clock reads per poll). */
+extern bool task_timing;
+
+/* The waker of t, borrowed: valid while the caller holds a reference. */
+waker_t task_waker(task_t *t);
+
+/*
+ * Cancel a task that will never run again (executor shutdown): drop its
+ * future if it has not completed, mark it COMPLETE | CANCELLED, wake its
+ * join handle. Must not race with task_run on the same task.
+ */
+void task_shutdown(task_t *t);
+
+/*
+ * True when t is idle (not queued, not running, not complete) and nothing
+ * holds a waker for it: no event can ever poll it again. A lost wakeup.
+ */
+bool task_is_lost(task_t *t);
+
+/* ---- the owned list: every live task of one executor ------------------- */
+
+typedef struct task_list {
+    task_t *head;
+    size_t len;
+} task_list_t;
+
+/* Caller holds whatever lock guards the list. */
+void task_owned_push(task_list_t *l, task_t *t);
+void task_owned_remove(task_list_t *l, task_t *t);
+
+/* ---- join handles -------------------------------------------------------- */
+
+/*
+ * A join handle: the right to read a task's output, wait for it, abort it.
+ * Holds one reference. Every handle is either dropped (join_handle_drop)
+ * or given away (a detached spawn drops it at once).
+ */
+typedef struct join_handle {
+    task_t *task;
+} join_handle_t;
+
+/*
+ * READY when the task has completed (finished or cancelled); otherwise
+ * keeps cx's waker, to be woken by completion.
+ */
+poll_t join_handle_poll(join_handle_t *h, context_t *cx);
+
+/* After READY: the task's future, holding its output, or NULL when the
+ * task was cancelled before it finished. Valid until join_handle_drop. */
+future_t *join_handle_output(join_handle_t *h);
+
+/* Ask the task to stop. Idle: it is scheduled once more to drop its future.
+ * Running: it is dropped when its poll returns. Complete: nothing. */
+void join_handle_abort(join_handle_t *h);
+
+/* Give up interest; if the task completed, its output is dropped here. */
+void join_handle_drop(join_handle_t *h);
+
+#endif
