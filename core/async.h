@@ -52,6 +52,18 @@ typedef int async_t;
 
 #define ASYNC_DONE (-1)
 
+/*
+ * Storing the resume point and then running into its case label is the
+ * point of the technique; say so, or -Wextra's -Wimplicit-fallthrough
+ * (an error with -Werror) rejects every AWAIT. A comment cannot say it from
+ * inside a macro, the attribute can (GCC 7+, clang).
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define ASYNC_FALLTHROUGH __attribute__((fallthrough))
+#else
+#define ASYNC_FALLTHROUGH ((void)0)
+#endif
+
 #define ASYNC_BEGIN(self)                                                      \
     switch ((self)->async) {                                                   \
     case 0:
@@ -63,6 +75,7 @@ typedef int async_t;
 #define AWAIT_POLL(self, expr)                                                 \
     do {                                                                       \
         (self)->async = __LINE__;                                              \
+        ASYNC_FALLTHROUGH;                                                     \
     case __LINE__:                                                             \
         if ((expr) == POLL_PENDING)                                            \
             return POLL_PENDING;                                               \
