@@ -1,0 +1,37 @@
+#!/bin/sh
+# tools/deps.sh — make sure the build's packages are here (Debian/Ubuntu).
+#
+# Silent and instant when everything is installed. Otherwise installs the
+# missing packages with apt-get when it can (as root, or through sudo
+# without a password), and otherwise prints the one command to run.
+
+need=""
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+if command -v pkg-config >/dev/null 2>&1; then
+    pkg-config --exists cmocka || need="$need libcmocka-dev"
+    pkg-config --exists ncurses || need="$need libncurses-dev"
+else
+    need="$need libcmocka-dev libncurses-dev"
+fi
+[ -z "$need" ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+    sudo=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo="sudo"
+else
+    echo "asynclab needs:$need" >&2
+    echo "run: sudo apt-get update && sudo apt-get install -y$need" >&2
+    exit 1
+fi
+
+echo "deps: installing$need"
+# Package lists that are missing or older than a day get refreshed first.
+lists=/var/lib/apt/lists
+if [ -z "$(find $lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null)" ]; then
+    $sudo apt-get update -q || exit 1
+fi
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $need || {
+    echo "deps: apt-get install failed; run: sudo apt-get install -y$need" >&2
+    exit 1
+}
