@@ -1,0 +1,345 @@
+/*
+ * spin_executor/spin_executor.c - the busy loop: poll everything, forever.
+ *
+ * This is the executor of Tokio's "Runtime Model" document (Tokio 0.1 docs,
+ * 2018), which starts from the simplest thing that can run futures:
+ *
+ *     while a task is left:
+ *         t = pop_front(deque)
+ *         if poll(t) is PENDING: push_back(deque, t)
+ *
+ * Nobody ever waits for a wake, so the waker handed to each poll is the
+ * no-op waker, and core's task_run_busy keeps every task NOTIFIED the whole
+ * time: any wake of a spin task is a no-op, exactly as in the model.
+ *
+ *          step: pop the front, poll it once
+ *              │
+ *     head ──> [t1] ──> [t2] ──> [t3] ──> [t4] <── tail
+ *                                           ^
+ *              PENDING: push back ──────────┘
+ *              READY:   off the owned list, last references dropped
+ *
+ * The trade-off, and lesson 4's point: a task that waits (a sleep, a socket)
+ * is polled again and again for nothing. Those polls are counted as wasted
+ * polls (stats.pending_polls), and the thread runs at 100% CPU however long
+ * the wait. The notify executor (notify_executor/) removes both by polling
+ * only the tasks that a waker says are ready.
+ *
+ * The driver. Driver-backed futures (driver/time.h) keep a timer in a
+ * driver, so the executor must turn it. Once per pass over the deque (not
+ * per poll: that would be a system call per poll) it calls driver_park(d, 0),
+ * which fires due timers and never waits. With a virtual clock a pass moves
+ * time forward by up to 1 ms instead, so sleeps still end.
+ *
+ * Threads: one. Every field below belongs to the thread that created the
+ * executor; tasks polled by it may spawn (through executor_current()).
+ *
+ * Tests: tests/test_spin.c.
+ */
+#include "spin_executor/spin_executor.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/coop.h"
+#include "core/trace.h"
+#include "driver/driver.h"
+
+typedef struct spin_executor {
+    executor_t base;            /* first: ops, kind, &scheduler */
+    task_scheduler_t scheduler; /* what task_new is given */
+
+    /* The deque, intrusive through task->next. Each entry holds the task's
+     * queue reference. */
+    task_t *head;
+    task_t *tail;
+    size_t len;
+
+    task_list_t owned;   /* every live task; holds the owned reference */
+    size_t pass_left;    /* polls left before the next driver turn */
+    driver_t *driver;    /* owned; turned once per pass */
+    int64_t turn_ms;     /* 0 on a real clock, 1 on a virtual one */
+    trace_sink_t *trace; /* NULL: tracing off */
+    bool shutting_down;  /* destroy has begun: spawn refuses */
+    bool blocking_on;    /* inside block_on: no nested block_on */
+    waker_t noop;        /* what every poll is given */
+    executor_stats_t stats;
+} spin_executor_t;
+
+static spin_executor_t *spin_of(executor_t *ex)
+{
+    return (spin_executor_t *)ex;
+}
+
+/* ---- the deque ---------------------------------------------------------- */
+
+static void deque_push_back(spin_executor_t *s, task_t *t)
+{
+    t->next = NULL;
+    if (s->tail != NULL)
+        s->tail->next = t;
+    else
+        s->head = t;
+    s->tail = t;
+    s->len++;
+    if (s->len > s->stats.max_queue_depth)
+        s->stats.max_queue_depth = s->len;
+}
+
+static task_t *deque_pop_front(spin_executor_t *s)
+{
+    task_t *t = s->head;
+    if (t == NULL)
+        return NULL;
+    s->head = t->next;
+    if (s->head == NULL)
+        s->tail = NULL;
+    t->next = NULL;
+    s->len--;
+    return t;
+}
+
+/* Queue t at the back; the caller hands over the queue reference. */
+static void enqueue(spin_executor_t *s, task_t *t)
+{
+    deque_push_back(s, t);
+    TRACE(s->trace, TRACE_SCHEDULE, 0, t->id, TRACE_Q_READY, 0);
+}
+
+/*
+ * The scheduler hook of core/task.h: called only by a wake or an abort that
+ * found the task idle (not NOTIFIED). Spin tasks are NOTIFIED from spawn to
+ * completion, so this does not happen; if it ever did, queueing the task is
+ * what the protocol asks for.
+ */
+static void spin_schedule(task_scheduler_t *self, task_t *t)
+{
+    spin_executor_t *s =
+        (spin_executor_t *)((char *)self -
+                            offsetof(spin_executor_t, scheduler));
+    if (s->shutting_down) {
+        task_ref_dec(t);
+        return;
+    }
+    enqueue(s, t);
+}
+
+static const task_scheduler_ops_t spin_scheduler_ops = {
+    .schedule = spin_schedule,
+};
+
+/* ---- spawn ----------------------------------------------------------------
+ */
+
+/*
+ * executor_ops_t.spawn: t is new (NOTIFIED, three references). We keep the
+ * queue's and the owned list's; the join handle's is the caller's.
+ */
+static int spin_spawn(executor_t *ex, task_t *t)
+{
+    spin_executor_t *s = spin_of(ex);
+    if (s->shutting_down)
+        return -ESHUTDOWN;
+    task_t *parent = task_current();
+    TRACE(s->trace, TRACE_SPAWN, 0, t->id, parent != NULL ? parent->id : 0, 0);
+    task_owned_push(&s->owned, t);
+    s->stats.spawned++;
+    enqueue(s, t);
+    return 0;
+}
+
+/* ---- one step -------------------------------------------------------------
+ */
+
+/* Fire due timers without waiting: the start of every pass. */
+static void turn_driver(spin_executor_t *s)
+{
+    driver_t *outer = driver_set_current(s->driver);
+    driver_park(s->driver, s->turn_ms);
+    driver_set_current(outer);
+    s->stats.driver_turns++;
+}
+
+/* The task finished: it leaves the owned list, and its reference with it. */
+static void retire(spin_executor_t *s, task_t *t)
+{
+    TRACE(s->trace, TRACE_COMPLETE, 0, t->id,
+          (task_state(t) & TASK_CANCELLED) != 0, 0);
+    task_owned_remove(&s->owned, t);
+    s->stats.completed++;
+    task_ref_dec(t);
+}
+
+/*
+ * Poll t once, as a spin task: no-op waker, a fresh coop budget, this
+ * executor and its driver current. Returns what task_run_busy said; on
+ * COMPLETE the queue's reference is already gone.
+ */
+static task_run_result_t poll_task(spin_executor_t *s, task_t *t)
+{
+    executor_t *outer_ex = executor_set_current(&s->base);
+    driver_t *outer_drv = driver_set_current(s->driver);
+    int outer_budget = coop_budget_set(COOP_BUDGET);
+
+    TRACE(s->trace, TRACE_POLL_START, 0, t->id, 0, 0);
+    task_run_result_t r = task_run_busy(t, &s->noop);
+    bool ready = r == TASK_RUN_COMPLETE;
+    TRACE(s->trace, TRACE_POLL_END, 0, t->id, ready ? POLL_READY : POLL_PENDING,
+          0);
+
+    coop_budget_set(outer_budget);
+    driver_set_current(outer_drv);
+    executor_set_current(outer_ex);
+    return r;
+}
+
+/*
+ * executor_ops_t.step: at the start of a pass, turn the driver; then poll
+ * the front task and put it back if it is still PENDING. 1: a task was
+ * polled; 0: the deque is empty, nothing was done.
+ */
+static int spin_step(executor_t *ex)
+{
+    spin_executor_t *s = spin_of(ex);
+    if (s->head == NULL)
+        return 0;
+    if (s->pass_left == 0) {
+        turn_driver(s);
+        s->pass_left = s->len;
+    }
+    task_t *t = deque_pop_front(s);
+    s->pass_left--;
+
+    s->stats.polls++;
+    if (poll_task(s, t) == TASK_RUN_COMPLETE) {
+        retire(s, t);
+    } else {
+        s->stats.pending_polls++;
+        enqueue(s, t);
+    }
+    return 1;
+}
+
+/* ---- run and block_on -----------------------------------------------------
+ */
+
+/* executor_ops_t.run: step until every task has completed. Never -EDEADLK:
+ * a spin task that can never finish is simply polled forever. */
+static int spin_run(executor_t *ex)
+{
+    while (spin_step(ex) == 1)
+        ;
+    return 0;
+}
+
+/* Poll the block_on future once, with this executor current. */
+static poll_t poll_root(spin_executor_t *s, future_t *f)
+{
+    context_t cx = {.waker = &s->noop};
+    executor_t *outer_ex = executor_set_current(&s->base);
+    driver_t *outer_drv = driver_set_current(s->driver);
+    int outer_budget = coop_budget_set(COOP_BUDGET);
+
+    s->stats.polls++;
+    poll_t r = future_poll(f, &cx);
+    if (r == POLL_PENDING)
+        s->stats.pending_polls++;
+
+    coop_budget_set(outer_budget);
+    driver_set_current(outer_drv);
+    executor_set_current(outer_ex);
+    return r;
+}
+
+/*
+ * executor_ops_t.block_on: poll f, take one step, round and round until f
+ * is READY. f is not a task: it stays where the caller put it, and it is
+ * counted in polls (and wasted polls) like one. With no task left to step,
+ * the driver is turned here, so f may wait on a timer alone.
+ */
+static int spin_block_on(executor_t *ex, future_t *f)
+{
+    spin_executor_t *s = spin_of(ex);
+    assert(!s->blocking_on && "block_on inside block_on");
+    s->blocking_on = true;
+    while (poll_root(s, f) == POLL_PENDING) {
+        if (spin_step(ex) == 0)
+            turn_driver(s);
+    }
+    s->blocking_on = false;
+    return 0;
+}
+
+/* ---- stats, create, destroy -----------------------------------------------
+ */
+
+static void spin_stats(executor_t *ex, executor_stats_t *out)
+{
+    *out = spin_of(ex)->stats;
+}
+
+/*
+ * executor_ops_t.destroy: every task still queued is cancelled (its
+ * future's drop runs, its join handle sees COMPLETE), then both of our
+ * references go. Spin tasks are always queued when no poll runs, so the
+ * deque holds every owned task. The driver goes last: futures dropped
+ * above may still cancel their timers in it.
+ */
+static void spin_destroy(executor_t *ex)
+{
+    spin_executor_t *s = spin_of(ex);
+    assert(!s->blocking_on);
+    s->shutting_down = true;
+
+    executor_t *outer_ex = executor_set_current(&s->base);
+    driver_t *outer_drv = driver_set_current(s->driver);
+    task_t *t;
+    while ((t = deque_pop_front(s)) != NULL) {
+        task_shutdown(t);
+        retire(s, t);    /* the owned list's reference */
+        task_ref_dec(t); /* the queue's */
+    }
+    assert(s->owned.len == 0);
+    driver_set_current(outer_drv);
+    executor_set_current(outer_ex);
+
+    driver_destroy(s->driver);
+    free(s);
+}
+
+static const executor_ops_t spin_ops = {
+    .spawn = spin_spawn,
+    .block_on = spin_block_on,
+    .run = spin_run,
+    .step = spin_step,
+    .stats = spin_stats,
+    .destroy = spin_destroy,
+};
+
+/* executor_kind_t.create: NULL when out of memory or the driver cannot be
+ * made (errno says why). workers, sim and seed mean nothing here. */
+static executor_t *spin_create(const executor_config_t *cfg)
+{
+    spin_executor_t *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->driver = driver_create(cfg->virtual_time);
+    if (s->driver == NULL) {
+        free(s);
+        return NULL;
+    }
+    task_scheduler_init(&s->scheduler, &spin_scheduler_ops);
+    s->base.ops = &spin_ops;
+    s->base.kind = &spin_executor_kind;
+    s->base.scheduler = &s->scheduler;
+    s->turn_ms = cfg->virtual_time ? 1 : 0;
+    s->trace = cfg->trace;
+    s->noop = waker_noop();
+    return &s->base;
+}
+
+const executor_kind_t spin_executor_kind = {
+    .name = "spin",
+    .create = spin_create,
+};

@@ -1,0 +1,365 @@
+/*
+ * tests/test_spin.c - the spin executor (spin_executor/), through the
+ * generic interface of core/executor.h.
+ *
+ * The futures here answer PENDING a known number of times, so every count
+ * (polls, wasted polls, passes, trace events) is exact: the spin executor
+ * is deterministic, whatever the machine's speed.
+ *
+ * One test: ./build/tests/test_spin spin_polls_round_robin
+ */
+#include <cmocka.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "bench/widget.h"
+#include "core/executor.h"
+#include "core/trace.h"
+#include "spin_executor/spin_executor.h"
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static executor_t *spin_new(trace_sink_t *trace)
+{
+    executor_config_t cfg = {.kind = &spin_executor_kind, .trace = trace};
+    executor_t *ex = executor_create(&cfg);
+    assert_non_null(ex);
+    return ex;
+}
+
+static executor_stats_t stats_of(executor_t *ex)
+{
+    executor_stats_t st;
+    executor_stats(ex, &st);
+    return st;
+}
+
+/* A shared log of which task was polled, in order. */
+typedef struct poll_log {
+    int ids[64];
+    int len;
+} poll_log_t;
+
+/* Writes its id to the log on every poll; PENDING `pendings` times. */
+typedef struct recorder {
+    future_t base;
+    int id;
+    int pendings;
+    poll_log_t *log;
+} recorder_t;
+
+static poll_t recorder_poll(future_t *f, context_t *cx)
+{
+    recorder_t *r = (recorder_t *)f;
+    assert_true(r->log->len < 64);
+    r->log->ids[r->log->len++] = r->id;
+    if (r->pendings == 0)
+        return POLL_READY;
+    r->pendings--;
+    waker_wake_by_ref(cx->waker);
+    return POLL_PENDING;
+}
+
+static void spawn_recorder(executor_t *ex, int id, int pendings,
+                           poll_log_t *log)
+{
+    recorder_t r = {{recorder_poll, NULL}, id, pendings, log};
+    assert_int_equal(executor_spawn(ex, &r.base, sizeof r, "recorder", NULL),
+                     0);
+}
+
+/* ---- running tasks ------------------------------------------------------- */
+
+static void spin_runs_ten_thousand_tasks(void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    executor_t *ex = spin_new(NULL);
+    widget_tally_t tally;
+    widget_tally_init(&tally);
+    uint64_t want_polls = 0, want_sum = 0;
+
+    for (int i = 0; i < N; i++) {
+        widget_task_t w;
+        if (i % 2 == 0)
+            widget_task_init_hand(&w, i % 4, i, &tally);
+        else
+            widget_task_init_async(&w, i % 4, i, &tally);
+        assert_int_equal(executor_spawn(ex, &w.base, sizeof w, "w", NULL), 0);
+        want_polls += (uint64_t)(i % 4) + 1;
+        want_sum += (uint64_t)i;
+    }
+    assert_int_equal(executor_run(ex), 0);
+
+    executor_stats_t st = stats_of(ex);
+    assert_int_equal(atomic_load(&tally.done), N);
+    assert_int_equal(atomic_load(&tally.sum), want_sum);
+    assert_int_equal(st.spawned, N);
+    assert_int_equal(st.completed, N);
+    assert_int_equal(st.polls, want_polls);
+    assert_int_equal(st.max_queue_depth, N);
+    executor_destroy(ex);
+}
+
+static void spin_polls_round_robin(void **state)
+{
+    (void)state;
+    executor_t *ex = spin_new(NULL);
+    poll_log_t log = {.len = 0};
+    spawn_recorder(ex, 1, 2, &log);
+    spawn_recorder(ex, 2, 0, &log);
+    spawn_recorder(ex, 3, 1, &log);
+    assert_int_equal(executor_run(ex), 0);
+
+    /* Front to back, pending ones to the back: 1 2 3 | 1 3 | 1 */
+    int want[] = {1, 2, 3, 1, 3, 1};
+    assert_int_equal(log.len, 6);
+    assert_memory_equal(log.ids, want, sizeof want);
+    executor_destroy(ex);
+}
+
+static void spin_counts_wasted_polls_exactly(void **state)
+{
+    (void)state;
+    executor_t *ex = spin_new(NULL);
+    poll_log_t log = {.len = 0};
+    int pendings[] = {0, 1, 5, 10};
+    for (int i = 0; i < 4; i++)
+        spawn_recorder(ex, i, pendings[i], &log);
+    assert_int_equal(executor_run(ex), 0);
+
+    executor_stats_t st = stats_of(ex);
+    assert_int_equal(st.pending_polls, 0 + 1 + 5 + 10);
+    assert_int_equal(st.polls, 16 + 4);
+    assert_int_equal(st.completed, 4);
+    assert_int_equal(st.wakes, 0); /* the no-op waker counts nothing */
+    /* passes of 4, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1 tasks: one turn each */
+    assert_int_equal(st.driver_turns, 11);
+    executor_destroy(ex);
+}
+
+static void spin_step_is_one_poll(void **state)
+{
+    (void)state;
+    executor_t *ex = spin_new(NULL);
+    poll_log_t log = {.len = 0};
+    assert_int_equal(executor_step(ex), 0); /* nothing to do */
+
+    spawn_recorder(ex, 7, 1, &log);
+    assert_int_equal(executor_step(ex), 1);
+    assert_int_equal(log.len, 1);
+    assert_int_equal(stats_of(ex).completed, 0);
+    assert_int_equal(executor_step(ex), 1);
+    assert_int_equal(stats_of(ex).completed, 1);
+    assert_int_equal(executor_step(ex), 0);
+    executor_destroy(ex);
+}
+
+/* ---- spawn from a task -----------------------------------------------------
+ */
+
+typedef struct parent {
+    future_t base;
+    int children;
+    poll_log_t *log;
+    executor_t *seen; /* executor_current() during the poll */
+} parent_t;
+
+static poll_t parent_poll(future_t *f, context_t *cx)
+{
+    (void)cx;
+    parent_t *p = (parent_t *)f;
+    p->seen = executor_current();
+    for (int i = 0; i < p->children; i++) {
+        recorder_t r = {{recorder_poll, NULL}, 100 + i, 1, p->log};
+        assert_int_equal(spawn(&r.base, sizeof r, "child", NULL), 0);
+    }
+    p->log->ids[p->log->len++] = 0;
+    return POLL_READY;
+}
+
+static void spin_spawns_from_inside_a_task(void **state)
+{
+    (void)state;
+    executor_t *ex = spin_new(NULL);
+    poll_log_t log = {.len = 0};
+    parent_t p = {{parent_poll, NULL}, 3, &log, NULL};
+    join_handle_t h;
+    assert_int_equal(executor_spawn(ex, &p.base, sizeof p, "parent", &h), 0);
+    assert_int_equal(executor_run(ex), 0);
+
+    int want[] = {0, 100, 101, 102, 100, 101, 102};
+    assert_int_equal(log.len, 7);
+    assert_memory_equal(log.ids, want, sizeof want);
+    parent_t *out = (parent_t *)join_handle_output(&h);
+    assert_non_null(out);
+    assert_ptr_equal(out->seen, ex);
+    join_handle_drop(&h);
+    assert_null(executor_current()); /* restored after each poll */
+
+    executor_stats_t st = stats_of(ex);
+    assert_int_equal(st.spawned, 4);
+    assert_int_equal(st.completed, 4);
+    executor_destroy(ex);
+}
+
+/* ---- block_on ---------------------------------------------------------- */
+
+/* block_on's future: READY once the joined widget task has finished. */
+typedef struct join_widget {
+    future_t base;
+    join_handle_t h;
+} join_widget_t;
+
+static poll_t join_widget_poll(future_t *f, context_t *cx)
+{
+    join_widget_t *j = (join_widget_t *)f;
+    return join_handle_poll(&j->h, cx);
+}
+
+static void spin_block_on_runs_tasks_meanwhile(void **state)
+{
+    (void)state;
+    executor_t *ex = spin_new(NULL);
+    widget_task_t w;
+    widget_task_init_async(&w, 5, 42, NULL);
+    join_widget_t j = {.base = {join_widget_poll, NULL}};
+    assert_int_equal(executor_spawn(ex, &w.base, sizeof w, "w", &j.h), 0);
+    poll_log_t log = {.len = 0};
+    spawn_recorder(ex, 1, 8, &log); /* still pending when block_on ends */
+
+    assert_int_equal(executor_block_on(ex, &j.base), 0);
+    widget_task_t *done = (widget_task_t *)join_handle_output(&j.h);
+    assert_non_null(done);
+    assert_int_equal(done->output, 42);
+    join_handle_drop(&j.h);
+
+    executor_stats_t st = stats_of(ex);
+    assert_int_equal(st.completed, 1);
+    /* Steps alternate w, r; w's sixth poll (step 11) finishes it. */
+    assert_int_equal(log.len, 5);
+    executor_destroy(ex); /* drops the recorder, still pending */
+}
+
+/* ---- destroy ------------------------------------------------------------- */
+
+/* Never ready; counts its drop, and tries to spawn from it. */
+typedef struct forever {
+    future_t base;
+    int *drops;
+    int *spawn_result;
+} forever_t;
+
+static poll_t forever_poll(future_t *f, context_t *cx)
+{
+    (void)f;
+    (void)cx;
+    return POLL_PENDING;
+}
+
+static void forever_drop(future_t *f)
+{
+    forever_t *fv = (forever_t *)f;
+    (*fv->drops)++;
+    if (fv->spawn_result != NULL) {
+        forever_t again = *fv;
+        again.spawn_result = NULL;
+        *fv->spawn_result = spawn(&again.base, sizeof again, "again", NULL);
+    }
+}
+
+static void spin_destroy_drops_pending_tasks(void **state)
+{
+    (void)state;
+    executor_t *ex = spin_new(NULL);
+    int drops = 0, spawn_result = 1;
+    for (int i = 0; i < 100; i++) {
+        forever_t fv = {{forever_poll, forever_drop}, &drops, NULL};
+        if (i == 50)
+            fv.spawn_result = &spawn_result;
+        assert_int_equal(executor_spawn(ex, &fv.base, sizeof fv, "fv", NULL),
+                         0);
+    }
+    forever_t kept = {{forever_poll, forever_drop}, &drops, NULL};
+    join_handle_t h;
+    assert_int_equal(executor_spawn(ex, &kept.base, sizeof kept, "kept", &h),
+                     0);
+    for (int i = 0; i < 250; i++)
+        assert_int_equal(executor_step(ex), 1);
+
+    executor_destroy(ex);
+    /* 100 + kept + the refused spawn's future, dropped by executor_spawn */
+    assert_int_equal(drops, 102);
+    assert_int_equal(spawn_result, -ESHUTDOWN);
+
+    /* The join handle outlives the executor: cancelled, no output. */
+    counting_waker_t counts;
+    waker_t cw = counting_waker(&counts);
+    context_t cx = {.waker = &cw};
+    assert_int_equal(join_handle_poll(&h, &cx), POLL_READY);
+    assert_null(join_handle_output(&h));
+    join_handle_drop(&h);
+    waker_drop(&cw);
+}
+
+/* ---- tracing ----------------------------------------------------------- */
+
+typedef struct recording_sink {
+    trace_sink_t sink;
+    int count[TRACE_KIND_COUNT];
+    trace_event_t last[TRACE_KIND_COUNT];
+} recording_sink_t;
+
+static void recording_write(trace_sink_t *self, const trace_event_t *ev)
+{
+    recording_sink_t *r = (recording_sink_t *)self;
+    assert_true(ev->kind < TRACE_KIND_COUNT);
+    r->count[ev->kind]++;
+    r->last[ev->kind] = *ev;
+}
+
+static void spin_traces_every_poll(void **state)
+{
+    (void)state;
+    recording_sink_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.sink.write = recording_write;
+    executor_t *ex = spin_new(&rec.sink);
+    poll_log_t log = {.len = 0};
+    spawn_recorder(ex, 1, 2, &log);
+    assert_int_equal(executor_run(ex), 0);
+
+    assert_int_equal(rec.count[TRACE_SPAWN], 1);
+    assert_int_equal(rec.count[TRACE_SCHEDULE], 3); /* spawn + 2 requeues */
+    assert_int_equal(rec.count[TRACE_POLL_START], 3);
+    assert_int_equal(rec.count[TRACE_POLL_END], 3);
+    assert_int_equal(rec.count[TRACE_COMPLETE], 1);
+    assert_int_equal(rec.last[TRACE_SCHEDULE].a, TRACE_Q_READY);
+    assert_int_equal(rec.last[TRACE_POLL_END].a, POLL_READY);
+    assert_int_equal(rec.last[TRACE_COMPLETE].a, 0); /* not cancelled */
+    assert_int_equal(rec.last[TRACE_POLL_START].worker, 0);
+    executor_destroy(ex);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(spin_runs_ten_thousand_tasks),
+        cmocka_unit_test(spin_polls_round_robin),
+        cmocka_unit_test(spin_counts_wasted_polls_exactly),
+        cmocka_unit_test(spin_step_is_one_poll),
+        cmocka_unit_test(spin_spawns_from_inside_a_task),
+        cmocka_unit_test(spin_block_on_runs_tasks_meanwhile),
+        cmocka_unit_test(spin_destroy_drops_pending_tasks),
+        cmocka_unit_test(spin_traces_every_poll),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests_name("spin", tests, NULL, NULL);
+}
