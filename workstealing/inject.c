@@ -1,0 +1,112 @@
+/*
+ * workstealing/inject.c - the inject queue; see inject.h for the picture.
+ *
+ * The only subtle part is the length: it is a copy of the list's length,
+ * kept in an atomic so that the empty check on every search takes no
+ * lock. It is only ever written under the lock, so it is always exact for
+ * whoever holds the lock, and at worst stale for whoever does not.
+ *
+ * Tests: tests/test_ring.c, tests/test_ws.c.
+ */
+#include "workstealing/inject.h"
+
+#include <assert.h>
+
+void ws_inject_init(ws_inject_t *q)
+{
+    pthread_mutex_init(&q->lock, NULL);
+    q->head = NULL;
+    q->tail = NULL;
+    q->closed = false;
+    atomic_init(&q->len, 0);
+}
+
+void ws_inject_destroy(ws_inject_t *q)
+{
+    assert(q->head == NULL);
+    pthread_mutex_destroy(&q->lock);
+}
+
+/* Drop the queue references of a list that a closed queue refused. */
+static void drop_refused(task_t *first, size_t n)
+{
+    while (n-- > 0) {
+        task_t *next = first->next;
+        first->next = NULL;
+        task_ref_dec(first);
+        first = next;
+    }
+}
+
+/* Caller holds q->lock. */
+static void set_len(ws_inject_t *q, size_t len)
+{
+    /* Release: pairs with the acquire in ws_inject_len; the links are
+     * written before anyone lock-free sees the count that includes them. */
+    atomic_store_explicit(&q->len, len, memory_order_release);
+}
+
+bool ws_inject_push_batch(ws_inject_t *q, task_t *first, task_t *last, size_t n)
+{
+    assert(n > 0 && first != NULL && last != NULL);
+    last->next = NULL;
+    pthread_mutex_lock(&q->lock);
+    if (q->closed) {
+        pthread_mutex_unlock(&q->lock);
+        drop_refused(first, n);
+        return false;
+    }
+    if (q->tail != NULL)
+        q->tail->next = first;
+    else
+        q->head = first;
+    q->tail = last;
+    set_len(q, atomic_load_explicit(&q->len, memory_order_relaxed) + n);
+    pthread_mutex_unlock(&q->lock);
+    return true;
+}
+
+bool ws_inject_push(ws_inject_t *q, task_t *t)
+{
+    return ws_inject_push_batch(q, t, t, 1);
+}
+
+task_t *ws_inject_pop_batch(ws_inject_t *q, size_t max, size_t *n)
+{
+    assert(max >= 1);
+    *n = 0;
+    if (ws_inject_is_empty(q))
+        return NULL; /* the common case on a busy worker: no lock */
+
+    pthread_mutex_lock(&q->lock);
+    task_t *first = q->head;
+    task_t *last = NULL;
+    size_t taken = 0;
+    for (task_t *t = first; t != NULL && taken < max; t = t->next) {
+        last = t;
+        taken++;
+    }
+    if (taken > 0) {
+        q->head = last->next;
+        if (q->head == NULL)
+            q->tail = NULL;
+        last->next = NULL;
+        set_len(q, atomic_load_explicit(&q->len, memory_order_relaxed) - taken);
+    }
+    pthread_mutex_unlock(&q->lock);
+    *n = taken;
+    return taken > 0 ? first : NULL;
+}
+
+task_t *ws_inject_pop(ws_inject_t *q)
+{
+    size_t n;
+    return ws_inject_pop_batch(q, 1, &n);
+}
+
+void ws_inject_close(ws_inject_t *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->closed = true;
+    pthread_mutex_unlock(&q->lock);
+}
