@@ -84,11 +84,14 @@ typedef struct notify_executor {
 
     /* The driving thread only. */
     task_queue_t ready;
-    uint64_t tick;          /* polls so far: paces the two intervals */
-    notify_root_t *root;    /* block_on's wake flag, NULL outside it */
-    bool driving;           /* inside run/step/block_on: no nesting */
-    bool parked;            /* inside driver_park: wakes come from it */
-    executor_stats_t stats; /* all but the three under lock below */
+    uint64_t tick;            /* polls so far: paces the two intervals */
+    notify_root_t *root;      /* block_on's wake flag, NULL outside it */
+    bool driving;             /* inside run/step/block_on: no nesting */
+    bool parked;              /* inside driver_park: wakes come from it */
+    trace_sink_t driver_sink; /* tracing: the driver's events pass here */
+    uint64_t park_cause[2];   /* tracing: the driver's last TIMER_FIRE or
+                                 IO_READY, as the {a, b} of a WAKE */
+    executor_stats_t stats;   /* all but the three under lock below */
 
     /* Any thread, under lock. */
     pthread_mutex_t lock;
@@ -178,13 +181,35 @@ static bool remote_push_locked(notify_executor_t *n, task_t *t)
 
 /* ---- tracing helpers (only called when n->trace is set) -------------- */
 
-/* Who is waking a task on the driving thread: a task's poll, block_on's
- * future (task 0), or the driver during a park. */
+/*
+ * The driver's events on their way to the sink. The driver emits
+ * TIMER_FIRE or IO_READY just before the wakes they cause, on the parking
+ * thread: remembering the last one tells trace_local_wake what woke a task
+ * during a park.
+ */
+static void driver_event_write(trace_sink_t *self, const trace_event_t *ev)
+{
+    notify_executor_t *n =
+        (notify_executor_t *)((char *)self -
+                              offsetof(notify_executor_t, driver_sink));
+    if (ev->kind == TRACE_TIMER_FIRE) {
+        n->park_cause[0] = TRACE_BY_TIMER;
+        n->park_cause[1] = ev->a; /* the deadline */
+    } else if (ev->kind == TRACE_IO_READY) {
+        n->park_cause[0] = TRACE_BY_IO;
+        n->park_cause[1] = ev->a; /* the fd */
+    }
+    n->trace->write(n->trace, ev);
+}
+
+/* A wake on the driving thread: by a task's poll, by block_on's future
+ * (task 0), or by the driver during a park (a timer or an fd). */
 static void trace_local_wake(notify_executor_t *n, task_t *t)
 {
     task_t *waker = task_current();
     if (n->parked)
-        TRACE(n->trace, TRACE_WAKE, NOTIFY_WORKER, t->id, TRACE_BY_IO, 0);
+        TRACE(n->trace, TRACE_WAKE, NOTIFY_WORKER, t->id, n->park_cause[0],
+              n->park_cause[1]);
     else
         TRACE(n->trace, TRACE_WAKE, NOTIFY_WORKER, t->id, TRACE_BY_TASK,
               waker != NULL ? waker->id : 0);
@@ -202,7 +227,8 @@ static void trace_remote_arrival(notify_executor_t *n, task_t *t)
     uint64_t polls = atomic_load_explicit(&task_trailer(t)->stats.polls,
                                           memory_order_relaxed);
     if (polls == 0)
-        TRACE(n->trace, TRACE_SPAWN, NOTIFY_WORKER, t->id, 0, 0);
+        TRACE(n->trace, TRACE_SPAWN, NOTIFY_WORKER, t->id, 0,
+              trace_name_id(task_trailer(t)->name));
     else
         TRACE(n->trace, TRACE_WAKE, NOTIFY_WORKER, t->id, TRACE_BY_THREAD, 0);
     TRACE(n->trace, TRACE_SCHEDULE, NOTIFY_WORKER, t->id, TRACE_Q_REMOTE, 0);
@@ -272,7 +298,8 @@ static int notify_spawn(executor_t *ex, task_t *t)
     if (local) {
         task_t *parent = task_current();
         TRACE(n->trace, TRACE_SPAWN, NOTIFY_WORKER, t->id,
-              parent != NULL ? parent->id : 0, 0);
+              parent != NULL ? parent->id : 0,
+              trace_name_id(task_trailer(t)->name));
         TRACE(n->trace, TRACE_SCHEDULE, NOTIFY_WORKER, t->id, TRACE_Q_READY, 0);
         ready_push(n, t);
     }
@@ -465,6 +492,7 @@ static void drain_remote(notify_executor_t *n)
 /* Fire due timers and dispatch ready I/O without waiting. */
 static void turn_driver(notify_executor_t *n)
 {
+    n->park_cause[0] = TRACE_BY_IO;
     n->parked = true;
     driver_park(n->driver, 0);
     n->parked = false;
@@ -493,6 +521,7 @@ static void park(notify_executor_t *n)
     TRACE(n->trace, TRACE_PARK, NOTIFY_WORKER, 0, 1, 0);
     n->stats.parks++;
     n->stats.driver_turns++;
+    n->park_cause[0] = TRACE_BY_IO;
     n->parked = true;
     driver_park(n->driver, -1);
     n->parked = false;
@@ -773,6 +802,10 @@ static executor_t *notify_create(const executor_config_t *cfg)
     n->base.kind = &notify_executor_kind;
     n->base.scheduler = &n->scheduler;
     n->trace = cfg->trace;
+    if (n->trace != NULL) {
+        n->driver_sink.write = driver_event_write;
+        driver_set_trace(n->driver, &n->driver_sink);
+    }
     return &n->base;
 }
 

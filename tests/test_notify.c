@@ -31,16 +31,31 @@
 #include "bench/widget.h"
 #include "core/executor.h"
 #include "core/trace.h"
+#include "driver/time.h"
 #include "notify_executor/notify_executor.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static executor_t *notify_new(trace_sink_t *trace)
+static executor_t *notify_new_with(trace_sink_t *trace, bool virtual_time)
 {
-    executor_config_t cfg = {.kind = &notify_executor_kind, .trace = trace};
+    executor_config_t cfg = {.kind = &notify_executor_kind,
+                             .trace = trace,
+                             .virtual_time = virtual_time};
     executor_t *ex = executor_create(&cfg);
     assert_non_null(ex);
     return ex;
+}
+
+static executor_t *notify_new(trace_sink_t *trace)
+{
+    return notify_new_with(trace, false);
+}
+
+static void spawn_sleep(executor_t *ex, uint64_t ms)
+{
+    sleep_t s;
+    sleep_init(&s, ms);
+    assert_int_equal(executor_spawn(ex, &s.base, sizeof s, "sleep", NULL), 0);
 }
 
 static executor_stats_t stats_of(executor_t *ex)
@@ -589,6 +604,36 @@ static void notify_block_on_detects_its_own_lost_wakeup(void **state)
     executor_destroy(ex);
 }
 
+static void notify_driver_sleep_is_not_lost(void **state)
+{
+    (void)state;
+    executor_t *ex = notify_new_with(NULL, true); /* virtual: no waiting */
+    for (uint64_t ms = 10; ms <= 30; ms += 10)
+        spawn_sleep(ex, ms);
+    assert_int_equal(executor_run(ex), 0);
+
+    executor_stats_t st = stats_of(ex);
+    assert_int_equal(st.completed, 3);
+    assert_int_equal(st.lost_wakers, 0);
+    assert_true(st.parks >= 1);        /* idle between timers: it parked */
+    assert_int_equal(st.polls, 3 * 2); /* armed, then READY: no busy wait */
+    executor_destroy(ex);
+}
+
+static void notify_sleeps_on_the_real_clock(void **state)
+{
+    (void)state;
+    executor_t *ex = notify_new(NULL);
+    spawn_sleep(ex, 5);
+    spawn_sleep(ex, 1);
+    assert_int_equal(executor_run(ex), 0);
+    executor_stats_t st = stats_of(ex);
+    assert_int_equal(st.completed, 2);
+    assert_int_equal(st.lost_wakers, 0);
+    assert_true(st.parks >= 1);
+    executor_destroy(ex);
+}
+
 /* A task whose waker the test holds is not lost, even though it waits. */
 typedef struct held {
     future_t base;
@@ -704,6 +749,15 @@ static void notify_destroy_with_pending_tasks(void **state)
     slot_destroy(&slot);
 }
 
+static void notify_destroy_cancels_a_sleeping_task(void **state)
+{
+    (void)state;
+    executor_t *ex = notify_new(NULL);
+    spawn_sleep(ex, 60000);
+    assert_int_equal(executor_step(ex), 1); /* the timer is in the wheel */
+    executor_destroy(ex); /* drops the sleep, which cancels its timer */
+}
+
 /* ---- tracing --------------------------------------------------------- */
 
 typedef struct recorder_sink {
@@ -748,6 +802,29 @@ static void notify_traces_a_yielding_task(void **state)
     assert_int_equal(rec.a[7], POLL_READY);
 }
 
+static void notify_traces_a_timer_wake(void **state)
+{
+    (void)state;
+    recorder_sink_t rec = {.sink = {recorder_write}};
+    executor_t *ex = notify_new_with(&rec.sink, true);
+    spawn_sleep(ex, 7);
+    assert_int_equal(executor_run(ex), 0);
+    executor_destroy(ex);
+
+    int timer_fire = -1, wake = -1, park = -1;
+    for (int i = 0; i < rec.len; i++) {
+        if (rec.kinds[i] == TRACE_PARK && park < 0)
+            park = i;
+        if (rec.kinds[i] == TRACE_TIMER_FIRE)
+            timer_fire = i;
+        if (rec.kinds[i] == TRACE_WAKE)
+            wake = i;
+    }
+    assert_true(park >= 0 && park < timer_fire && timer_fire < wake);
+    assert_int_equal(rec.a[timer_fire], 7); /* the deadline, in ms */
+    assert_int_equal(rec.a[wake], TRACE_BY_TIMER);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -764,10 +841,14 @@ int main(int argc, char **argv)
         cmocka_unit_test(notify_detects_naive_sleep_lost_wakeup),
         cmocka_unit_test(notify_block_on_detects_lost_tasks_it_awaits),
         cmocka_unit_test(notify_block_on_detects_its_own_lost_wakeup),
+        cmocka_unit_test(notify_driver_sleep_is_not_lost),
+        cmocka_unit_test(notify_sleeps_on_the_real_clock),
         cmocka_unit_test(notify_held_waker_is_not_lost),
         cmocka_unit_test(notify_abort_of_an_idle_task_drops_it),
         cmocka_unit_test(notify_destroy_with_pending_tasks),
+        cmocka_unit_test(notify_destroy_cancels_a_sleeping_task),
         cmocka_unit_test(notify_traces_a_yielding_task),
+        cmocka_unit_test(notify_traces_a_timer_wake),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
