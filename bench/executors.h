@@ -1,0 +1,31 @@
+/*
+ * bench/executors.h - executor kinds by name: "spin", "notify", "ws".
+ *
+ * core/ names no executor (DESIGN.md section 1): whoever picks one by name
+ * (`asynclab run --executor`, `compare --executors`, `bench`, the lessons)
+ * asks here. The table is in bench/executors.c, one line per kind.
+ *
+ * Tests: tests/cli.sh (through `asynclab run`).
+ */
+#ifndef ASYNCLAB_BENCH_EXECUTORS_H
+#define ASYNCLAB_BENCH_EXECUTORS_H
+
+#include "core/executor.h"
+
+typedef struct executor_entry {
+    const char *name;    /* what the command line says */
+    const char *summary; /* one line for --help */
+    const executor_kind_t *kind;
+} executor_entry_t;
+
+/* Every kind, in the order spin, notify, ws; ends with a NULL name. */
+extern const executor_entry_t executor_table[];
+
+/* The kind called name, or NULL when there is none. */
+const executor_kind_t *executor_kind_by_name(const char *name);
+
+/* "spin|notify|ws": the names joined by sep, for usage text. Static
+ * storage, valid until the next call. */
+const char *executor_names(const char *sep);
+
+#endif
