@@ -84,14 +84,14 @@ typedef struct notify_executor {
 
     /* The driving thread only. */
     task_queue_t ready;
-    uint64_t tick;            /* polls so far: paces the two intervals */
+    uint64_t tick;            /* steps so far: paces the two intervals */
     notify_root_t *root;      /* block_on's wake flag, NULL outside it */
     bool driving;             /* inside run/step/block_on: no nesting */
     bool parked;              /* inside driver_park: wakes come from it */
     trace_sink_t driver_sink; /* tracing: the driver's events pass here */
     uint64_t park_cause[2];   /* tracing: the driver's last TIMER_FIRE or
                                  IO_READY, as the {a, b} of a WAKE */
-    executor_stats_t stats;   /* all but the three under lock below */
+    executor_stats_t stats;   /* all but the two under lock below */
 
     /* Any thread, under lock. */
     pthread_mutex_t lock;
@@ -531,48 +531,44 @@ static void park(notify_executor_t *n)
 /* ---- lost-wakeup detection ------------------------------------------- */
 
 /*
- * How many clones of block_on's waker sit in the join-waker slots of lost
- * tasks. Those can never fire: a lost task never completes. Holds n->lock.
- * Reading a join waker is the runtime's right while JOIN_WAKER is set
- * (core/task.c); join handles of this executor's tasks are polled on the
- * driving thread, so the slot does not change under us.
+ * block_on's future is lost when it is not woken and no clone of its waker
+ * is alive: only block_on's own reference is left.
  */
-static int dead_root_clones_locked(notify_executor_t *n)
+static bool root_is_lost(notify_root_t *r)
 {
-    int dead = 0;
-    for (task_t *t = n->owned.head; t != NULL;
-         t = task_trailer(t)->owned_next) {
-        const waker_t *jw = &task_trailer(t)->join_waker;
-        if ((task_state(t) & TASK_JOIN_WAKER) && jw->vtable == &root_vtable &&
-            jw->data == n->root)
-            dead++;
-    }
-    return dead;
+    /* Acquire on refs first: a clone consumed by waker_wake set woken
+     * before it released its reference, so seeing that release means
+     * seeing woken too. */
+    int refs = atomic_load_explicit(&r->refs, memory_order_acquire);
+    return refs == 1 && !root_is_woken(r);
 }
 
 /*
- * True when nothing can ever poll a pending task (or block_on's future)
- * again: no task is queued remotely, every owned task is lost, and
- * block_on's future (if any) is not woken and has no waker that could
- * fire. Holds n->lock, which makes the check safe against a wake racing
- * from another thread: its remote push needs this lock, and it drops its
- * waker (making the task look lost) only after that push.
+ * True when nothing can ever poll a pending task again (idle() has asked
+ * the driver already): no wake is queued remotely, and either every task
+ * is lost (core/task.h: idle with no live waker) or no task is left and
+ * block_on's future is lost itself.
+ *
+ * With every task lost, block_on stops even if some thread might still
+ * wake its future: those tasks can never finish, which is the bug worth
+ * stopping for (core/executor.h: "every task is pending with no live
+ * waker"). That also covers a future that awaits the lost tasks' join
+ * handles, whose wakers they hold.
+ *
+ * Holds n->lock, which makes the check safe against a wake racing in from
+ * another thread: its remote push needs this lock, and it drops its waker
+ * (making the task look lost) only after that push.
  */
 static bool nothing_can_wake_locked(notify_executor_t *n)
 {
     if (n->remote.head != NULL)
         return false;
+    if (n->owned.len == 0)
+        return n->root != NULL && root_is_lost(n->root);
     for (task_t *t = n->owned.head; t != NULL; t = task_trailer(t)->owned_next)
         if (!task_is_lost(t))
             return false;
-    if (n->root == NULL)
-        return true;
-    /* Acquire on refs first: a clone dropped after waking (waker_wake)
-     * published woken before it released its reference. */
-    int clones = atomic_load_explicit(&n->root->refs, memory_order_acquire);
-    if (root_is_woken(n->root))
-        return false;
-    return clones - 1 == dead_root_clones_locked(n);
+    return true;
 }
 
 /* Say which tasks hang, in words, and count them. Holds n->lock. */
@@ -587,8 +583,7 @@ static void report_lost_locked(notify_executor_t *n)
         TRACE(n->trace, TRACE_LOST_WAKER, NOTIFY_WORKER, t->id, 0, 0);
         n->stats.lost_wakers++;
     }
-    if (n->root != NULL &&
-        atomic_load_explicit(&n->root->refs, memory_order_acquire) == 1) {
+    if (n->root != NULL && root_is_lost(n->root)) {
         fprintf(stderr, "the block_on future is pending and nothing holds "
                         "its waker: a lost wakeup\n");
         TRACE(n->trace, TRACE_LOST_WAKER, NOTIFY_WORKER, 0, 0, 0);

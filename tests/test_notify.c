@@ -674,6 +674,41 @@ static void notify_held_waker_is_not_lost(void **state)
     executor_destroy(ex);
 }
 
+static void notify_reports_only_when_every_task_is_lost(void **state)
+{
+    (void)state;
+    executor_t *ex = notify_new(NULL);
+    slot_t slot;
+    slot_init(&slot);
+    spawn_naive_sleep(ex, NULL);              /* task 1: lost */
+    held_t h = {{held_poll, NULL}, &slot, 0}; /* task 2: waits */
+    assert_int_equal(executor_spawn(ex, &h.base, sizeof h, "held", NULL), 0);
+    assert_int_equal(executor_step(ex), 1);
+    assert_int_equal(executor_step(ex), 1);
+
+    /* Task 2's waker is alive: the executor parks instead of reporting,
+     * until the thread wakes task 2. Then only the lost task is left. */
+    pthread_t thread;
+    slot_finish(&slot);
+    assert_int_equal(pthread_create(&thread, NULL, slot_waker_thread, &slot),
+                     0);
+    char out[512];
+    capture_t c;
+    capture_start(&c);
+    int err = executor_run(ex);
+    capture_end(&c, out, sizeof out);
+    pthread_join(thread, NULL);
+
+    assert_int_equal(err, -EDEADLK);
+    assert_string_equal(out, "task 1 'naive-sleep' is pending and nothing "
+                             "holds its waker: a lost wakeup\n");
+    executor_stats_t st = stats_of(ex);
+    assert_int_equal(st.completed, 1);
+    assert_int_equal(st.lost_wakers, 1);
+    slot_destroy(&slot);
+    executor_destroy(ex);
+}
+
 /* ---- abort and destroy ----------------------------------------------- */
 
 /* Owns heap memory, released by its drop; counts drops. */
@@ -844,6 +879,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(notify_driver_sleep_is_not_lost),
         cmocka_unit_test(notify_sleeps_on_the_real_clock),
         cmocka_unit_test(notify_held_waker_is_not_lost),
+        cmocka_unit_test(notify_reports_only_when_every_task_is_lost),
         cmocka_unit_test(notify_abort_of_an_idle_task_drops_it),
         cmocka_unit_test(notify_destroy_with_pending_tasks),
         cmocka_unit_test(notify_destroy_cancels_a_sleeping_task),
