@@ -7,11 +7,12 @@
  *
  * One test: ./build/tests/test_async async_yield_now_wakes_once
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 
 #include "bench/naive_sleep.h"
 #include "bench/widget.h"

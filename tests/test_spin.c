@@ -8,11 +8,12 @@
  *
  * One test: ./build/tests/test_spin spin_polls_round_robin
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 
 #include <errno.h>
 #include <stdbool.h>
@@ -21,16 +22,24 @@
 #include "bench/widget.h"
 #include "core/executor.h"
 #include "core/trace.h"
+#include "driver/time.h"
 #include "spin_executor/spin_executor.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static executor_t *spin_new(trace_sink_t *trace)
+static executor_t *spin_new_clocked(trace_sink_t *trace, bool virtual_time)
 {
-    executor_config_t cfg = {.kind = &spin_executor_kind, .trace = trace};
+    executor_config_t cfg = {.kind = &spin_executor_kind,
+                             .trace = trace,
+                             .virtual_time = virtual_time};
     executor_t *ex = executor_create(&cfg);
     assert_non_null(ex);
     return ex;
+}
+
+static executor_t *spin_new(trace_sink_t *trace)
+{
+    return spin_new_clocked(trace, false);
 }
 
 static executor_stats_t stats_of(executor_t *ex)
@@ -308,6 +317,93 @@ static void spin_destroy_drops_pending_tasks(void **state)
     waker_drop(&cw);
 }
 
+/* ---- the driver: sleeps -----------------------------------------------------
+ */
+
+/* Sleeps, then notes the driver's clock: READY with now_ms set. */
+typedef struct napper {
+    future_t base;
+    async_t async;
+    sleep_t nap;
+    uint64_t now_ms;
+    int *done;
+} napper_t;
+
+static poll_t napper_poll(future_t *f, context_t *cx)
+{
+    napper_t *n = (napper_t *)f;
+    ASYNC_BEGIN(n);
+    AWAIT(n, cx, &n->nap.base);
+    n->now_ms = driver_now_ms(driver_current());
+    if (n->done != NULL)
+        (*n->done)++;
+    ASYNC_END(n);
+}
+
+static void napper_drop(future_t *f)
+{
+    future_drop(&((napper_t *)f)->nap.base);
+}
+
+static napper_t napper(uint64_t ms, int *done)
+{
+    napper_t n = {.base = {napper_poll, napper_drop}, .done = done};
+    sleep_init(&n.nap, ms);
+    return n;
+}
+
+static void spin_sleeps_on_a_virtual_clock(void **state)
+{
+    (void)state;
+    executor_t *ex = spin_new_clocked(NULL, true);
+    int done = 0;
+    for (uint64_t ms = 10; ms <= 30; ms += 10) {
+        napper_t n = napper(ms, &done);
+        assert_int_equal(executor_spawn(ex, &n.base, sizeof n, "nap", NULL), 0);
+    }
+    /* block_on's own sleep ends last; each pass moves time 1 ms. */
+    napper_t root = napper(40, NULL);
+    assert_int_equal(executor_block_on(ex, &root.base), 0);
+    assert_int_equal(root.now_ms, 40);
+    assert_int_equal(done, 3);
+
+    executor_stats_t st = stats_of(ex);
+    assert_int_equal(st.completed, 3);
+    assert_true(st.pending_polls >= 30); /* the 30 ms sleeper alone */
+    assert_true(st.driver_turns >= 40);
+    future_drop(&root.base);
+    executor_destroy(ex);
+}
+
+static void spin_sleeps_on_the_real_clock(void **state)
+{
+    (void)state;
+    executor_t *ex = spin_new(NULL);
+    int done = 0;
+    napper_t n = napper(5, &done);
+    assert_int_equal(executor_spawn(ex, &n.base, sizeof n, "nap", NULL), 0);
+    assert_int_equal(executor_run(ex), 0);
+    assert_int_equal(done, 1);
+    /* The first poll arms the timer and says PENDING: at least one. */
+    assert_true(stats_of(ex).pending_polls >= 1);
+    executor_destroy(ex);
+}
+
+static void spin_destroy_cancels_sleeping_tasks(void **state)
+{
+    (void)state;
+    executor_t *ex = spin_new(NULL);
+    int done = 0;
+    for (int i = 0; i < 10; i++) {
+        napper_t n = napper(60 * 1000, &done);
+        assert_int_equal(executor_spawn(ex, &n.base, sizeof n, "nap", NULL), 0);
+    }
+    for (int i = 0; i < 30; i++)
+        assert_int_equal(executor_step(ex), 1); /* every timer armed */
+    executor_destroy(ex); /* drops cancel the timers; LSan checks */
+    assert_int_equal(done, 0);
+}
+
 /* ---- tracing ----------------------------------------------------------- */
 
 typedef struct recording_sink {
@@ -357,6 +453,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(spin_spawns_from_inside_a_task),
         cmocka_unit_test(spin_block_on_runs_tasks_meanwhile),
         cmocka_unit_test(spin_destroy_drops_pending_tasks),
+        cmocka_unit_test(spin_sleeps_on_a_virtual_clock),
+        cmocka_unit_test(spin_sleeps_on_the_real_clock),
+        cmocka_unit_test(spin_destroy_cancels_sleeping_tasks),
         cmocka_unit_test(spin_traces_every_poll),
     };
     if (argc > 1)
