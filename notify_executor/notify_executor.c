@@ -571,11 +571,14 @@ static bool nothing_can_wake_locked(notify_executor_t *n)
     return true;
 }
 
-/* Say which tasks hang, in words, and count them. Holds n->lock. */
+/* Say which tasks hang, in words, oldest first, and count them. Holds
+ * n->lock. (The owned list is newest first: walk it backwards.) */
 static void report_lost_locked(notify_executor_t *n)
 {
-    for (task_t *t = n->owned.head; t != NULL;
-         t = task_trailer(t)->owned_next) {
+    task_t *oldest = n->owned.head;
+    while (oldest != NULL && task_trailer(oldest)->owned_next != NULL)
+        oldest = task_trailer(oldest)->owned_next;
+    for (task_t *t = oldest; t != NULL; t = task_trailer(t)->owned_prev) {
         fprintf(stderr,
                 "task %llu '%s' is pending and nothing holds its waker: "
                 "a lost wakeup\n",
