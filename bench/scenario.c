@@ -34,6 +34,15 @@ void scenario_params_init(scenario_params_t *p)
     p->port = SCENARIO_UNSET;
 }
 
+int scenario_spawn_copies_and_run(executor_t *ex, int n, const future_t *f,
+                                  size_t size, const char *name)
+{
+    int err = 0;
+    for (int i = 0; i < n && err == 0; i++)
+        err = executor_spawn(ex, f, size, name, NULL);
+    return err != 0 ? err : executor_run(ex);
+}
+
 const scenario_t *scenario_by_name(const char *name)
 {
     for (const scenario_t *const *s = scenario_table; *s != NULL; s++) {

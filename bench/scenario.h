@@ -22,6 +22,7 @@
 #ifndef ASYNCLAB_BENCH_SCENARIO_H
 #define ASYNCLAB_BENCH_SCENARIO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/executor.h"
@@ -63,6 +64,14 @@ typedef struct scenario {
     int (*run)(executor_t *ex, const scenario_params_t *p,
                scenario_result_t *out);
 } scenario_t;
+
+/*
+ * Spawn n copies of the size-byte future at f (never polled yet, so it may
+ * be copied), detached, then run ex until every task is done. Returns 0,
+ * the first spawn's -errno, or executor_run's.
+ */
+int scenario_spawn_copies_and_run(executor_t *ex, int n, const future_t *f,
+                                  size_t size, const char *name);
 
 /* Every scenario, in --help order; ends with NULL. */
 extern const scenario_t *const scenario_table[];

@@ -46,14 +46,10 @@ static int naive_sleep_run(executor_t *ex, const scenario_params_t *p,
              "%d tasks, each sleeps %d ms checking the clock (no waker)", tasks,
              ms);
     out->tasks_expected = (uint64_t)tasks;
-    int err = 0;
-    for (int i = 0; i < tasks && err == 0; i++) {
-        naive_sleeper_t s = {.base = {naive_sleeper_poll, NULL}, .done = &done};
-        naive_sleep_init(&s.nap, (uint64_t)ms);
-        err = executor_spawn(ex, &s.base, sizeof s, "naive-sleeper", NULL);
-    }
-    if (err == 0)
-        err = executor_run(ex);
+    naive_sleeper_t s = {.base = {naive_sleeper_poll, NULL}, .done = &done};
+    naive_sleep_init(&s.nap, (uint64_t)ms);
+    int err = scenario_spawn_copies_and_run(ex, tasks, &s.base, sizeof s,
+                                            "naive-sleeper");
     /* Relaxed: pairs with the fetch_add above through executor_run. */
     out->tasks_done = atomic_load_explicit(&done, memory_order_relaxed);
     return err;

@@ -55,14 +55,10 @@ static int sleepers_run(executor_t *ex, const scenario_params_t *p,
     snprintf(out->what, sizeof out->what,
              "%d tasks, each sleeps %d ms on the driver's timer", tasks, ms);
     out->tasks_expected = (uint64_t)tasks;
-    int err = 0;
-    for (int i = 0; i < tasks && err == 0; i++) {
-        sleeper_t s = {.base = {sleeper_poll, sleeper_drop}, .done = &done};
-        sleep_init(&s.nap, (uint64_t)ms);
-        err = executor_spawn(ex, &s.base, sizeof s, "sleeper", NULL);
-    }
-    if (err == 0)
-        err = executor_run(ex);
+    sleeper_t s = {.base = {sleeper_poll, sleeper_drop}, .done = &done};
+    sleep_init(&s.nap, (uint64_t)ms);
+    int err =
+        scenario_spawn_copies_and_run(ex, tasks, &s.base, sizeof s, "sleeper");
     /* Relaxed: pairs with the fetch_add above through executor_run. */
     out->tasks_done = atomic_load_explicit(&done, memory_order_relaxed);
     return err;
