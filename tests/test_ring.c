@@ -31,6 +31,17 @@ static ws_ring_t *ring_new_at(uint32_t start)
     return r;
 }
 
+/* Push as a worker does: what overflows goes to q. Returns how many
+ * tasks overflowed (0: t is in the ring). */
+static uint32_t push(ws_ring_t *r, task_t *t, ws_inject_t *q)
+{
+    ws_batch_t b;
+    if (ws_ring_push_back(r, t, &b))
+        return 0;
+    ws_inject_push_batch(q, b.first, b.last, b.n);
+    return b.n;
+}
+
 static task_t *tokens_new(size_t n)
 {
     task_t *t = calloc(n, sizeof *t);
@@ -50,7 +61,7 @@ static void ring_push_pop_is_fifo(void **state)
 
     assert_null(ws_ring_pop(r));
     for (int i = 0; i < 10; i++)
-        assert_int_equal(ws_ring_push_back(r, &tok[i], &q), 0);
+        assert_int_equal(push(r, &tok[i], &q), 0);
     assert_int_equal(ws_ring_len(r), 10);
     assert_int_equal(ws_ring_remaining(r), WS_RING_CAP - 10);
     for (int i = 0; i < 10; i++)
@@ -73,7 +84,7 @@ static void check_steal(uint32_t n, uint32_t expect)
     ws_inject_init(&q);
     task_t *tok = tokens_new(n + 1);
     for (uint32_t i = 0; i < n; i++)
-        ws_ring_push_back(src, &tok[i], &q);
+        push(src, &tok[i], &q);
 
     uint32_t count;
     task_t *run = ws_ring_steal_into(src, dst, &count);
@@ -117,9 +128,9 @@ static void ring_steal_needs_half_a_ring_free(void **state)
     ws_inject_init(&q);
     task_t *tok = tokens_new(300);
     for (int i = 0; i < 10; i++)
-        ws_ring_push_back(src, &tok[i], &q);
+        push(src, &tok[i], &q);
     for (int i = 10; i < 10 + 129; i++) /* dst: 127 free, < half */
-        ws_ring_push_back(dst, &tok[i], &q);
+        push(dst, &tok[i], &q);
 
     uint32_t count;
     assert_null(ws_ring_steal_into(src, dst, &count));
@@ -148,13 +159,18 @@ static void ring_overflow_moves_half_plus_one(void **state)
     ws_inject_init(&q);
     task_t *tok = tokens_new(WS_RING_CAP + 1);
     for (uint32_t i = 0; i < WS_RING_CAP; i++)
-        assert_int_equal(ws_ring_push_back(r, &tok[i], &q), 0);
+        assert_int_equal(push(r, &tok[i], &q), 0);
     assert_int_equal(ws_ring_remaining(r), 0);
 
-    /* The 257th push sends the oldest 128 and itself to inject. */
-    assert_int_equal(ws_ring_push_back(r, &tok[WS_RING_CAP], &q),
-                     WS_RING_CAP / 2 + 1);
+    /* The 257th push cuts out the oldest 128 and itself, in one batch
+     * for the inject queue. */
+    ws_batch_t b;
+    assert_false(ws_ring_push_back(r, &tok[WS_RING_CAP], &b));
+    assert_int_equal(b.n, WS_RING_CAP / 2 + 1);
+    assert_ptr_equal(b.first, &tok[0]);
+    assert_ptr_equal(b.last, &tok[WS_RING_CAP]);
     assert_int_equal(ws_ring_len(r), WS_RING_CAP / 2);
+    assert_true(ws_inject_push_batch(&q, b.first, b.last, b.n));
     assert_int_equal(ws_inject_len(&q), WS_RING_CAP / 2 + 1);
 
     size_t n;
@@ -184,12 +200,12 @@ static void ring_indices_wrap_past_2_32(void **state)
     task_t *tok = tokens_new(2 * WS_RING_CAP);
 
     for (uint32_t i = 0; i < 40; i++)
-        ws_ring_push_back(src, &tok[i], &q);
+        push(src, &tok[i], &q);
     assert_int_equal(ws_ring_len(src), 40);
     for (uint32_t i = 0; i < 30; i++) /* head crosses the wrap too */
         assert_ptr_equal(ws_ring_pop(src), &tok[i]);
     for (uint32_t i = 40; i < 40 + WS_RING_CAP - 10; i++)
-        assert_int_equal(ws_ring_push_back(src, &tok[i], &q), 0);
+        assert_int_equal(push(src, &tok[i], &q), 0);
     assert_int_equal(ws_ring_remaining(src), 0);
 
     uint32_t count;
@@ -245,7 +261,7 @@ static void *owner_main(void *arg)
 {
     stress_t *s = arg;
     for (int i = 0; i < STRESS_TOKENS; i++) {
-        ws_ring_push_back(s->owner_ring, &s->tok[i], &s->inject);
+        push(s->owner_ring, &s->tok[i], &s->inject);
         if (i % 3 == 0) { /* pop now and then, racing the thieves */
             task_t *t = ws_ring_pop(s->owner_ring);
             if (t != NULL)

@@ -71,12 +71,12 @@ static void note_len(ws_ring_t *r, uint32_t len)
 
 /*
  * The ring is full and no thief is busy: claim the oldest half by moving
- * both indices at once, then hand those 128 plus t to the inject queue as
- * one list. Fails (false) when a thief moved head first; the caller
- * retries the push, which may now find room.
+ * both indices at once, and link those 128 plus t into one batch. Fails
+ * (false) when a thief moved head first; the caller retries the push,
+ * which may now find room.
  */
 static bool push_overflow(ws_ring_t *r, task_t *t, uint32_t real,
-                          ws_inject_t *overflow)
+                          ws_batch_t *out)
 {
     const uint32_t half = WS_RING_CAP / 2;
     uint64_t expect = pack(real, real);
@@ -92,11 +92,12 @@ static bool push_overflow(ws_ring_t *r, task_t *t, uint32_t real,
         r->buf[(real + i) & WS_RING_MASK]->next =
             r->buf[(real + i + 1) & WS_RING_MASK];
     r->buf[(real + half - 1) & WS_RING_MASK]->next = t;
-    ws_inject_push_batch(overflow, r->buf[real & WS_RING_MASK], t, half + 1);
+    t->next = NULL;
+    *out = (ws_batch_t){r->buf[real & WS_RING_MASK], t, half + 1};
     return true;
 }
 
-uint32_t ws_ring_push_back(ws_ring_t *r, task_t *t, ws_inject_t *overflow)
+bool ws_ring_push_back(ws_ring_t *r, task_t *t, ws_batch_t *overflow)
 {
     for (;;) {
         /* Acquire: pairs with the release CAS that ends a steal (see
@@ -113,16 +114,17 @@ uint32_t ws_ring_push_back(ws_ring_t *r, task_t *t, ws_inject_t *overflow)
              * covers it. The owner's one atomic on a push. */
             atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
             note_len(r, tail + 1 - real);
-            return 0;
+            return true;
         }
         if (steal != real) {
             /* A thief is copying out; it will free half the ring in a
-             * moment. Do not wait for it: send t alone to inject. */
-            ws_inject_push(overflow, t);
-            return 1;
+             * moment. Do not wait for it: t alone overflows. */
+            t->next = NULL;
+            *overflow = (ws_batch_t){t, t, 1};
+            return false;
         }
         if (push_overflow(r, t, real, overflow))
-            return WS_RING_CAP / 2 + 1;
+            return false;
         /* A thief claimed slots between our load and our CAS: retry. */
     }
 }

@@ -67,7 +67,6 @@
 #include <stdint.h>
 
 #include "core/task.h"
-#include "workstealing/inject.h"
 
 #define WS_RING_CAP   256u
 #define WS_RING_MASK  (WS_RING_CAP - 1)
@@ -87,13 +86,23 @@ void ws_ring_init(ws_ring_t *r);
  * 2^32 wrap after a few pushes. */
 void ws_ring_init_at(ws_ring_t *r, uint32_t start);
 
+/* What a push into a full ring gives back: tasks linked first -> ... ->
+ * last through task->next, for the caller to move to the inject queue. */
+typedef struct ws_batch {
+    task_t *first;
+    task_t *last;
+    uint32_t n;
+} ws_batch_t;
+
 /*
- * Owner only. Append t (the ring takes its queue reference). Returns how
- * many tasks went to `overflow` instead: 0 normally, 1 when the ring was
- * full while a thief was mid-steal (t alone went), WS_RING_CAP / 2 + 1
- * when half the ring went along with t.
+ * Owner only. Append t (the ring takes its queue reference) and return
+ * true. When the ring is full, return false with *overflow holding what
+ * must go to the inject queue instead: the oldest half of the ring plus
+ * t (WS_RING_CAP / 2 + 1 tasks, t last), or t alone when a thief is
+ * mid-steal (it is about to make room). The caller pushes the batch, so
+ * that it can trace each task first (ws_inject_push_batch).
  */
-uint32_t ws_ring_push_back(ws_ring_t *r, task_t *t, ws_inject_t *overflow);
+bool ws_ring_push_back(ws_ring_t *r, task_t *t, ws_batch_t *overflow);
 
 /*
  * Owner only. Append the n tasks linked through task->next from first,
