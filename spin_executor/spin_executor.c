@@ -142,7 +142,8 @@ static int spin_spawn(executor_t *ex, task_t *t)
     if (s->shutting_down)
         return -ESHUTDOWN;
     task_t *parent = task_current();
-    TRACE(s->trace, TRACE_SPAWN, 0, t->id, parent != NULL ? parent->id : 0, 0);
+    TRACE(s->trace, TRACE_SPAWN, 0, t->id, parent != NULL ? parent->id : 0,
+          trace_name_id(task_trailer(t)->name));
     task_owned_push(&s->owned, t);
     s->stats.spawned++;
     enqueue(s, t);

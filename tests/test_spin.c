@@ -440,6 +440,7 @@ static void spin_traces_every_poll(void **state)
     assert_int_equal(rec.last[TRACE_POLL_END].a, POLL_READY);
     assert_int_equal(rec.last[TRACE_COMPLETE].a, 0); /* not cancelled */
     assert_int_equal(rec.last[TRACE_POLL_START].worker, 0);
+    assert_string_equal(trace_name_of(rec.last[TRACE_SPAWN].b), "recorder");
     executor_destroy(ex);
 }
 
