@@ -1,40 +1,76 @@
 /*
- * core/trace.h - the event vocabulary every executor and the driver speak.
+ * core/trace.h - the event vocabulary every executor and the driver speak,
+ * and where the events go: per-thread rings, trace files, a hash.
  *
  * An executor emits one small fixed-size record per scheduling fact: a
  * spawn, a poll starting and ending, a wake (who woke whom), a steal, a
  * park. Sinks consume them: the visualizer, a trace file, a hash (the
  * simulation's "same seed, same run" proof), a test's recorder.
  *
+ *   worker 0 ──TRACE──> ring 0 ─┐
+ *   worker 1 ──TRACE──> ring 1 ─┼─ drain: merge by time ──> file / model
+ *   thread X ──TRACE──> ring 2 ─┘   (one consumer thread)
+ *
  * Cost: with no sink, TRACE() is one predictable branch on a pointer the
- * executor already has in a register. Events carry task ids, never
- * pointers, so a recorded run compares byte for byte with a later one.
+ * executor already has in a register (and nothing at all when built with
+ * -DASYNCLAB_TRACE_OFF, the baseline of the tracing-cost benchmark). Events
+ * carry task ids, never pointers, so a recorded run compares byte for byte
+ * with a later one.
+ *
+ * Rings: each emitting thread gets its own single-producer single-consumer
+ * ring the first time it writes to a trace_rings_t (Lamport's ring, 1983).
+ * A full ring counts a drop and returns: tracing never blocks a worker.
+ *
+ * Conventions every emitter follows (the visualizer's model relies on them,
+ * visualizer/model.c):
+ *  - SPAWN carries b = trace_name_id(name): names live in a table, events
+ *    stay fixed-size and pointer-free.
+ *  - Every move of a task into a queue is one SCHEDULE; a POLL_START takes
+ *    the task out of whatever queue it was in. An overflow that moves tasks
+ *    from a ring to the inject queue SCHEDULEs each of them to INJECT.
+ *  - A STEAL moves the `count` oldest tasks of the victim's ring to the
+ *    thief's ring; the stolen tasks get no SCHEDULE of their own.
+ *  - A wake of a task by its own poll is a SELF_WAKE (a WAKE with
+ *    a = TRACE_BY_TASK and b = the task itself means the same; emitting
+ *    both for one wake counts it once).
+ *
+ * The file format is documented in docs/trace-format.md.
  *
  * Tests: tests/test_trace.c.
  */
 #ifndef ASYNCLAB_CORE_TRACE_H
 #define ASYNCLAB_CORE_TRACE_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum trace_kind {
-    TRACE_SPAWN = 1,     /* task; a = parent task id (0: outside) */
-    TRACE_SCHEDULE,      /* task; a = trace_queue_t it went into */
-    TRACE_POLL_START,    /* task */
-    TRACE_POLL_END,      /* task; a = poll_t result, b = ns in poll */
-    TRACE_WAKE,          /* task woken; a = trace_waker_t, b = waker id */
-    TRACE_SELF_WAKE,     /* task woke itself during its poll (a yield) */
-    TRACE_STEAL,         /* worker = thief; a = victim worker, b = count */
-    TRACE_PARK,          /* worker; a = 1 when it holds the driver */
-    TRACE_UNPARK,        /* worker; a = worker or thread that unparked */
-    TRACE_DRIVER_TURN,   /* a = I/O events, b = timers fired */
-    TRACE_IO_READY,      /* a = fd, b = readiness bits */
-    TRACE_TIMER_FIRE,    /* task woken by a timer; a = deadline ms */
+    TRACE_SPAWN = 1,   /* task; a = parent task id (0: outside),
+                          b = trace_name_id(name) */
+    TRACE_SCHEDULE,    /* task; a = trace_queue_t it went into */
+    TRACE_POLL_START,  /* task */
+    TRACE_POLL_END,    /* task; a = poll_t result, b = ns in poll */
+    TRACE_WAKE,        /* task woken; a = trace_waker_t, b = waker id */
+    TRACE_SELF_WAKE,   /* task woke itself during its poll (a yield) */
+    TRACE_STEAL,       /* worker = thief; a = victim worker, b = count */
+    TRACE_PARK,        /* worker; a = 1 when it holds the driver */
+    TRACE_UNPARK,      /* worker; a = worker or thread that unparked */
+    TRACE_DRIVER_TURN, /* a = I/O events, b = timers fired */
+    TRACE_IO_READY,    /* a = fd, b = readiness bits */
+    TRACE_TIMER_FIRE,  /* task woken by a timer; a = deadline ms */
     TRACE_BLOCKING_START,
     TRACE_BLOCKING_END,
-    TRACE_COMPLETE,      /* task; a = 1 when cancelled */
-    TRACE_DROP,          /* task freed */
-    TRACE_LOST_WAKER,    /* task pending, nothing holds its waker */
+    TRACE_COMPLETE,   /* task; a = 1 when cancelled */
+    TRACE_DROP,       /* task freed */
+    TRACE_LOST_WAKER, /* task pending, nothing holds its waker */
+    /* appended by the visualizer's needs (issue 5); never renumber */
+    TRACE_TIMER_ADD,     /* task; a = deadline ms, b = now ms */
+    TRACE_TIMER_CANCEL,  /* task; a = deadline ms */
+    TRACE_IO_REGISTER,   /* task; a = fd */
+    TRACE_IO_DEREGISTER, /* a = fd */
+    TRACE_SEARCH,        /* worker started looking for work to steal */
     TRACE_KIND_COUNT
 } trace_kind_t;
 
@@ -51,7 +87,7 @@ typedef enum trace_waker {
     TRACE_BY_WORKER,   /* b = worker */
     TRACE_BY_TIMER,
     TRACE_BY_IO,
-    TRACE_BY_THREAD,   /* a thread outside the executor */
+    TRACE_BY_THREAD, /* a thread outside the executor */
 } trace_waker_t;
 
 #define TRACE_NO_WORKER UINT32_MAX
@@ -60,8 +96,8 @@ typedef struct trace_event {
     uint64_t time_ns; /* since the executor started (virtual in sim) */
     uint64_t task;    /* task id, 0 for none */
     uint64_t a, b;
-    uint32_t worker;  /* TRACE_NO_WORKER when not on a worker */
-    uint32_t kind;    /* trace_kind_t */
+    uint32_t worker; /* TRACE_NO_WORKER when not on a worker */
+    uint32_t kind;   /* trace_kind_t */
 } trace_event_t;
 
 typedef struct trace_sink trace_sink_t;
@@ -71,12 +107,22 @@ struct trace_sink {
 };
 
 /* Emit when a sink is attached: a branch and nothing else when not. */
-#define TRACE(sink, ev_kind, ev_worker, ev_task, ev_a, ev_b)                  \
+#ifndef ASYNCLAB_TRACE_OFF
+#define TRACE(sink, ev_kind, ev_worker, ev_task, ev_a, ev_b)                   \
     do {                                                                       \
         if ((sink) != NULL)                                                    \
             trace_emit((sink), (ev_kind), (ev_worker), (ev_task), (ev_a),      \
                        (ev_b));                                                \
     } while (0)
+#else
+/* Compiled out: the arguments are still type-checked, never evaluated. */
+#define TRACE(sink, ev_kind, ev_worker, ev_task, ev_a, ev_b)                   \
+    do {                                                                       \
+        if (0)                                                                 \
+            trace_emit((sink), (ev_kind), (ev_worker), (ev_task), (ev_a),      \
+                       (ev_b));                                                \
+    } while (0)
+#endif
 
 void trace_emit(trace_sink_t *sink, trace_kind_t kind, uint32_t worker,
                 uint64_t task, uint64_t a, uint64_t b);
@@ -95,5 +141,147 @@ typedef struct trace_hash_sink {
 void trace_hash_sink_init(trace_hash_sink_t *h);
 
 const char *trace_kind_name(trace_kind_t kind);
+
+/* ---- task names ---------------------------------------------------------- */
+
+/*
+ * The id of a task name for SPAWN's b: 1, 2, 3 ... in order of first use in
+ * this process, 0 for NULL. name must be a static string (a task's name
+ * is). Any thread; takes a lock, so call it only when tracing is on (inside
+ * TRACE's arguments it is).
+ */
+uint64_t trace_name_id(const char *name);
+
+/* The name of an id from trace_name_id, or NULL. Any thread. */
+const char *trace_name_of(uint64_t id);
+
+/* How many names have ids: they are 1 .. trace_name_count(). */
+uint64_t trace_name_count(void);
+
+/* ---- per-thread rings ---------------------------------------------------- */
+
+typedef struct trace_ring trace_ring_t; /* private to trace.c */
+
+/*
+ * A sink made of one ring per emitting thread. Producers: any number of
+ * threads, through &rings->sink. Consumer: one thread at a time, through
+ * trace_rings_drain.
+ */
+typedef struct trace_rings {
+    trace_sink_t sink;             /* hand this to executor_config_t */
+    uint64_t id;                   /* process-unique: keys each thread's
+                                      cached ring, set at init */
+    uint32_t capacity;             /* events per ring, a power of two */
+    _Atomic(trace_ring_t *) rings; /* every ring, pushed (CAS) by the
+                                      thread that owns it, never removed
+                                      before destroy */
+    atomic_uint_fast64_t lost;     /* events lost because a ring could
+                                      not be allocated */
+} trace_rings_t;
+
+#define TRACE_RING_DEFAULT 16384u
+
+/* capacity: events per thread, rounded up to a power of two (0: the
+ * default). 0, or -EINVAL. */
+int trace_rings_init(trace_rings_t *r, uint32_t capacity);
+
+/*
+ * Consumer: hand every event written so far and stamped no later than now
+ * (the trace clock) to out->write, oldest first: the rings are merged by
+ * timestamp, so successive drains deliver one time-ordered stream. Returns
+ * how many were delivered. One consumer thread at a time.
+ */
+size_t trace_rings_drain(trace_rings_t *r, trace_sink_t *out);
+
+/* The same with an explicit watermark; UINT64_MAX: everything, for the
+ * last drain after every producer has stopped. */
+size_t trace_rings_drain_until(trace_rings_t *r, trace_sink_t *out,
+                               uint64_t until);
+
+/* Events dropped so far because a ring was full (or missing). Any thread. */
+uint64_t trace_rings_dropped(trace_rings_t *r);
+
+/* Free every ring. No thread may emit into r any more. Undrained events
+ * are discarded. */
+void trace_rings_destroy(trace_rings_t *r);
+
+/* ---- trace files: see docs/trace-format.md ------------------------------- */
+
+#define TRACE_FILE_VERSION     1
+#define TRACE_FILE_HEADER_SIZE 128
+#define TRACE_FILE_EVENT_SIZE  40
+
+enum { TRACE_CLOCK_MONOTONIC = 0, TRACE_CLOCK_VIRTUAL = 1 };
+
+/* What a trace file says about the run it recorded. */
+typedef struct trace_info {
+    char executor[16]; /* "spin", "notify", "ws" (NUL-terminated) */
+    char scenario[32]; /* "fanout" ... (NUL-terminated) */
+    uint32_t workers;
+    uint32_t clock; /* TRACE_CLOCK_* */
+    uint64_t seed;
+    bool sim; /* ws simulation mode */
+} trace_info_t;
+
+/* Fill info's strings safely (truncating) and its numbers. */
+void trace_info_set(trace_info_t *info, const char *executor,
+                    const char *scenario, uint32_t workers, bool sim,
+                    uint64_t seed, uint32_t clock);
+
+/* A file being written: events reach it through per-thread rings and a
+ * writer thread that drains them every millisecond. */
+typedef struct trace_writer trace_writer_t;
+
+/*
+ * Create path and write a provisional header. On success returns the
+ * writer; on failure NULL with *err = -errno.
+ */
+trace_writer_t *trace_writer_open(const char *path, const trace_info_t *info,
+                                  int *err);
+
+/* The sink to put in executor_config_t.trace. */
+trace_sink_t *trace_writer_sink(trace_writer_t *w);
+
+/*
+ * Stop the writer thread, write the last events, the name table and the
+ * final header; free w. No thread may emit into the sink any more.
+ * 0, or -errno (the file is then incomplete and a reader rejects it).
+ */
+int trace_writer_close(trace_writer_t *w);
+
+/* A trace file read into memory. */
+typedef struct trace_file {
+    trace_info_t info;
+    trace_event_t *events;
+    size_t n_events;
+    uint64_t dropped; /* events the recording lost (full rings) */
+    char **names;     /* names[i] is the name with id i + 1 */
+    size_t n_names;
+} trace_file_t;
+
+/*
+ * Decode a whole trace file from memory. 0, or -EINVAL / -ENOMEM with a
+ * one-line reason in err ("truncated: ...", "corrupt: ...", "unsupported
+ * trace format version 2 ...", "empty file"). Never reads outside buf.
+ */
+int trace_file_parse(const void *buf, size_t len, trace_file_t *out, char *err,
+                     size_t errlen);
+
+/* Read and decode path; as trace_file_parse, plus -errno for I/O. */
+int trace_file_load(const char *path, trace_file_t *out, char *err,
+                    size_t errlen);
+
+/*
+ * Write a complete trace file from memory: the events given, and the
+ * names of names[0 .. n_names) as ids 1 .. n_names. 0 or -errno.
+ */
+int trace_file_save(const char *path, const trace_info_t *info,
+                    const trace_event_t *events, size_t n_events,
+                    uint64_t dropped, const char *const *names, size_t n_names);
+
+/* The name with this id in f, or NULL. */
+const char *trace_file_name(const trace_file_t *f, uint64_t id);
+
+void trace_file_free(trace_file_t *f);
 
 #endif
