@@ -1,0 +1,332 @@
+/*
+ * cli/lesson_index.c - the course as data: where the repo is, which
+ * lessons exist in which order (lessons/index.txt), and which the learner
+ * has finished (lessons/.progress). See cli/lessons.h for the layout.
+ *
+ * lessons/index.txt, one lesson a line, blank lines and # comments skipped:
+ *
+ *     NN  folder            scenario   title, the rest of the line
+ *     04  04-spin-executor  spin-demo  The SpinExecutor: the busy loop
+ *
+ * A scenario of "-" means the lesson has none. The progress file holds the
+ * folder names of finished lessons, one a line; it lives in the learner's
+ * working copy and git ignores it (lessons/.gitignore). ASYNCLAB_PROGRESS
+ * puts it elsewhere (the end-to-end tests do, to leave a learner's alone).
+ *
+ * Tests: tests/lessons.sh.
+ */
+#include "cli/lessons.h"
+
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- finding the repo root ------------------------------------------------
+ */
+
+void lesson_fmt(char *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, LESSON_PATH, fmt, ap);
+    va_end(ap);
+}
+
+int lesson_self_path(char *out, size_t cap)
+{
+    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+    if (n < 0)
+        return -errno;
+    out[n] = '\0';
+    return 0;
+}
+
+static bool has_index(const char *dir)
+{
+    char path[LESSON_PATH];
+    lesson_fmt(path, "%s/lessons/index.txt", dir);
+    return access(path, R_OK) == 0;
+}
+
+/* Walk up from dir (a folder, modified in place) to one holding the
+ * course. True when found; dir is then the root. */
+static bool walk_up(char *dir)
+{
+    for (;;) {
+        if (has_index(dir))
+            return true;
+        char *slash = strrchr(dir, '/');
+        if (slash == NULL || slash == dir)
+            return false;
+        *slash = '\0';
+    }
+}
+
+static int find_root(char *root)
+{
+    const char *env = getenv("ASYNCLAB_ROOT");
+    if (env != NULL && *env != '\0') {
+        lesson_fmt(root, "%s", env);
+        return has_index(root) ? 0 : -ENOENT;
+    }
+    if (lesson_self_path(root, LESSON_PATH) == 0) {
+        char *slash = strrchr(root, '/');
+        if (slash != NULL)
+            *slash = '\0';
+        if (walk_up(root))
+            return 0;
+    }
+    if (getcwd(root, LESSON_PATH) != NULL && walk_up(root))
+        return 0;
+    return -ENOENT;
+}
+
+/* ---- the index --------------------------------------------------------------
+ */
+
+/* One index line into l. False for blank lines and comments. */
+static bool parse_line(char *line, lesson_t *l)
+{
+    line[strcspn(line, "\r\n")] = '\0';
+    char *p = line + strspn(line, " \t");
+    if (*p == '\0' || *p == '#')
+        return false;
+    int used = 0;
+    if (sscanf(p, "%d %63s %63s %n", &l->number, l->folder, l->scenario,
+               &used) != 3)
+        return false;
+    snprintf(l->title, sizeof l->title, "%s", p + used);
+    if (strcmp(l->scenario, "-") == 0)
+        l->scenario[0] = '\0';
+    l->done = false;
+    return true;
+}
+
+static int load_index(course_t *c)
+{
+    char path[LESSON_PATH];
+    lesson_fmt(path, "%s/lessons/index.txt", c->root);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -errno;
+    char line[512];
+    c->count = 0;
+    while (fgets(line, sizeof line, f) != NULL && c->count < LESSON_MAX) {
+        if (parse_line(line, &c->lessons[c->count]))
+            c->count++;
+    }
+    fclose(f);
+    return 0;
+}
+
+/* ---- progress -------------------------------------------------------------
+ */
+
+static void progress_path(course_t *c)
+{
+    const char *env = getenv("ASYNCLAB_PROGRESS");
+    if (env != NULL && *env != '\0')
+        lesson_fmt(c->progress, "%s", env);
+    else
+        lesson_fmt(c->progress, "%s/lessons/.progress", c->root);
+}
+
+static lesson_t *by_folder(course_t *c, const char *folder)
+{
+    for (int i = 0; i < c->count; i++)
+        if (strcmp(c->lessons[i].folder, folder) == 0)
+            return &c->lessons[i];
+    return NULL;
+}
+
+/* A missing progress file is a learner who has not finished anything. */
+static void load_progress(course_t *c)
+{
+    FILE *f = fopen(c->progress, "r");
+    if (f == NULL)
+        return;
+    char line[256];
+    while (fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        lesson_t *l = by_folder(c, line);
+        if (l != NULL)
+            l->done = true;
+    }
+    fclose(f);
+}
+
+int course_mark_done(course_t *c, lesson_t *l)
+{
+    l->done = true;
+    FILE *f = fopen(c->progress, "w");
+    if (f == NULL) {
+        int err = -errno;
+        fprintf(stderr, "asynclab: cannot save progress to %s: %s\n",
+                c->progress, strerror(-err));
+        return err;
+    }
+    fprintf(f, "# asynclab: lessons passed (asynclab check)\n");
+    for (int i = 0; i < c->count; i++)
+        if (c->lessons[i].done)
+            fprintf(f, "%s\n", c->lessons[i].folder);
+    return fclose(f) == 0 ? 0 : -errno;
+}
+
+/* ---- the course -------------------------------------------------------------
+ */
+
+int course_load(course_t *c)
+{
+    memset(c, 0, sizeof *c);
+    if (find_root(c->root) != 0) {
+        fprintf(stderr, "asynclab: cannot find the lessons (lessons/index.txt)"
+                        "; run from the asynclab folder or set "
+                        "ASYNCLAB_ROOT to it\n");
+        return -ENOENT;
+    }
+    int err = load_index(c);
+    if (err != 0 || c->count == 0) {
+        fprintf(stderr, "asynclab: %s/lessons/index.txt lists no lessons\n",
+                c->root);
+        return err != 0 ? err : -ENOENT;
+    }
+    progress_path(c);
+    load_progress(c);
+    return 0;
+}
+
+lesson_t *course_find(course_t *c, const char *arg)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    for (int i = 0; i < c->count; i++) {
+        lesson_t *l = &c->lessons[i];
+        if ((*end == '\0' && end != arg && l->number == n) ||
+            strcmp(l->folder, arg) == 0)
+            return l;
+    }
+    fprintf(stderr,
+            "asynclab: no lesson '%s'; the course has lessons %d to %d "
+            "(asynclab lessons lists them)\n",
+            arg, c->lessons[0].number, c->lessons[c->count - 1].number);
+    return NULL;
+}
+
+lesson_t *course_current(course_t *c)
+{
+    for (int i = 0; i < c->count; i++)
+        if (!c->lessons[i].done)
+            return &c->lessons[i];
+    return NULL;
+}
+
+void lesson_path(const course_t *c, const lesson_t *l, const char *name,
+                 char *out)
+{
+    lesson_fmt(out, "%s/lessons/%s/%s", c->root, l->folder, name);
+}
+
+void lesson_solution_path(const course_t *c, const lesson_t *l, char *out)
+{
+    lesson_fmt(out, "%s/lessons/solutions/%s/exercise.c", c->root, l->folder);
+}
+
+const char *lesson_relative(const course_t *c, const char *path)
+{
+    size_t n = strlen(c->root);
+    return strncmp(path, c->root, n) == 0 && path[n] == '/' ? path + n + 1
+                                                            : path;
+}
+
+/* ---- pristine exercises, files
+ * ----------------------------------------------- */
+
+int lesson_pristine_copy(const course_t *c, const lesson_t *l,
+                         const char *out_path)
+{
+    char spec[LESSON_PATH];
+    lesson_fmt(spec, "HEAD:./lessons/%s/exercise.c", l->folder);
+    char *argv[] = {"git", "-C", (char *)c->root, "show", spec, NULL};
+    if (lesson_run_capture(argv, out_path, 30) != 0) {
+        unlink(out_path);
+        return -1;
+    }
+    return 0;
+}
+
+void lesson_pristine_temp(const lesson_t *l, char *out)
+{
+    lesson_fmt(out, "/tmp/asynclab-pristine-%d-%s.c", (int)getpid(), l->folder);
+}
+
+int lesson_cat(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -errno;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, stdout);
+    fclose(f);
+    return 0;
+}
+
+int lesson_copy(const char *src, const char *dst)
+{
+    FILE *in = fopen(src, "r");
+    FILE *out = in != NULL ? fopen(dst, "w") : NULL;
+    int err = out == NULL ? -errno : 0;
+    char buf[4096];
+    size_t n;
+    while (err == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            err = -EIO;
+    if (out != NULL && fclose(out) != 0 && err == 0)
+        err = -errno;
+    if (in != NULL)
+        fclose(in);
+    return err;
+}
+
+/* ---- the command line of a lesson command
+ * ------------------------------------ */
+
+int lesson_cli_args(const cli_command_t *cmd, const cli_opt_t *const *tables,
+                    void *base, int argc, char **argv, bool required,
+                    course_t *c, lesson_t **out)
+{
+    cli_positionals_t pos = {.max = 1};
+    int status;
+    *out = NULL;
+    if (!cli_parse(cmd, tables, base, argc, argv, &pos, &status))
+        return status;
+    if (pos.count == 0 && required)
+        return cli_usage_error(cmd, "%s: which lesson? give its number",
+                               cmd->name);
+    if (course_load(c) != 0)
+        return CLI_EXIT_FAILED;
+    if (pos.count == 1 && (*out = course_find(c, pos.args[0])) == NULL)
+        return CLI_EXIT_USAGE;
+    return -1;
+}
+
+int lesson_show(const char *path)
+{
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "asynclab: %s is missing\n", path);
+        return CLI_EXIT_FAILED;
+    }
+    if (isatty(STDOUT_FILENO)) {
+        char *argv[] = {"sh", "-c",         "exec ${PAGER:-less} \"$1\"",
+                        "sh", (char *)path, NULL};
+        if (lesson_run_capture(argv, NULL, 0) == 0)
+            return CLI_EXIT_OK;
+    }
+    return lesson_cat(path) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+}

@@ -1,0 +1,159 @@
+/*
+ * cli/lessons.h - private to the lesson runner (cli/lesson_*.c,
+ * cli/cmd_lessons.c): the lesson index, the learner's progress, and the
+ * compile-and-run machinery behind `asynclab check`.
+ *
+ * The runner works in the manner of rustlings: the course is a list of
+ * folders (lessons/index.txt), the learner edits lessons/NN-topic/exercise.c
+ * in place, and `check` compiles that file together with the lesson's
+ * cmocka checker against the project's library, runs it, and says in words
+ * what is still wrong. Passing marks the lesson done in a progress file in
+ * the learner's working copy (lessons/.progress, git-ignored).
+ *
+ *   repo root ──┬── lessons/index.txt          the order, titles, scenarios
+ *               ├── lessons/NN-topic/          README.md example.c
+ *               │                              exercise.c exercise.h
+ *               │                              check.c hint.md
+ *               ├── lessons/solutions/NN-topic/exercise.c
+ *               ├── lessons/check.h            what every checker includes
+ *               └── build/libasynclab.a        what everything links with
+ *
+ * Where things are found: the repo root is ASYNCLAB_ROOT, or the first
+ * folder holding lessons/index.txt going up from the program's own folder,
+ * then from the working directory. The library is ASYNCLAB_LIB, or
+ * libasynclab.a beside the program (so build/asan/asynclab checks against
+ * build/asan/libasynclab.a), or <root>/build/libasynclab.a.
+ *
+ * Tests: tests/lessons.sh.
+ */
+#ifndef ASYNCLAB_CLI_LESSONS_H
+#define ASYNCLAB_CLI_LESSONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define LESSON_MAX  32
+#define LESSON_PATH 4096
+
+typedef struct lesson {
+    int number;        /* 1, 2, ... as in the index */
+    char folder[64];   /* "04-spin-executor" */
+    char scenario[64]; /* visualizer scenario, "" when the lesson has none */
+    char title[128];   /* one line */
+    bool done;         /* from the progress file */
+} lesson_t;
+
+typedef struct course {
+    char root[LESSON_PATH];     /* the repo root */
+    char progress[LESSON_PATH]; /* the progress file */
+    lesson_t lessons[LESSON_MAX];
+    int count;
+} course_t;
+
+/* ---- the index and the progress file (cli/lesson_index.c) --------------- */
+
+/* snprintf into a LESSON_PATH buffer; a path too long is cut (and then
+ * simply not found). */
+void lesson_fmt(char *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Find the repo root, read lessons/index.txt and the progress file. 0, or
+ * a negative errno after printing a sentence the user can act on.
+ */
+int course_load(course_t *c);
+
+/* Mark lesson l done and rewrite the progress file. 0 or -errno. */
+int course_mark_done(course_t *c, lesson_t *l);
+
+/* The lesson that an argument names ("4", "04", "04-spin-executor"), or
+ * NULL after printing why not. */
+lesson_t *course_find(course_t *c, const char *arg);
+
+/* The first lesson not done, or NULL when the course is finished. */
+lesson_t *course_current(course_t *c);
+
+/* "<root>/lessons/<folder>/<name>" into out (LESSON_PATH bytes). */
+void lesson_path(const course_t *c, const lesson_t *l, const char *name,
+                 char *out);
+
+/* "<root>/lessons/solutions/<folder>/exercise.c" into out. */
+void lesson_solution_path(const course_t *c, const lesson_t *l, char *out);
+
+/* path without "<root>/" when it is inside the repo. */
+const char *lesson_relative(const course_t *c, const char *path);
+
+/*
+ * The exercise as the course shipped it (`git show HEAD:lessons/...`) into
+ * out_path. 0, or -1 when git cannot say (no repository, not committed).
+ */
+int lesson_pristine_copy(const course_t *c, const lesson_t *l,
+                         const char *out_path);
+
+/* A temporary file name for lesson l's pristine copy (in /tmp). */
+void lesson_pristine_temp(const lesson_t *l, char *out);
+
+/* Copy a file to stdout; 0 or -errno. */
+int lesson_cat(const char *path);
+
+/* A file's text: through $PAGER (less by default) when stdout is a
+ * terminal, plainly otherwise. 0, or 1 after saying what is missing. */
+int lesson_show(const char *path);
+
+/* Copy src over dst; 0 or -errno. */
+int lesson_copy(const char *src, const char *dst);
+
+/*
+ * The command line of a lesson command: parse argv for cmd (the tables fill
+ * base), load the course, find the lesson the one positional names (*out;
+ * NULL when none was given and required is false). Returns -1 to go on,
+ * or the exit status the command must return now (usage, help, no course).
+ */
+struct cli_command;
+struct cli_opt;
+int lesson_cli_args(const struct cli_command *cmd,
+                    const struct cli_opt *const *tables, void *base, int argc,
+                    char **argv, bool required, course_t *c, lesson_t **out);
+
+/* ---- compiling and running (cli/lesson_build.c) ------------------------- */
+
+typedef enum check_outcome {
+    CHECK_PASSED,
+    CHECK_FAILED,      /* the checker ran and said in words what failed */
+    CHECK_UNEXPLAINED, /* it failed without a sentence (a bare assert) */
+    CHECK_NO_COMPILE,  /* the compiler refused the exercise */
+    CHECK_CRASHED,     /* killed by a signal, or timed out */
+    CHECK_SETUP_ERROR, /* no library, no compiler: not the learner's fault */
+} check_outcome_t;
+
+typedef struct check_options {
+    const char *exercise; /* the file to check: learner's, solution, other */
+    bool verbose;         /* print the checker's whole output */
+    bool quiet;           /* one line per lesson (for --solutions) */
+} check_options_t;
+
+/*
+ * Compile exercise + the lesson's check.c against the library, run the
+ * checker, and print the outcome in words. Returns what happened.
+ */
+check_outcome_t lesson_check(const course_t *c, const lesson_t *l,
+                             const check_options_t *opt);
+
+/*
+ * Compile every example*.c of the lesson on its own and run each one,
+ * its output going straight to the terminal. 0 when all ran and exited 0.
+ */
+int lesson_run_examples(const course_t *c, const lesson_t *l);
+
+/*
+ * Run argv (argv[0] looked up in PATH) and wait, its stdout and stderr into
+ * out_path (NULL: this program's), for at most limit_s seconds (0: no
+ * limit). Returns its exit status, 128 + signal when killed (SIGALRM: out
+ * of time), or -errno when it could not start.
+ */
+int lesson_run_capture(char *const argv[], const char *out_path, int limit_s);
+
+/* Where this program lives: the path of /proc/self/exe into out. */
+int lesson_self_path(char *out, size_t cap);
+
+#endif
