@@ -1,0 +1,515 @@
+/*
+ * bench/workload.c - the workloads of shared/BENCHMARKS.md, one section
+ * each. Every task here is a small future written with core/async.h; the
+ * shapes are Tokio's (benches/rt_multi_threaded.rs), the code our own.
+ *
+ * Most workloads end the same way: N tasks each count down a shared
+ * counter and the one that reaches zero sends on a oneshot that the
+ * block_on future awaits. That is a countdown_t.
+ *
+ * Tests: tests/test_workload.c.
+ */
+#include "bench/workload.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/async.h"
+#include "driver/time.h"
+#include "sync/join.h"
+#include "sync/oneshot.h"
+
+/* ---- the countdown ----------------------------------------------------------
+ */
+
+typedef struct countdown {
+    atomic_int left;   /* any task, atomic */
+    oneshot_tx_t done; /* sent by the task that takes left to zero */
+} countdown_t;
+
+/* A block_on future that waits for the countdown to reach zero. */
+typedef struct countdown_wait {
+    future_t base;
+    oneshot_rx_t done;
+} countdown_wait_t;
+
+static poll_t countdown_wait_poll(future_t *f, context_t *cx)
+{
+    countdown_wait_t *w = (countdown_wait_t *)f;
+    return future_poll(&w->done.base, cx);
+}
+
+static int countdown_init(countdown_t *cd, int n, countdown_wait_t *w)
+{
+    atomic_init(&cd->left, n);
+    w->base = (future_t){countdown_wait_poll, NULL};
+    return oneshot_channel(&cd->done, &w->done);
+}
+
+/*
+ * One task is done. acq_rel: the last one acquires every other task's
+ * writes before it signals; the oneshot publishes them to the waiter.
+ * The last one copies the sender out first: once it sends, the waiter
+ * may return and the countdown (on its stack) is gone.
+ */
+static void countdown_hit(countdown_t *cd)
+{
+    if (atomic_fetch_sub_explicit(&cd->left, 1, memory_order_acq_rel) == 1) {
+        oneshot_tx_t tx = cd->done;
+        oneshot_send(&tx, 0);
+    }
+}
+
+/* Count down the tasks a failed spawn left unborn, so the waiter wakes. */
+static void countdown_skip(countdown_t *cd, int n)
+{
+    while (n-- > 0)
+        countdown_hit(cd);
+}
+
+static int block_on_countdown(executor_t *ex, countdown_wait_t *w)
+{
+    int err = executor_block_on(ex, &w->base);
+    oneshot_rx_drop(&w->done);
+    return err;
+}
+
+/* A task that only counts down. */
+typedef struct hit_task {
+    future_t base;
+    countdown_t *cd;
+} hit_task_t;
+
+static poll_t hit_task_poll(future_t *f, context_t *cx)
+{
+    (void)cx;
+    countdown_hit(((hit_task_t *)f)->cd);
+    return POLL_READY;
+}
+
+/*
+ * Spawn n hit tasks on the current executor; on a failed spawn, count the
+ * rest down and return the error.
+ */
+static int spawn_hits(countdown_t *cd, int n)
+{
+    hit_task_t t = {{hit_task_poll, NULL}, cd};
+    for (int i = 0; i < n; i++) {
+        int err = spawn(&t.base, sizeof t, "hit", NULL);
+        if (err != 0) {
+            countdown_skip(cd, n - i);
+            return err;
+        }
+    }
+    return 0;
+}
+
+/* ---- spawn_many_local ---------------------------------------------------------
+ * From block_on, spawn 10,000 tasks; each counts down; the last signals.
+ */
+
+#define SPAWN_MANY 10000
+
+typedef struct spawner_root {
+    future_t base;
+    async_t async;
+    countdown_t cd;
+    countdown_wait_t wait;
+    int err;
+} spawner_root_t;
+
+static poll_t spawner_root_poll(future_t *f, context_t *cx)
+{
+    spawner_root_t *self = (spawner_root_t *)f;
+    ASYNC_BEGIN(self);
+    self->err = spawn_hits(&self->cd, SPAWN_MANY);
+    AWAIT(self, cx, &self->wait.base);
+    ASYNC_END(self);
+}
+
+static int spawn_many_local(executor_t *ex, void *state)
+{
+    (void)state;
+    spawner_root_t root = {.base = {spawner_root_poll, NULL}};
+    if (countdown_init(&root.cd, SPAWN_MANY, &root.wait) != 0)
+        return -ENOMEM;
+    int err = executor_block_on(ex, &root.base);
+    oneshot_rx_drop(&root.wait.done);
+    return err != 0 ? err : root.err;
+}
+
+/* ---- spawn_many_remote_idle ---------------------------------------------------
+ * From outside the runtime, spawn 10,000 empty tasks keeping their join
+ * handles; then block_on awaits every handle in order.
+ */
+
+typedef struct empty_task {
+    future_t base;
+} empty_task_t;
+
+static poll_t empty_task_poll(future_t *f, context_t *cx)
+{
+    (void)f;
+    (void)cx;
+    return POLL_READY;
+}
+
+typedef struct join_all {
+    future_t base;
+    async_t async;
+    join_handle_t *handles;
+    int n, i;
+    join_t join;
+} join_all_t;
+
+static poll_t join_all_poll(future_t *f, context_t *cx)
+{
+    join_all_t *self = (join_all_t *)f;
+    ASYNC_BEGIN(self);
+    for (self->i = 0; self->i < self->n; self->i++) {
+        join_init(&self->join, self->handles[self->i]);
+        AWAIT(self, cx, &self->join.base);
+        join_drop(&self->join);
+    }
+    ASYNC_END(self);
+}
+
+static int spawn_many_remote_idle(executor_t *ex, void *state)
+{
+    join_handle_t *handles = state;
+    empty_task_t t = {{empty_task_poll, NULL}};
+    int n = 0, err = 0;
+    for (; n < SPAWN_MANY && err == 0; n++)
+        err = executor_spawn(ex, &t.base, sizeof t, "empty", &handles[n]);
+    if (err != 0)
+        n--; /* the failed one made no handle */
+
+    join_all_t root = {.base = {join_all_poll, NULL}, .handles = handles,
+                       .n = n};
+    int run_err = executor_block_on(ex, &root.base);
+    for (int i = root.i; i < n; i++) /* left over after an error */
+        join_handle_drop(&handles[i]);
+    return run_err != 0 ? run_err : err;
+}
+
+static int alloc_handles(executor_t *ex, void **state)
+{
+    (void)ex;
+    *state = calloc(SPAWN_MANY, sizeof(join_handle_t));
+    return *state != NULL ? 0 : -ENOMEM;
+}
+
+static void free_state(executor_t *ex, void *state)
+{
+    (void)ex;
+    free(state);
+}
+
+/* ---- yield_many ---------------------------------------------------------------
+ * 200 tasks each yield 1,000 times (to the back of the queue), then count
+ * down.
+ */
+
+#define YIELD_TASKS 200
+#define YIELDS 1000
+
+typedef struct yielder {
+    future_t base;
+    async_t async;
+    int i;
+    countdown_t *cd;
+} yielder_t;
+
+static poll_t yielder_poll(future_t *f, context_t *cx)
+{
+    yielder_t *self = (yielder_t *)f;
+    ASYNC_BEGIN(self);
+    for (self->i = 0; self->i < YIELDS; self->i++)
+        YIELD_NOW(self, cx);
+    countdown_hit(self->cd);
+    ASYNC_END(self);
+}
+
+static int yield_many(executor_t *ex, void *state)
+{
+    (void)state;
+    countdown_t cd;
+    countdown_wait_t wait;
+    if (countdown_init(&cd, YIELD_TASKS, &wait) != 0)
+        return -ENOMEM;
+    yielder_t y = {.base = {yielder_poll, NULL}, .cd = &cd};
+    int err = 0;
+    for (int i = 0; i < YIELD_TASKS; i++) {
+        err = executor_spawn(ex, &y.base, sizeof y, "yielder", NULL);
+        if (err != 0) {
+            countdown_skip(&cd, YIELD_TASKS - i);
+            break;
+        }
+    }
+    int run_err = block_on_countdown(ex, &wait);
+    return run_err != 0 ? run_err : err;
+}
+
+/* ---- ping_pong ----------------------------------------------------------------
+ * One task spawns 1,000 tasks A. Each A makes two oneshots and spawns B;
+ * A sends ping, B awaits it and sends pong, A awaits pong and counts down.
+ */
+
+#define PING_PONGS 1000
+
+typedef struct pong_task { /* B */
+    future_t base;
+    async_t async;
+    oneshot_rx_t ping;
+    oneshot_tx_t pong;
+} pong_task_t;
+
+static poll_t pong_task_poll(future_t *f, context_t *cx)
+{
+    pong_task_t *self = (pong_task_t *)f;
+    ASYNC_BEGIN(self);
+    AWAIT(self, cx, &self->ping.base);
+    oneshot_send(&self->pong, self->ping.value + 1);
+    ASYNC_END(self);
+}
+
+static void pong_task_drop(future_t *f)
+{
+    pong_task_t *self = (pong_task_t *)f;
+    oneshot_rx_drop(&self->ping);
+    oneshot_tx_drop(&self->pong);
+}
+
+typedef struct ping_task { /* A */
+    future_t base;
+    async_t async;
+    oneshot_rx_t pong;
+    countdown_t *cd;
+} ping_task_t;
+
+/* Make the two channels, spawn B with its ends, send ping. */
+static int ping_start(ping_task_t *self)
+{
+    oneshot_tx_t ping_tx;
+    pong_task_t b = {.base = {pong_task_poll, pong_task_drop}};
+    if (oneshot_channel(&ping_tx, &b.ping) != 0)
+        return -ENOMEM;
+    if (oneshot_channel(&b.pong, &self->pong) != 0) {
+        oneshot_tx_drop(&ping_tx);
+        oneshot_rx_drop(&b.ping);
+        return -ENOMEM;
+    }
+    int err = spawn(&b.base, sizeof b, "pong", NULL);
+    if (err != 0) {
+        pong_task_drop(&b.base);
+        oneshot_tx_drop(&ping_tx);
+        return err;
+    }
+    oneshot_send(&ping_tx, 1);
+    return 0;
+}
+
+static poll_t ping_task_poll(future_t *f, context_t *cx)
+{
+    ping_task_t *self = (ping_task_t *)f;
+    ASYNC_BEGIN(self);
+    if (ping_start(self) == 0)
+        AWAIT(self, cx, &self->pong.base);
+    countdown_hit(self->cd);
+    ASYNC_END(self);
+}
+
+static void ping_task_drop(future_t *f)
+{
+    oneshot_rx_drop(&((ping_task_t *)f)->pong);
+}
+
+typedef struct ping_spawner {
+    future_t base;
+    countdown_t *cd;
+} ping_spawner_t;
+
+static poll_t ping_spawner_poll(future_t *f, context_t *cx)
+{
+    (void)cx;
+    ping_spawner_t *self = (ping_spawner_t *)f;
+    ping_task_t a = {.base = {ping_task_poll, ping_task_drop},
+                     .cd = self->cd};
+    for (int i = 0; i < PING_PONGS; i++) {
+        if (spawn(&a.base, sizeof a, "ping", NULL) != 0) {
+            countdown_skip(self->cd, PING_PONGS - i);
+            break;
+        }
+    }
+    return POLL_READY;
+}
+
+typedef struct ping_pong_root {
+    future_t base;
+    async_t async;
+    countdown_t cd;
+    countdown_wait_t wait;
+} ping_pong_root_t;
+
+static poll_t ping_pong_root_poll(future_t *f, context_t *cx)
+{
+    ping_pong_root_t *self = (ping_pong_root_t *)f;
+    ASYNC_BEGIN(self);
+    ping_spawner_t s = {{ping_spawner_poll, NULL}, &self->cd};
+    if (spawn(&s.base, sizeof s, "ping-spawner", NULL) != 0)
+        countdown_skip(&self->cd, PING_PONGS);
+    AWAIT(self, cx, &self->wait.base);
+    ASYNC_END(self);
+}
+
+static int ping_pong(executor_t *ex, void *state)
+{
+    (void)state;
+    ping_pong_root_t root = {.base = {ping_pong_root_poll, NULL}};
+    if (countdown_init(&root.cd, PING_PONGS, &root.wait) != 0)
+        return -ENOMEM;
+    int err = executor_block_on(ex, &root.base);
+    oneshot_rx_drop(&root.wait.done);
+    return err;
+}
+
+/* ---- chained_spawn ------------------------------------------------------------
+ * A task spawns the next, 1,000 deep; the last one signals.
+ */
+
+#define CHAIN_DEPTH 1000
+
+typedef struct chain_link {
+    future_t base;
+    int depth;
+    countdown_t *cd;
+} chain_link_t;
+
+static poll_t chain_link_poll(future_t *f, context_t *cx)
+{
+    (void)cx;
+    chain_link_t *self = (chain_link_t *)f;
+    chain_link_t next = *self;
+    next.depth--;
+    if (self->depth == 0 || spawn(&next.base, sizeof next, "link", NULL) != 0)
+        countdown_hit(self->cd);
+    return POLL_READY;
+}
+
+static int chained_spawn(executor_t *ex, void *state)
+{
+    (void)state;
+    countdown_t cd;
+    countdown_wait_t wait;
+    if (countdown_init(&cd, 1, &wait) != 0)
+        return -ENOMEM;
+    chain_link_t first = {{chain_link_poll, NULL}, CHAIN_DEPTH - 1, &cd};
+    int err = executor_spawn(ex, &first.base, sizeof first, "link", NULL);
+    if (err != 0)
+        countdown_skip(&cd, 1);
+    int run_err = block_on_countdown(ex, &wait);
+    return run_err != 0 ? run_err : err;
+}
+
+/* ---- timers -------------------------------------------------------------------
+ * From block_on, spawn 10,000 tasks that each sleep 1 ms, then count down.
+ */
+
+#define TIMER_TASKS 10000
+
+typedef struct sleeper {
+    future_t base;
+    async_t async;
+    sleep_t nap;
+    countdown_t *cd;
+} sleeper_t;
+
+static poll_t sleeper_poll(future_t *f, context_t *cx)
+{
+    sleeper_t *self = (sleeper_t *)f;
+    ASYNC_BEGIN(self);
+    AWAIT(self, cx, &self->nap.base);
+    countdown_hit(self->cd);
+    ASYNC_END(self);
+}
+
+static void sleeper_drop(future_t *f)
+{
+    future_drop(&((sleeper_t *)f)->nap.base);
+}
+
+typedef struct timers_root {
+    future_t base;
+    async_t async;
+    countdown_t cd;
+    countdown_wait_t wait;
+} timers_root_t;
+
+static poll_t timers_root_poll(future_t *f, context_t *cx)
+{
+    timers_root_t *self = (timers_root_t *)f;
+    ASYNC_BEGIN(self);
+    sleeper_t s = {.base = {sleeper_poll, sleeper_drop}, .cd = &self->cd};
+    sleep_init(&s.nap, 1);
+    for (int i = 0; i < TIMER_TASKS; i++) {
+        if (spawn(&s.base, sizeof s, "sleeper", NULL) != 0) {
+            countdown_skip(&self->cd, TIMER_TASKS - i);
+            break;
+        }
+    }
+    AWAIT(self, cx, &self->wait.base);
+    ASYNC_END(self);
+}
+
+static int timers(executor_t *ex, void *state)
+{
+    (void)state;
+    timers_root_t root = {.base = {timers_root_poll, NULL}};
+    if (countdown_init(&root.cd, TIMER_TASKS, &root.wait) != 0)
+        return -ENOMEM;
+    int err = executor_block_on(ex, &root.base);
+    oneshot_rx_drop(&root.wait.done);
+    return err;
+}
+
+/* ---- the table ----------------------------------------------------------------
+ */
+
+static const workload_t spawn_many_local_w = {
+    "spawn_many_local",
+    "block_on spawns 10,000 tasks; each counts down; the last signals",
+    NULL, spawn_many_local, NULL};
+static const workload_t spawn_many_remote_idle_w = {
+    "spawn_many_remote_idle",
+    "10,000 empty tasks spawned from outside; block_on joins each in order",
+    alloc_handles, spawn_many_remote_idle, free_state};
+static const workload_t yield_many_w = {
+    "yield_many", "200 tasks each yield 1,000 times, then signal", NULL,
+    yield_many, NULL};
+static const workload_t ping_pong_w = {
+    "ping_pong", "1,000 pairs of tasks exchange ping and pong on oneshots",
+    NULL, ping_pong, NULL};
+static const workload_t chained_spawn_w = {
+    "chained_spawn", "each task spawns the next, 1,000 deep", NULL,
+    chained_spawn, NULL};
+static const workload_t timers_w = {
+    "timers", "10,000 tasks each sleep 1 ms, then count down", NULL, timers,
+    NULL};
+
+const workload_t *const workload_table[] = {
+    &spawn_many_local_w, &spawn_many_remote_idle_w,
+    &yield_many_w,       &ping_pong_w,
+    &chained_spawn_w,    &timers_w,
+    NULL,
+};
+
+const workload_t *workload_by_name(const char *name)
+{
+    for (const workload_t *const *w = workload_table; *w != NULL; w++) {
+        if (strcmp((*w)->name, name) == 0)
+            return *w;
+    }
+    return NULL;
+}

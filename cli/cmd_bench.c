@@ -1,0 +1,212 @@
+/*
+ * cli/cmd_bench.c - `asynclab bench WORKLOAD[,WORKLOAD...]|all`: time the
+ * workloads of shared/BENCHMARKS.md on one executor, one line each:
+ *
+ *   bench NAME peer=asynclab-EXECUTOR workers=N median_us=X min_us=Y iters=K
+ *
+ * One runtime per process, shared by every workload requested. Each
+ * workload is set up once (not timed), run twice to warm up, then K timed
+ * iterations; median_us is sorted[K/2] and min_us sorted[0]. A workload
+ * the executor cannot run (-ENOTSUP) prints "skipped: REASON" and is not
+ * an error; any other failure is (exit status 1).
+ *
+ * Tests: tests/cli.sh.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench/executors.h"
+#include "bench/workload.h"
+#include "cli/cli.h"
+
+#define WARMUPS 2
+#define MAX_WORKLOADS 16
+
+typedef struct bench_args {
+    const char *executor;
+    int workers;
+    int iters;
+    bool sim;
+    uint64_t seed;
+} bench_args_t;
+
+static const cli_opt_t bench_opts[] = {
+    {"--executor", CLI_STRING, 0, 0, offsetof(bench_args_t, executor), "NAME",
+     "spin, notify or ws (default: ws)"},
+    {"--workers", CLI_INT, 1, 1024, offsetof(bench_args_t, workers), "N",
+     "worker threads of the ws executor (default 2)"},
+    {"--iters", CLI_INT, 1, 1000000, offsetof(bench_args_t, iters), "K",
+     "timed iterations per workload (default 20)"},
+    {"--sim", CLI_FLAG, 0, 0, offsetof(bench_args_t, sim), NULL,
+     "ws: simulate the workers on one thread, with virtual time"},
+    {"--seed", CLI_U64, 0, 0, offsetof(bench_args_t, seed), "S",
+     "the simulation's interleaving (default 1)"},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const cli_opt_t *const bench_tables[] = {bench_opts, NULL};
+
+static void bench_usage(FILE *out)
+{
+    fputs("usage: asynclab bench WORKLOAD[,WORKLOAD...]|all [options]\n"
+          "\n"
+          "Time the benchmark workloads (shared/BENCHMARKS.md) on one "
+          "executor:\n"
+          "2 warm-up iterations, then K timed ones; one line per workload:\n"
+          "  bench NAME peer=asynclab-EXECUTOR workers=N median_us=X "
+          "min_us=Y iters=K\n"
+          "\n",
+          out);
+    cli_print_options(out, bench_tables);
+    fputs("\nworkloads:\n", out);
+    for (const workload_t *const *w = workload_table; *w != NULL; w++)
+        fprintf(out, "  %-24s %s\n", (*w)->name, (*w)->shape);
+}
+
+static int bench_main(int argc, char **argv);
+
+const cli_command_t cli_cmd_bench = {
+    .name = "bench",
+    .summary = "time the benchmark workloads on one executor",
+    .usage = bench_usage,
+    .main = bench_main,
+};
+
+/* ---- choosing the workloads ---------------------------------------------- */
+
+/* Split "a,b,c" (or "all") into list; false after a usage error. */
+static bool parse_workloads(const char *arg, const workload_t **list,
+                            int *n, int *status)
+{
+    *n = 0;
+    if (strcmp(arg, "all") == 0) {
+        for (const workload_t *const *w = workload_table; *w != NULL; w++)
+            list[(*n)++] = *w;
+        return true;
+    }
+    char copy[512];
+    if (strlen(arg) >= sizeof copy) {
+        *status = cli_usage_error(&cli_cmd_bench, "workload list too long");
+        return false;
+    }
+    strcpy(copy, arg);
+    for (char *save, *name = strtok_r(copy, ",", &save); name != NULL;
+         name = strtok_r(NULL, ",", &save)) {
+        const workload_t *w = workload_by_name(name);
+        if (w == NULL || *n == MAX_WORKLOADS) {
+            *status = cli_usage_error(&cli_cmd_bench,
+                                      "%s: unknown workload", name);
+            return false;
+        }
+        list[(*n)++] = w;
+    }
+    if (*n == 0) {
+        *status = cli_usage_error(&cli_cmd_bench, "missing WORKLOAD");
+        return false;
+    }
+    return true;
+}
+
+/* ---- timing ------------------------------------------------------------------ */
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Set up w, warm up, time iters iterations into times[], tear down.
+ * Returns 0 or the first -errno.
+ */
+static int time_workload(executor_t *ex, const workload_t *w, int iters,
+                         uint64_t *times)
+{
+    void *state = NULL;
+    int err = w->setup != NULL ? w->setup(ex, &state) : 0;
+    for (int i = 0; err == 0 && i < WARMUPS + iters; i++) {
+        uint64_t start = now_us();
+        err = w->iteration(ex, state);
+        if (i >= WARMUPS)
+            times[i - WARMUPS] = now_us() - start;
+    }
+    if (w->teardown != NULL)
+        w->teardown(ex, state);
+    return err;
+}
+
+static int bench_one(executor_t *ex, const workload_t *w,
+                     const bench_args_t *args, int workers)
+{
+    uint64_t *times = calloc((size_t)args->iters, sizeof *times);
+    if (times == NULL)
+        return -ENOMEM;
+    int err = time_workload(ex, w, args->iters, times);
+    if (err == 0) {
+        qsort(times, (size_t)args->iters, sizeof *times, cmp_u64);
+        printf("bench %s peer=asynclab-%s workers=%d median_us=%" PRIu64
+               " min_us=%" PRIu64 " iters=%d\n",
+               w->name, args->executor, workers, times[args->iters / 2],
+               times[0], args->iters);
+    } else if (err == -ENOTSUP) {
+        printf("bench %s peer=asynclab-%s skipped: %s\n", w->name,
+               args->executor, cli_strerror(err));
+        err = 0;
+    } else {
+        fprintf(stderr, "asynclab: bench %s on %s failed: %s\n", w->name,
+                args->executor, cli_strerror(err));
+    }
+    fflush(stdout);
+    free(times);
+    return err;
+}
+
+static int bench_main(int argc, char **argv)
+{
+    bench_args_t args = {.executor = "ws", .workers = 2, .iters = 20,
+                         .seed = 1};
+    cli_positionals_t pos = {.max = 1};
+    int status;
+    if (!cli_parse(&cli_cmd_bench, bench_tables, &args, argc, argv, &pos,
+                   &status))
+        return status;
+    if (pos.count == 0)
+        return cli_usage_error(&cli_cmd_bench, "missing WORKLOAD");
+    const workload_t *list[MAX_WORKLOADS];
+    int n;
+    if (!parse_workloads(pos.args[0], list, &n, &status))
+        return status;
+    const executor_kind_t *kind = executor_kind_by_name(args.executor);
+    if (kind == NULL)
+        return cli_usage_error(&cli_cmd_bench,
+                               "--executor: unknown executor '%s' (known: %s)",
+                               args.executor, executor_names(", "));
+
+    bool threaded = strcmp(args.executor, "ws") == 0;
+    executor_config_t cfg = {.kind = kind, .workers = args.workers,
+                             .sim = args.sim, .seed = args.seed,
+                             .virtual_time = args.sim};
+    executor_t *ex = executor_create(&cfg);
+    if (ex == NULL) {
+        fprintf(stderr, "asynclab: cannot create the %s executor\n",
+                args.executor);
+        return CLI_EXIT_FAILED;
+    }
+    int failed = 0;
+    for (int i = 0; i < n; i++)
+        failed += bench_one(ex, list[i], &args,
+                            threaded ? args.workers : 1) != 0;
+    executor_destroy(ex);
+    return failed == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+}
