@@ -498,11 +498,13 @@ static const workload_t timers_w = {
     "timers", "10,000 tasks each sleep 1 ms, then count down", NULL, timers,
     NULL};
 
+extern const workload_t workload_tcp_echo; /* bench/workload_tcp.c */
+
 const workload_t *const workload_table[] = {
     &spawn_many_local_w, &spawn_many_remote_idle_w,
     &yield_many_w,       &ping_pong_w,
     &chained_spawn_w,    &timers_w,
-    NULL,
+    &workload_tcp_echo,  NULL,
 };
 
 const workload_t *workload_by_name(const char *name)
