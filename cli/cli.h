@@ -43,7 +43,15 @@ typedef struct cli_command {
 /* Every subcommand, in --help order. One line each. */
 #define CLI_COMMANDS(X)                                                        \
     X(cli_cmd_run)                                                             \
-    X(cli_cmd_compare)
+    X(cli_cmd_compare)                                                         \
+    X(cli_cmd_bench)                                                           \
+    X(cli_cmd_lessons)                                                         \
+    X(cli_cmd_next)                                                            \
+    X(cli_cmd_lesson)                                                          \
+    X(cli_cmd_check)                                                           \
+    X(cli_cmd_hint)                                                            \
+    X(cli_cmd_reset)                                                           \
+    X(cli_cmd_solution)
 
 /* ---- options ------------------------------------------------------------ */
 
