@@ -140,6 +140,9 @@ void reactor_deregister(reactor_reg_t *reg)
     /* After DEL no later epoll_wait returns reg; only one already running
      * may, which is what `dispatching` is about. */
     epoll_ctl(r->epfd, EPOLL_CTL_DEL, reg->fd, NULL);
+    /* While reg is surely ours: once on the released list, the dispatching
+     * thread may free it at any moment. */
+    reg_drop_wakers(reg);
     pthread_mutex_lock(&r->lock);
     if (reg->prev != NULL)
         reg->prev->next = reg->next;
@@ -154,10 +157,8 @@ void reactor_deregister(reactor_reg_t *reg)
         r->released = reg;
     }
     pthread_mutex_unlock(&r->lock);
-    if (defer)
-        reg_drop_wakers(reg); /* the memory waits for the dispatch */
-    else
-        reg_free(reg);
+    if (!defer)
+        reg_free(reg); /* else the dispatching thread frees it */
 }
 
 /* ---- readiness
