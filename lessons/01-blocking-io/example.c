@@ -41,7 +41,8 @@ static double cpu_s(void)
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-/* ---- 1. one blocking read ------------------------------------------------- */
+/* ---- 1. one blocking read -------------------------------------------------
+ */
 
 static void *late_writer(void *arg)
 {
@@ -70,7 +71,8 @@ static void one_blocking_read(void)
     close(p[1]);
 }
 
-/* ---- 2. a thread per connection -------------------------------------------- */
+/* ---- 2. a thread per connection --------------------------------------------
+ */
 
 static void *serve_one(void *arg)
 {
@@ -106,7 +108,8 @@ static void thread_per_connection(void)
     pthread_attr_destroy(&attr);
 }
 
-/* ---- 3. one thread, non-blocking reads --------------------------------------- */
+/* ---- 3. one thread, non-blocking reads
+ * --------------------------------------- */
 
 static void *slow_writers(void *arg)
 {
@@ -152,8 +155,7 @@ static void one_thread_polling(void)
     printf("3. one thread served %d connections in %.0f ms with %ld "
            "read() calls, %ld of them EAGAIN;\n   it burned %.0f ms of CPU "
            "(%.0f%% of a core) asking \"anything yet?\"\n",
-           CONNECTIONS, wall * 1e3, reads, eagain, cpu * 1e3,
-           100 * cpu / wall);
+           CONNECTIONS, wall * 1e3, reads, eagain, cpu * 1e3, 100 * cpu / wall);
     for (int i = 0; i < CONNECTIONS; i++)
         close(p[i][0]);
 }
