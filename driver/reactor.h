@@ -13,10 +13,10 @@
  *
  * The readiness word packs the ready bits and a tick:
  *
- *   63            32 31                 0
- *   ┌───────────────┬────────────────────┐
- *   │     tick      │ ERROR WCLOSED RCLOSED WRITABLE READABLE │
- *   └───────────────┴────────────────────┘
+ *    63        32 31        5    4      3       2        1        0
+ *   ┌─────────────┬────────────┬─────┬───────┬───────┬────────┬────────┐
+ *   │    tick     │  (unused)  │ERROR│WCLOSED│RCLOSED│WRITABLE│READABLE│
+ *   └─────────────┴────────────┴─────┴───────┴───────┴────────┴────────┘
  *
  * Every readiness event ORs its bits in and adds one to the tick. A future
  * that saw readiness remembers the tick (reactor_event_t), tries its

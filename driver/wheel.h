@@ -114,7 +114,7 @@ void wheel_cancel(wheel_t *w, wheel_entry_t *e);
 /*
  * Turn the wheel to now_ms (never backwards): entries expired before this
  * call and entries whose deadline is <= now_ms move to the due list.
- * Returns how many entries are due in all.
+ * Returns how many entries this call made due.
  */
 size_t wheel_advance(wheel_t *w, uint64_t now_ms);
 
