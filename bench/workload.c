@@ -106,6 +106,27 @@ static int spawn_hits(countdown_t *cd, int n)
     return 0;
 }
 
+/*
+ * The baselines: the same work by direct calls on one thread, no
+ * scheduler. Allocate the future as spawn would, poll it to the end with a
+ * no-op waker, free it. What a runtime costs is its time minus this.
+ */
+static poll_t poll_once(future_t *f)
+{
+    waker_t noop = waker_noop();
+    context_t cx = {.waker = &noop};
+    return future_poll(f, &cx);
+}
+
+/* malloc + copy, as a spawn's one allocation. */
+static future_t *boxed(const future_t *f, size_t size)
+{
+    future_t *b = malloc(size);
+    if (b != NULL)
+        memcpy(b, f, size);
+    return b;
+}
+
 /* ---- spawn_many_local ---------------------------------------------------------
  * From block_on, spawn 10,000 tasks; each counts down; the last signals.
  */
@@ -115,6 +136,7 @@ static int spawn_hits(countdown_t *cd, int n)
 typedef struct spawner_root {
     future_t base;
     async_t async;
+    int tasks;
     countdown_t cd;
     countdown_wait_t wait;
     int err;
@@ -124,20 +146,39 @@ static poll_t spawner_root_poll(future_t *f, context_t *cx)
 {
     spawner_root_t *self = (spawner_root_t *)f;
     ASYNC_BEGIN(self);
-    self->err = spawn_hits(&self->cd, SPAWN_MANY);
+    self->err = spawn_hits(&self->cd, self->tasks);
     AWAIT(self, cx, &self->wait.base);
     ASYNC_END(self);
 }
 
-static int spawn_many_local(executor_t *ex, void *state)
+static int spawn_many_local(executor_t *ex, void *state, int tasks)
 {
     (void)state;
-    spawner_root_t root = {.base = {spawner_root_poll, NULL}};
-    if (countdown_init(&root.cd, SPAWN_MANY, &root.wait) != 0)
+    spawner_root_t root = {.base = {spawner_root_poll, NULL}, .tasks = tasks};
+    if (countdown_init(&root.cd, tasks, &root.wait) != 0)
         return -ENOMEM;
     int err = executor_block_on(ex, &root.base);
     oneshot_rx_drop(&root.wait.done);
     return err != 0 ? err : root.err;
+}
+
+static int spawn_many_local_baseline(int tasks)
+{
+    countdown_t cd;
+    countdown_wait_t wait;
+    if (countdown_init(&cd, tasks, &wait) != 0)
+        return -ENOMEM;
+    hit_task_t t = {{hit_task_poll, NULL}, &cd};
+    for (int i = 0; i < tasks; i++) {
+        future_t *b = boxed(&t.base, sizeof t);
+        if (b == NULL)
+            return -ENOMEM;
+        poll_once(b);
+        free(b);
+    }
+    int ready = poll_once(&wait.base) == POLL_READY;
+    oneshot_rx_drop(&wait.done);
+    return ready ? 0 : -EPROTO;
 }
 
 /* ---- spawn_many_remote_idle ---------------------------------------------------
@@ -176,12 +217,15 @@ static poll_t join_all_poll(future_t *f, context_t *cx)
     ASYNC_END(self);
 }
 
-static int spawn_many_remote_idle(executor_t *ex, void *state)
+static int spawn_many_remote_idle(executor_t *ex, void *state, int tasks)
 {
-    join_handle_t *handles = state;
+    (void)state;
+    join_handle_t *handles = malloc((size_t)tasks * sizeof *handles);
+    if (handles == NULL)
+        return -ENOMEM;
     empty_task_t t = {{empty_task_poll, NULL}};
     int n = 0, err = 0;
-    for (; n < SPAWN_MANY && err == 0; n++)
+    for (; n < tasks && err == 0; n++)
         err = executor_spawn(ex, &t.base, sizeof t, "empty", &handles[n]);
     if (err != 0)
         n--; /* the failed one made no handle */
@@ -191,20 +235,25 @@ static int spawn_many_remote_idle(executor_t *ex, void *state)
     int run_err = executor_block_on(ex, &root.base);
     for (int i = root.i; i < n; i++) /* left over after an error */
         join_handle_drop(&handles[i]);
+    free(handles);
     return run_err != 0 ? run_err : err;
 }
 
-static int alloc_handles(executor_t *ex, void **state)
+static int spawn_many_remote_idle_baseline(int tasks)
 {
-    (void)ex;
-    *state = calloc(SPAWN_MANY, sizeof(join_handle_t));
-    return *state != NULL ? 0 : -ENOMEM;
-}
-
-static void free_state(executor_t *ex, void *state)
-{
-    (void)ex;
-    free(state);
+    future_t **all = malloc((size_t)tasks * sizeof *all);
+    if (all == NULL)
+        return -ENOMEM;
+    empty_task_t t = {{empty_task_poll, NULL}};
+    int n = 0;
+    while (n < tasks && (all[n] = boxed(&t.base, sizeof t)) != NULL)
+        n++;
+    for (int i = 0; i < n; i++) {
+        poll_once(all[i]);
+        free(all[i]);
+    }
+    free(all);
+    return n == tasks ? 0 : -ENOMEM;
 }
 
 /* ---- yield_many ---------------------------------------------------------------
@@ -232,24 +281,50 @@ static poll_t yielder_poll(future_t *f, context_t *cx)
     ASYNC_END(self);
 }
 
-static int yield_many(executor_t *ex, void *state)
+static int yield_many(executor_t *ex, void *state, int tasks)
 {
     (void)state;
     countdown_t cd;
     countdown_wait_t wait;
-    if (countdown_init(&cd, YIELD_TASKS, &wait) != 0)
+    if (countdown_init(&cd, tasks, &wait) != 0)
         return -ENOMEM;
     yielder_t y = {.base = {yielder_poll, NULL}, .cd = &cd};
     int err = 0;
-    for (int i = 0; i < YIELD_TASKS; i++) {
+    for (int i = 0; i < tasks; i++) {
         err = executor_spawn(ex, &y.base, sizeof y, "yielder", NULL);
         if (err != 0) {
-            countdown_skip(&cd, YIELD_TASKS - i);
+            countdown_skip(&cd, tasks - i);
             break;
         }
     }
     int run_err = block_on_countdown(ex, &wait);
     return run_err != 0 ? run_err : err;
+}
+
+/* Round robin over every yielder until all are done: 1,001 polls each. */
+static int yield_many_baseline(int tasks)
+{
+    countdown_t cd;
+    countdown_wait_t wait;
+    if (countdown_init(&cd, tasks, &wait) != 0)
+        return -ENOMEM;
+    future_t **all = calloc((size_t)tasks, sizeof *all);
+    yielder_t y = {.base = {yielder_poll, NULL}, .cd = &cd};
+    for (int i = 0; all != NULL && i < tasks; i++)
+        all[i] = boxed(&y.base, sizeof y);
+    for (int live = tasks; all != NULL && live > 0;) {
+        for (int i = 0; i < tasks; i++) {
+            if (all[i] != NULL && poll_once(all[i]) == POLL_READY) {
+                free(all[i]);
+                all[i] = NULL;
+                live--;
+            }
+        }
+    }
+    free(all);
+    int ready = poll_once(&wait.base) == POLL_READY;
+    oneshot_rx_drop(&wait.done);
+    return ready ? 0 : -ENOMEM;
 }
 
 /* ---- ping_pong ----------------------------------------------------------------
@@ -329,6 +404,7 @@ static void ping_task_drop(future_t *f)
 typedef struct ping_spawner {
     future_t base;
     countdown_t *cd;
+    int pairs;
 } ping_spawner_t;
 
 static poll_t ping_spawner_poll(future_t *f, context_t *cx)
@@ -337,9 +413,9 @@ static poll_t ping_spawner_poll(future_t *f, context_t *cx)
     ping_spawner_t *self = (ping_spawner_t *)f;
     ping_task_t a = {.base = {ping_task_poll, ping_task_drop},
                      .cd = self->cd};
-    for (int i = 0; i < PING_PONGS; i++) {
+    for (int i = 0; i < self->pairs; i++) {
         if (spawn(&a.base, sizeof a, "ping", NULL) != 0) {
-            countdown_skip(self->cd, PING_PONGS - i);
+            countdown_skip(self->cd, self->pairs - i);
             break;
         }
     }
@@ -349,6 +425,7 @@ static poll_t ping_spawner_poll(future_t *f, context_t *cx)
 typedef struct ping_pong_root {
     future_t base;
     async_t async;
+    int pairs;
     countdown_t cd;
     countdown_wait_t wait;
 } ping_pong_root_t;
@@ -357,22 +434,47 @@ static poll_t ping_pong_root_poll(future_t *f, context_t *cx)
 {
     ping_pong_root_t *self = (ping_pong_root_t *)f;
     ASYNC_BEGIN(self);
-    ping_spawner_t s = {{ping_spawner_poll, NULL}, &self->cd};
+    ping_spawner_t s = {{ping_spawner_poll, NULL}, &self->cd, self->pairs};
     if (spawn(&s.base, sizeof s, "ping-spawner", NULL) != 0)
-        countdown_skip(&self->cd, PING_PONGS);
+        countdown_skip(&self->cd, self->pairs);
     AWAIT(self, cx, &self->wait.base);
     ASYNC_END(self);
 }
 
-static int ping_pong(executor_t *ex, void *state)
+static int ping_pong(executor_t *ex, void *state, int pairs)
 {
     (void)state;
-    ping_pong_root_t root = {.base = {ping_pong_root_poll, NULL}};
-    if (countdown_init(&root.cd, PING_PONGS, &root.wait) != 0)
+    ping_pong_root_t root = {.base = {ping_pong_root_poll, NULL},
+                             .pairs = pairs};
+    if (countdown_init(&root.cd, pairs, &root.wait) != 0)
         return -ENOMEM;
     int err = executor_block_on(ex, &root.base);
     oneshot_rx_drop(&root.wait.done);
     return err;
+}
+
+/* Per pair: two channels, B boxed and polled, the pong received. */
+static int ping_pong_baseline(int pairs)
+{
+    for (int i = 0; i < pairs; i++) {
+        oneshot_tx_t ping_tx;
+        oneshot_rx_t pong_rx;
+        pong_task_t b = {.base = {pong_task_poll, pong_task_drop}};
+        if (oneshot_channel(&ping_tx, &b.ping) != 0)
+            return -ENOMEM;
+        if (oneshot_channel(&b.pong, &pong_rx) != 0)
+            return -ENOMEM;
+        future_t *boxed_b = boxed(&b.base, sizeof b);
+        if (boxed_b == NULL)
+            return -ENOMEM;
+        oneshot_send(&ping_tx, 1);
+        poll_once(boxed_b);
+        future_drop(boxed_b);
+        free(boxed_b);
+        if (poll_once(&pong_rx.base) != POLL_READY || pong_rx.value != 2)
+            return -EPROTO;
+    }
+    return 0;
 }
 
 /* ---- chained_spawn ------------------------------------------------------------
@@ -398,19 +500,40 @@ static poll_t chain_link_poll(future_t *f, context_t *cx)
     return POLL_READY;
 }
 
-static int chained_spawn(executor_t *ex, void *state)
+static int chained_spawn(executor_t *ex, void *state, int depth)
 {
     (void)state;
     countdown_t cd;
     countdown_wait_t wait;
     if (countdown_init(&cd, 1, &wait) != 0)
         return -ENOMEM;
-    chain_link_t first = {{chain_link_poll, NULL}, CHAIN_DEPTH - 1, &cd};
+    chain_link_t first = {{chain_link_poll, NULL}, depth - 1, &cd};
     int err = executor_spawn(ex, &first.base, sizeof first, "link", NULL);
     if (err != 0)
         countdown_skip(&cd, 1);
     int run_err = block_on_countdown(ex, &wait);
     return run_err != 0 ? run_err : err;
+}
+
+/* Depth links, each boxed, polled, freed; the last one signals. */
+static int chained_spawn_baseline(int depth)
+{
+    countdown_t cd;
+    countdown_wait_t wait;
+    if (countdown_init(&cd, 1, &wait) != 0)
+        return -ENOMEM;
+    chain_link_t link = {{chain_link_poll, NULL}, 0, &cd};
+    for (int i = 0; i < depth; i++) {
+        future_t *b = boxed(&link.base, sizeof link);
+        if (b == NULL)
+            return -ENOMEM;
+        if (i == depth - 1)
+            poll_once(b); /* depth 0: counts down, spawns nothing */
+        free(b);
+    }
+    int ready = poll_once(&wait.base) == POLL_READY;
+    oneshot_rx_drop(&wait.done);
+    return ready ? 0 : -EPROTO;
 }
 
 /* ---- timers -------------------------------------------------------------------
@@ -443,6 +566,7 @@ static void sleeper_drop(future_t *f)
 typedef struct timers_root {
     future_t base;
     async_t async;
+    int tasks;
     countdown_t cd;
     countdown_wait_t wait;
 } timers_root_t;
@@ -453,9 +577,9 @@ static poll_t timers_root_poll(future_t *f, context_t *cx)
     ASYNC_BEGIN(self);
     sleeper_t s = {.base = {sleeper_poll, sleeper_drop}, .cd = &self->cd};
     sleep_init(&s.nap, 1);
-    for (int i = 0; i < TIMER_TASKS; i++) {
+    for (int i = 0; i < self->tasks; i++) {
         if (spawn(&s.base, sizeof s, "sleeper", NULL) != 0) {
-            countdown_skip(&self->cd, TIMER_TASKS - i);
+            countdown_skip(&self->cd, self->tasks - i);
             break;
         }
     }
@@ -463,11 +587,11 @@ static poll_t timers_root_poll(future_t *f, context_t *cx)
     ASYNC_END(self);
 }
 
-static int timers(executor_t *ex, void *state)
+static int timers(executor_t *ex, void *state, int tasks)
 {
     (void)state;
-    timers_root_t root = {.base = {timers_root_poll, NULL}};
-    if (countdown_init(&root.cd, TIMER_TASKS, &root.wait) != 0)
+    timers_root_t root = {.base = {timers_root_poll, NULL}, .tasks = tasks};
+    if (countdown_init(&root.cd, tasks, &root.wait) != 0)
         return -ENOMEM;
     int err = executor_block_on(ex, &root.base);
     oneshot_rx_drop(&root.wait.done);
@@ -480,23 +604,24 @@ static int timers(executor_t *ex, void *state)
 static const workload_t spawn_many_local_w = {
     "spawn_many_local",
     "block_on spawns 10,000 tasks; each counts down; the last signals",
-    NULL, spawn_many_local, NULL};
+    SPAWN_MANY, NULL, spawn_many_local, NULL, spawn_many_local_baseline, "task", 1};
 static const workload_t spawn_many_remote_idle_w = {
     "spawn_many_remote_idle",
     "10,000 empty tasks spawned from outside; block_on joins each in order",
-    alloc_handles, spawn_many_remote_idle, free_state};
+    SPAWN_MANY, NULL, spawn_many_remote_idle, NULL,
+    spawn_many_remote_idle_baseline, "task", 1};
 static const workload_t yield_many_w = {
-    "yield_many", "200 tasks each yield 1,000 times, then signal", NULL,
-    yield_many, NULL};
+    "yield_many", "200 tasks each yield 1,000 times, then signal",
+    YIELD_TASKS, NULL, yield_many, NULL, yield_many_baseline, "yield", YIELDS};
 static const workload_t ping_pong_w = {
     "ping_pong", "1,000 pairs of tasks exchange ping and pong on oneshots",
-    NULL, ping_pong, NULL};
+    PING_PONGS, NULL, ping_pong, NULL, ping_pong_baseline, "pair", 1};
 static const workload_t chained_spawn_w = {
-    "chained_spawn", "each task spawns the next, 1,000 deep", NULL,
-    chained_spawn, NULL};
+    "chained_spawn", "each task spawns the next, 1,000 deep", CHAIN_DEPTH,
+    NULL, chained_spawn, NULL, chained_spawn_baseline, "task", 1};
 static const workload_t timers_w = {
-    "timers", "10,000 tasks each sleep 1 ms, then count down", NULL, timers,
-    NULL};
+    "timers", "10,000 tasks each sleep 1 ms, then count down", TIMER_TASKS,
+    NULL, timers, NULL, NULL, "task", 1};
 
 extern const workload_t workload_tcp_echo; /* bench/workload_tcp.c */
 

@@ -22,14 +22,25 @@
 typedef struct workload {
     const char *name;  /* "spawn_many_local" */
     const char *shape; /* one line for --help */
+    int size;          /* its BENCHMARKS.md size: tasks, pairs, depth,
+                          clients; what `bench --scaling` varies */
     /*
      * Prepare what lives across iterations (the echo server). May be
      * NULL. Returns 0 or -errno; *state is passed to the other two.
      */
     int (*setup)(executor_t *ex, void **state);
-    /* One iteration, run to the end. 0, or -errno from the executor. */
-    int (*iteration)(executor_t *ex, void *state);
+    /* One iteration of the given size, run to the end. 0, or -errno. */
+    int (*iteration)(executor_t *ex, void *state, int size);
     void (*teardown)(executor_t *ex, void *state); /* may be NULL */
+    /*
+     * The lower bound: the same work of the given size by direct calls on
+     * one thread, with no scheduler (each future allocated, polled to the
+     * end with a no-op waker, freed). NULL where waiting dominates
+     * (timers, tcp_echo). 0 or -errno.
+     */
+    int (*baseline)(int size);
+    const char *unit; /* what overhead is counted per: "task", "yield" */
+    int units;        /* units per unit of size (yield_many: 1,000) */
 } workload_t;
 
 /* Every workload, in BENCHMARKS.md order; ends with NULL. */

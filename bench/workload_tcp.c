@@ -238,6 +238,7 @@ static void echo_client_drop(future_t *f)
 typedef struct clients_root {
     future_t base;
     async_t async;
+    int clients;
     client_shared_t shared;
     oneshot_rx_t done;
 } clients_root_t;
@@ -249,7 +250,7 @@ static poll_t clients_root_poll(future_t *f, context_t *cx)
     echo_client_t c = {.base = {echo_client_poll, echo_client_drop},
                        .shared = &self->shared,
                        .stream = TCP_STREAM_CLOSED};
-    for (int i = 0; i < CLIENTS; i++) {
+    for (int i = 0; i < self->clients; i++) {
         if (spawn(&c.base, sizeof c, "echo-client", NULL) != 0)
             client_finish(&c, -ENOMEM);
     }
@@ -257,11 +258,12 @@ static poll_t clients_root_poll(future_t *f, context_t *cx)
     ASYNC_END(self);
 }
 
-static int tcp_echo_iteration(executor_t *ex, void *state)
+static int tcp_echo_iteration(executor_t *ex, void *state, int clients)
 {
     server_state_t *st = state;
-    clients_root_t root = {.base = {clients_root_poll, NULL}};
-    atomic_init(&root.shared.left, CLIENTS);
+    clients_root_t root = {.base = {clients_root_poll, NULL},
+                           .clients = clients};
+    atomic_init(&root.shared.left, clients);
     atomic_init(&root.shared.err, 0);
     root.shared.port = st->port;
     if (oneshot_channel(&root.shared.done, &root.done) != 0)
@@ -274,4 +276,5 @@ static int tcp_echo_iteration(executor_t *ex, void *state)
 const workload_t workload_tcp_echo = {
     "tcp_echo",
     "50 clients each connect and do 1,000 64-byte echo round trips",
-    tcp_echo_setup, tcp_echo_iteration, tcp_echo_teardown};
+    CLIENTS,
+    tcp_echo_setup, tcp_echo_iteration, tcp_echo_teardown, NULL, "client", 1};

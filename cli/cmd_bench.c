@@ -32,6 +32,7 @@ typedef struct bench_args {
     int iters;
     bool sim;
     uint64_t seed;
+    bool baseline;
 } bench_args_t;
 
 static const cli_opt_t bench_opts[] = {
@@ -45,6 +46,8 @@ static const cli_opt_t bench_opts[] = {
      "ws: simulate the workers on one thread, with virtual time"},
     {"--seed", CLI_U64, 0, 0, offsetof(bench_args_t, seed), "S",
      "the simulation's interleaving (default 1)"},
+    {"--baseline", CLI_FLAG, 0, 0, offsetof(bench_args_t, baseline), NULL,
+     "also time the same work with no scheduler, and print the overhead"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -59,6 +62,10 @@ static void bench_usage(FILE *out)
           "2 warm-up iterations, then K timed ones; one line per workload:\n"
           "  bench NAME peer=asynclab-EXECUTOR workers=N median_us=X "
           "min_us=Y iters=K\n"
+          "With --baseline, before it the same work done by direct calls "
+          "on one\n"
+          "thread (peer=baseline), and after it the scheduler's own cost:\n"
+          "  overhead NAME per_UNIT_ns=X ratio=R\n"
           "\n",
           out);
     cli_print_options(out, bench_tables);
@@ -126,6 +133,28 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Sort times[] and report sorted[n/2] and sorted[0]. */
+static void median_min(uint64_t *times, int n, uint64_t *median,
+                       uint64_t *min)
+{
+    qsort(times, (size_t)n, sizeof *times, cmp_u64);
+    *median = times[n / 2];
+    *min = times[0];
+}
+
+/* The baseline, timed like a workload: warm-ups, then iters runs. */
+static int time_baseline(const workload_t *w, int iters, uint64_t *times)
+{
+    int err = 0;
+    for (int i = 0; err == 0 && i < WARMUPS + iters; i++) {
+        uint64_t start = now_us();
+        err = w->baseline(w->size);
+        if (i >= WARMUPS)
+            times[i - WARMUPS] = now_us() - start;
+    }
+    return err;
+}
+
 /*
  * Set up w, warm up, time iters iterations into times[], tear down.
  * Returns 0 or the first -errno.
@@ -137,7 +166,7 @@ static int time_workload(executor_t *ex, const workload_t *w, int iters,
     int err = w->setup != NULL ? w->setup(ex, &state) : 0;
     for (int i = 0; err == 0 && i < WARMUPS + iters; i++) {
         uint64_t start = now_us();
-        err = w->iteration(ex, state);
+        err = w->iteration(ex, state, w->size);
         if (i >= WARMUPS)
             times[i - WARMUPS] = now_us() - start;
     }
@@ -146,19 +175,52 @@ static int time_workload(executor_t *ex, const workload_t *w, int iters,
     return err;
 }
 
+/* Time w's baseline and print its line; *median 0 when it has none. */
+static int bench_baseline(const workload_t *w, int iters, uint64_t *times,
+                          uint64_t *median)
+{
+    uint64_t min;
+    *median = 0;
+    if (w->baseline == NULL)
+        return 0;
+    int err = time_baseline(w, iters, times);
+    if (err != 0)
+        return err;
+    median_min(times, iters, median, &min);
+    printf("bench %s peer=baseline workers=1 median_us=%" PRIu64
+           " min_us=%" PRIu64 " iters=%d\n",
+           w->name, *median, min, iters);
+    return 0;
+}
+
+/* The scheduler's own cost per unit of work, beside the baseline. */
+static void print_overhead(const workload_t *w, uint64_t base_us,
+                           uint64_t rt_us)
+{
+    double units = (double)w->size * w->units;
+    printf("overhead %s per_%s_ns=%.1f ratio=%.2f\n", w->name, w->unit,
+           ((double)rt_us - (double)base_us) * 1000.0 / units,
+           (double)rt_us / (double)base_us);
+}
+
 static int bench_one(executor_t *ex, const workload_t *w,
                      const bench_args_t *args, int workers)
 {
     uint64_t *times = calloc((size_t)args->iters, sizeof *times);
     if (times == NULL)
         return -ENOMEM;
-    int err = time_workload(ex, w, args->iters, times);
+    uint64_t base_us = 0, median, min;
+    int err = args->baseline ? bench_baseline(w, args->iters, times, &base_us)
+                             : 0;
+    if (err == 0)
+        err = time_workload(ex, w, args->iters, times);
     if (err == 0) {
-        qsort(times, (size_t)args->iters, sizeof *times, cmp_u64);
+        median_min(times, args->iters, &median, &min);
         printf("bench %s peer=asynclab-%s workers=%d median_us=%" PRIu64
                " min_us=%" PRIu64 " iters=%d\n",
-               w->name, args->executor, workers, times[args->iters / 2],
-               times[0], args->iters);
+               w->name, args->executor, workers, median, min, args->iters);
+        if (base_us > 0)
+            print_overhead(w, base_us, median);
     } else if (err == -ENOTSUP) {
         printf("bench %s peer=asynclab-%s skipped: %s\n", w->name,
                args->executor, cli_strerror(err));

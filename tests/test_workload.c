@@ -31,7 +31,7 @@ static void run_everywhere(const char *name)
         void *state = NULL;
         assert_int_equal(w->setup != NULL ? w->setup(ex, &state) : 0, 0);
         for (int i = 0; i < 2; i++) {
-            int err = w->iteration(ex, state);
+            int err = w->iteration(ex, state, w->size);
             if (err == -ENOTSUP)
                 break; /* this kind cannot run it: allowed, reported */
             if (err != 0)
@@ -64,6 +64,20 @@ WORKLOAD_TEST(chained_spawn)
 WORKLOAD_TEST(timers)
 WORKLOAD_TEST(tcp_echo)
 
+static void workload_baselines_do_the_work(void **state)
+{
+    (void)state;
+    int with_baseline = 0;
+    for (const workload_t *const *w = workload_table; *w != NULL; w++) {
+        if ((*w)->baseline == NULL)
+            continue;
+        with_baseline++;
+        if ((*w)->baseline((*w)->size) != 0)
+            fail_msg("baseline of %s failed", (*w)->name);
+    }
+    assert_int_equal(with_baseline, 5); /* all but timers and tcp_echo */
+}
+
 static void workload_table_names_are_unique(void **state)
 {
     (void)state;
@@ -84,6 +98,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(workload_chained_spawn),
         cmocka_unit_test(workload_timers),
         cmocka_unit_test(workload_tcp_echo),
+        cmocka_unit_test(workload_baselines_do_the_work),
         cmocka_unit_test(workload_table_names_are_unique),
     };
     if (argc > 1)
