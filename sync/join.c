@@ -15,6 +15,8 @@
 
 #include "core/coop.h"
 
+/* READY when the child completed (finished or cancelled); j->output is
+ * then its future, or NULL. */
 static poll_t join_poll(future_t *f, context_t *cx)
 {
     join_t *j = (join_t *)f;
@@ -30,6 +32,7 @@ static poll_t join_poll(future_t *f, context_t *cx)
     return POLL_READY;
 }
 
+/* The future's drop: give up the handle (and with it the output). */
 static void join_future_drop(future_t *f)
 {
     join_t *j = (join_t *)f;

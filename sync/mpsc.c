@@ -278,6 +278,11 @@ static int send_commit(mpsc_chan_t *c, mpsc_send_t *s, waker_t *rx)
     return push_and_notify(c, s->elem, rx);
 }
 
+/*
+ * READY when the element is in (or the channel closed). A newcomer takes
+ * free room only when nobody waits; otherwise it queues and is woken with
+ * a slot reserved for it.
+ */
 static poll_t send_poll(future_t *f, context_t *cx)
 {
     mpsc_send_t *s = (mpsc_send_t *)f;
@@ -376,6 +381,8 @@ int mpsc_try_recv(mpsc_rx_t *rx, void *out)
     return err;
 }
 
+/* READY with an element (or the end); otherwise keeps cx's waker as the
+ * channel's one rx_waker, which the next send takes and wakes. */
 static poll_t recv_poll(future_t *f, context_t *cx)
 {
     mpsc_recv_t *r = (mpsc_recv_t *)f;
@@ -405,6 +412,7 @@ static poll_t recv_poll(future_t *f, context_t *cx)
     return POLL_READY;
 }
 
+/* Dropped while waiting: take our waker back out of the channel. */
 static void recv_drop(future_t *f)
 {
     mpsc_recv_t *r = (mpsc_recv_t *)f;

@@ -62,6 +62,8 @@ void mutex_unlock(mutex_t *m)
         waker_wake(&next);
 }
 
+/* READY when the caller holds the mutex: taken free, or handed over by
+ * mutex_unlock while queued. */
 static poll_t lock_poll(future_t *fut, context_t *cx)
 {
     mutex_lock_t *f = (mutex_lock_t *)fut;

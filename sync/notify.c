@@ -111,6 +111,7 @@ static int notified_reason(notify_t *n, notified_t *f)
     return 0;
 }
 
+/* READY when notified (see notified_reason); otherwise queued, FIFO. */
 static poll_t notified_poll(future_t *fut, context_t *cx)
 {
     notified_t *f = (notified_t *)fut;

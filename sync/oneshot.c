@@ -238,6 +238,8 @@ static int rx_complete(oneshot_rx_t *rx, uint64_t state)
     return rx->result;
 }
 
+/* READY once the value came or never will (rx->result says which);
+ * otherwise keeps cx's waker in the slot. */
 static poll_t rx_poll(future_t *f, context_t *cx)
 {
     oneshot_rx_t *rx = (oneshot_rx_t *)f;
@@ -260,6 +262,7 @@ static poll_t rx_poll(future_t *f, context_t *cx)
     }
 }
 
+/* The future's drop: finish the receiver unless READY already did. */
 static void rx_drop(future_t *f)
 {
     oneshot_rx_t *rx = (oneshot_rx_t *)f;

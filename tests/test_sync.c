@@ -26,8 +26,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench/executors.h"
 #include "core/async.h"
 #include "core/coop.h"
+#include "core/executor.h"
 #include "core/task.h"
 #include "sync/join.h"
 #include "sync/mpsc.h"
@@ -1566,6 +1568,148 @@ static void mutex_excludes_across_awaits_on_two_workers(void **state)
     mini_destroy(&m);
 }
 
+/* ==== on every executor (core/executor.h) =============================== */
+
+/* Producers send PER_TASK tagged values each into a small bounded channel;
+ * a consumer (the block_on future) checks every producer's order. */
+#define PRODUCERS 4
+#define PER_TASK  500
+
+typedef struct fan_producer {
+    future_t base;
+    async_t async;
+    mpsc_tx_t tx; /* moved in at spawn */
+    mpsc_send_t send;
+    uint32_t id, i;
+    uint64_t value;
+} fan_producer_t;
+
+static poll_t fan_producer_poll(future_t *f, context_t *cx)
+{
+    fan_producer_t *self = (fan_producer_t *)f;
+    ASYNC_BEGIN(self);
+    for (self->i = 0; self->i < PER_TASK; self->i++) {
+        self->value = (uint64_t)self->id << 32 | self->i;
+        mpsc_send_init(&self->send, &self->tx, &self->value);
+        AWAIT(self, cx, &self->send.base);
+        if (self->send.result != 0)
+            break;
+    }
+    mpsc_tx_drop(&self->tx);
+    ASYNC_END(self);
+}
+
+static void fan_producer_drop(future_t *f)
+{
+    fan_producer_t *self = (fan_producer_t *)f;
+    future_drop(&self->send.base);
+    mpsc_tx_drop(&self->tx);
+}
+
+typedef struct fan_consumer {
+    future_t base;
+    async_t async;
+    mpsc_rx_t *rx;
+    mpsc_recv_t recv;
+    uint64_t value;
+    uint32_t next[PRODUCERS]; /* the sequence number expected next */
+    int disorder;
+} fan_consumer_t;
+
+static poll_t fan_consumer_poll(future_t *f, context_t *cx)
+{
+    fan_consumer_t *self = (fan_consumer_t *)f;
+    ASYNC_BEGIN(self);
+    for (;;) {
+        mpsc_recv_init(&self->recv, self->rx, &self->value);
+        AWAIT(self, cx, &self->recv.base);
+        if (self->recv.result != 0)
+            break;
+        uint32_t id = (uint32_t)(self->value >> 32);
+        if (id >= PRODUCERS || (uint32_t)self->value != self->next[id]++)
+            self->disorder++;
+    }
+    ASYNC_END(self);
+}
+
+static void fan_in_on(const executor_entry_t *e)
+{
+    executor_config_t cfg = {.kind = e->kind, .workers = 2};
+    executor_t *ex = executor_create(&cfg);
+    assert_non_null(ex);
+    mpsc_tx_t tx;
+    mpsc_rx_t rx;
+    assert_int_equal(mpsc_channel(sizeof(uint64_t), 8, &tx, &rx), 0);
+    for (uint32_t k = 0; k < PRODUCERS; k++) {
+        fan_producer_t p = {.base = {fan_producer_poll, fan_producer_drop},
+                            .id = k};
+        mpsc_tx_clone(&tx, &p.tx);
+        assert_int_equal(
+            executor_spawn(ex, &p.base, sizeof p, "producer", NULL), 0);
+    }
+    mpsc_tx_drop(&tx);
+    fan_consumer_t c = {.base = {fan_consumer_poll, NULL}, .rx = &rx};
+    assert_int_equal(executor_block_on(ex, &c.base), 0);
+    assert_int_equal(c.disorder, 0);
+    for (int k = 0; k < PRODUCERS; k++)
+        assert_int_equal(c.next[k], PER_TASK);
+    future_drop(&c.recv.base);
+    executor_destroy(ex);
+    mpsc_rx_drop(&rx);
+}
+
+static void mpsc_fan_in_on_every_executor(void **state)
+{
+    (void)state;
+    for (const executor_entry_t *e = executor_table; e->name != NULL; e++)
+        fan_in_on(e);
+}
+
+/* The root aborts a child that waits on a oneshot forever, then awaits
+ * its join: the output is NULL and the child's receiver was dropped. */
+typedef struct abort_root {
+    future_t base;
+    async_t async;
+    join_t join;
+} abort_root_t;
+
+static poll_t abort_root_poll(future_t *f, context_t *cx)
+{
+    abort_root_t *self = (abort_root_t *)f;
+    ASYNC_BEGIN(self);
+    YIELD_NOW(self, cx); /* let the child run and start waiting */
+    join_abort(&self->join);
+    AWAIT(self, cx, &self->join.base);
+    ASYNC_END(self);
+}
+
+static void abort_on(const executor_entry_t *e)
+{
+    executor_config_t cfg = {.kind = e->kind, .workers = 2};
+    executor_t *ex = executor_create(&cfg);
+    assert_non_null(ex);
+    oneshot_tx_t tx;
+    forever_task_t t = {.base = {forever_poll, forever_drop}};
+    assert_int_equal(oneshot_channel(&tx, &t.rx), 0);
+    join_handle_t h;
+    assert_int_equal(executor_spawn(ex, &t.base, sizeof t, "forever", &h), 0);
+    abort_root_t root = {.base = {abort_root_poll, NULL}};
+    join_init(&root.join, h);
+    assert_int_equal(executor_block_on(ex, &root.base), 0);
+    assert_null(root.join.output);
+    assert_true(oneshot_tx_is_closed(&tx));
+    assert_int_equal(oneshot_send(&tx, 1), -EPIPE);
+    join_drop(&root.join);
+    executor_destroy(ex);
+}
+
+static void join_abort_on_every_executor(void **state)
+{
+    (void)state;
+    for (const executor_entry_t *e = executor_table; e->name != NULL; e++)
+        abort_on(e);
+}
+
 /* ==== registry =========================================================== */
 
 int main(int argc, char **argv)
@@ -1610,6 +1754,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(mutex_try_lock_and_unlock),
         cmocka_unit_test(mutex_hands_the_lock_over_in_order),
         cmocka_unit_test(mutex_excludes_across_awaits_on_two_workers),
+        cmocka_unit_test(mpsc_fan_in_on_every_executor),
+        cmocka_unit_test(join_abort_on_every_executor),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
