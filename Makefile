@@ -23,8 +23,10 @@ LDFLAGS = -pthread $(SAN)
 # Recursive (=), so they are read after `deps` has installed the packages.
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
+NCURSES_LIBS  = $(shell pkg-config --libs ncurses)
 
-MODULES = core driver sync spin_executor notify_executor workstealing bench
+MODULES = core driver sync spin_executor notify_executor workstealing bench \
+          visualizer
 LIB_SRC = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     = $(BUILD)/libasynclab.a
@@ -52,7 +54,7 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(PROGRAM): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) -o $@
+	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(NCURSES_LIBS) -o $@
 
 $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 	@mkdir -p $(dir $@)
