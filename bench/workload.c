@@ -267,7 +267,7 @@ static int spawn_many_remote_idle_baseline(int tasks)
 typedef struct yielder {
     future_t base;
     async_t async;
-    int i;
+    int i, yields;
     countdown_t *cd;
 } yielder_t;
 
@@ -275,20 +275,20 @@ static poll_t yielder_poll(future_t *f, context_t *cx)
 {
     yielder_t *self = (yielder_t *)f;
     ASYNC_BEGIN(self);
-    for (self->i = 0; self->i < YIELDS; self->i++)
+    for (self->i = 0; self->i < self->yields; self->i++)
         YIELD_NOW(self, cx);
     countdown_hit(self->cd);
     ASYNC_END(self);
 }
 
-static int yield_many(executor_t *ex, void *state, int tasks)
+/* tasks yielders of `yields` yields each, spawned from outside. */
+static int spawn_yielders(executor_t *ex, int tasks, int yields)
 {
-    (void)state;
     countdown_t cd;
     countdown_wait_t wait;
     if (countdown_init(&cd, tasks, &wait) != 0)
         return -ENOMEM;
-    yielder_t y = {.base = {yielder_poll, NULL}, .cd = &cd};
+    yielder_t y = {.base = {yielder_poll, NULL}, .yields = yields, .cd = &cd};
     int err = 0;
     for (int i = 0; i < tasks; i++) {
         err = executor_spawn(ex, &y.base, sizeof y, "yielder", NULL);
@@ -301,6 +301,24 @@ static int yield_many(executor_t *ex, void *state, int tasks)
     return run_err != 0 ? run_err : err;
 }
 
+static int yield_many(executor_t *ex, void *state, int tasks)
+{
+    (void)state;
+    return spawn_yielders(ex, tasks, YIELDS);
+}
+
+/*
+ * For `bench --scaling`: the same shape with 10 yields per task, so that
+ * a million tasks stay within seconds. Not in the table.
+ */
+#define FEW_YIELDS 10
+
+static int yield_few(executor_t *ex, void *state, int tasks)
+{
+    (void)state;
+    return spawn_yielders(ex, tasks, FEW_YIELDS);
+}
+
 /* Round robin over every yielder until all are done: 1,001 polls each. */
 static int yield_many_baseline(int tasks)
 {
@@ -309,7 +327,7 @@ static int yield_many_baseline(int tasks)
     if (countdown_init(&cd, tasks, &wait) != 0)
         return -ENOMEM;
     future_t **all = calloc((size_t)tasks, sizeof *all);
-    yielder_t y = {.base = {yielder_poll, NULL}, .cd = &cd};
+    yielder_t y = {.base = {yielder_poll, NULL}, .yields = YIELDS, .cd = &cd};
     for (int i = 0; all != NULL && i < tasks; i++)
         all[i] = boxed(&y.base, sizeof y);
     for (int live = tasks; all != NULL && live > 0;) {
@@ -622,6 +640,10 @@ static const workload_t chained_spawn_w = {
 static const workload_t timers_w = {
     "timers", "10,000 tasks each sleep 1 ms, then count down", TIMER_TASKS,
     NULL, timers, NULL, NULL, "task", 1};
+
+const workload_t workload_yield_few = {
+    "yield_few", "tasks each yield 10 times (bench --scaling)", YIELD_TASKS,
+    NULL, yield_few, NULL, NULL, "yield", FEW_YIELDS};
 
 extern const workload_t workload_tcp_echo; /* bench/workload_tcp.c */
 

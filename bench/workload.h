@@ -48,4 +48,8 @@ extern const workload_t *const workload_table[];
 
 const workload_t *workload_by_name(const char *name);
 
+/* yield_many with 10 yields per task: what `bench --scaling` grows to a
+ * million tasks. Not in workload_table. */
+extern const workload_t workload_yield_few;
+
 #endif

@@ -21,6 +21,7 @@
 
 #include "bench/executors.h"
 #include "bench/workload.h"
+#include "cli/bench.h"
 #include "cli/cli.h"
 
 #define WARMUPS 2
@@ -33,6 +34,9 @@ typedef struct bench_args {
     bool sim;
     uint64_t seed;
     bool baseline;
+    bool scaling;
+    bool memory;
+    int tasks;
 } bench_args_t;
 
 static const cli_opt_t bench_opts[] = {
@@ -48,6 +52,14 @@ static const cli_opt_t bench_opts[] = {
      "the simulation's interleaving (default 1)"},
     {"--baseline", CLI_FLAG, 0, 0, offsetof(bench_args_t, baseline), NULL,
      "also time the same work with no scheduler, and print the overhead"},
+    {"--scaling", CLI_FLAG, 0, 0, offsetof(bench_args_t, scaling), NULL,
+     "ns per task from 1,000 to --tasks tasks on 1, 2, 4 workers "
+     "(no WORKLOAD)"},
+    {"--memory", CLI_FLAG, 0, 0, offsetof(bench_args_t, memory), NULL,
+     "bytes per task, and the memory of --tasks pending tasks "
+     "(no WORKLOAD)"},
+    {"--tasks", CLI_INT, 1000, 10000000, offsetof(bench_args_t, tasks), "N",
+     "--scaling: the largest size; --memory: how many (default 1000000)"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -234,15 +246,40 @@ static int bench_one(executor_t *ex, const workload_t *w,
     return err;
 }
 
+/* --scaling and --memory: reports of their own, no WORKLOAD. */
+static int bench_report(const bench_args_t *args, const cli_positionals_t *pos)
+{
+    if (pos->count != 0)
+        return cli_usage_error(&cli_cmd_bench,
+                               "%s: --scaling and --memory take no WORKLOAD",
+                               pos->args[0]);
+    if (executor_kind_by_name(args->executor) == NULL)
+        return cli_usage_error(&cli_cmd_bench,
+                               "--executor: unknown executor '%s' (known: %s)",
+                               args->executor, executor_names(", "));
+    int err = 0;
+    if (args->scaling)
+        err = bench_scaling(args->executor, args->tasks);
+    if (err == 0 && args->memory)
+        err = bench_memory(args->executor, args->workers, args->tasks);
+    if (err != 0) {
+        fprintf(stderr, "asynclab: bench: %s\n", cli_strerror(err));
+        return CLI_EXIT_FAILED;
+    }
+    return CLI_EXIT_OK;
+}
+
 static int bench_main(int argc, char **argv)
 {
     bench_args_t args = {.executor = "ws", .workers = 2, .iters = 20,
-                         .seed = 1};
+                         .seed = 1, .tasks = 1000000};
     cli_positionals_t pos = {.max = 1};
     int status;
     if (!cli_parse(&cli_cmd_bench, bench_tables, &args, argc, argv, &pos,
                    &status))
         return status;
+    if (args.scaling || args.memory)
+        return bench_report(&args, &pos);
     if (pos.count == 0)
         return cli_usage_error(&cli_cmd_bench, "missing WORKLOAD");
     const workload_t *list[MAX_WORKLOADS];
