@@ -1,0 +1,273 @@
+/*
+ * tests/test_viz_export.c - the exports of a known run: the Perfetto JSON
+ * is valid JSON (checked by a small parser here) with the expected slices,
+ * instants and flows; the text export speaks one line per event.
+ *
+ * Run one test: ./build/tests/test_viz_export viz_export_perfetto_counts
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/future.h"
+#include "visualizer/export.h"
+
+/* ---- a known run
+ * -------------------------------------------------------------
+ *
+ * ws, 2 workers, virtual clock. t1 "root" spawns t2 and t3 on w0; w1 steals
+ * t2, which wakes t1; a timer (from the driver, no worker) wakes t3.
+ * Expected: 4 polls (4 slices) + 1 bare-wake slice, 2 flows, 3 instants
+ * (two wakes, one steal).
+ */
+
+#define W TRACE_NO_WORKER
+static const trace_event_t RUN[] = {
+    {0, 1, 0, 1, W, TRACE_SPAWN},
+    {0, 1, TRACE_Q_INJECT, 0, W, TRACE_SCHEDULE},
+    {0, 1, 0, 0, 0, TRACE_POLL_START},
+    {0, 2, 1, 2, 0, TRACE_SPAWN},
+    {0, 2, TRACE_Q_LOCAL, 0, 0, TRACE_SCHEDULE},
+    {0, 3, 1, 2, 0, TRACE_SPAWN},
+    {0, 3, TRACE_Q_LOCAL, 0, 0, TRACE_SCHEDULE},
+    {0, 1, POLL_PENDING, 0, 0, TRACE_POLL_END},
+    {0, 0, 0, 1, 1, TRACE_STEAL},
+    {0, 2, 0, 0, 1, TRACE_POLL_START},
+    {0, 1, TRACE_BY_TASK, 2, 1, TRACE_WAKE},
+    {0, 1, TRACE_Q_LOCAL, 0, 1, TRACE_SCHEDULE},
+    {0, 2, POLL_READY, 0, 1, TRACE_POLL_END},
+    {0, 2, 0, 0, 1, TRACE_COMPLETE},
+    {5000000, 3, TRACE_BY_TIMER, 0, W, TRACE_WAKE},
+    {5000000, 3, 0, 0, 0, TRACE_POLL_START},
+    {5000000, 3, POLL_READY, 0, 0, TRACE_POLL_END},
+    {5000000, 1, 0, 0, 1, TRACE_POLL_START},
+    {5000000, 1, POLL_READY, 0, 1, TRACE_POLL_END},
+};
+#undef W
+
+static char NAME_ROOT[] = "root", NAME_LEAF[] = "le\"af"; /* a quote */
+static char *NAMES[] = {NAME_ROOT, NAME_LEAF};
+
+static trace_file_t known_run(void)
+{
+    trace_file_t f = {0};
+    trace_info_set(&f.info, "ws", "fanout", 2, true, 7, TRACE_CLOCK_VIRTUAL);
+    f.events = (trace_event_t *)RUN;
+    f.n_events = sizeof RUN / sizeof RUN[0];
+    f.names = NAMES;
+    f.n_names = 2;
+    return f;
+}
+
+/* ---- a small JSON checker (RFC 8259 grammar, no semantics) ----------------
+ */
+
+typedef struct json {
+    const char *p;
+} json_t;
+
+static bool json_value(json_t *j);
+
+static void json_ws(json_t *j)
+{
+    while (*j->p == ' ' || *j->p == '\n' || *j->p == '\t' || *j->p == '\r')
+        j->p++;
+}
+
+static bool json_string_ok(json_t *j)
+{
+    if (*j->p++ != '"')
+        return false;
+    while (*j->p != '"') {
+        if (*j->p == 0 || (unsigned char)*j->p < 0x20)
+            return false;
+        if (*j->p++ == '\\') {
+            if (*j->p == 'u') {
+                for (int i = 1; i <= 4; i++)
+                    if (!isxdigit((unsigned char)j->p[i]))
+                        return false;
+                j->p += 5;
+            } else if (strchr("\"\\/bfnrt", *j->p) != NULL && *j->p) {
+                j->p++;
+            } else {
+                return false;
+            }
+        }
+    }
+    j->p++;
+    return true;
+}
+
+static bool json_number(json_t *j)
+{
+    char *end;
+    strtod(j->p, &end);
+    if (end == j->p)
+        return false;
+    j->p = end;
+    return true;
+}
+
+static bool json_list(json_t *j, char close, bool object)
+{
+    j->p++;
+    json_ws(j);
+    if (*j->p == close) {
+        j->p++;
+        return true;
+    }
+    for (;;) {
+        json_ws(j);
+        if (object) {
+            if (!json_string_ok(j))
+                return false;
+            json_ws(j);
+            if (*j->p++ != ':')
+                return false;
+        }
+        if (!json_value(j))
+            return false;
+        json_ws(j);
+        if (*j->p == close) {
+            j->p++;
+            return true;
+        }
+        if (*j->p++ != ',')
+            return false;
+    }
+}
+
+static bool json_value(json_t *j)
+{
+    json_ws(j);
+    switch (*j->p) {
+    case '{':
+        return json_list(j, '}', true);
+    case '[':
+        return json_list(j, ']', false);
+    case '"':
+        return json_string_ok(j);
+    case 't':
+        return strncmp(j->p, "true", 4) == 0 && (j->p += 4);
+    case 'f':
+        return strncmp(j->p, "false", 5) == 0 && (j->p += 5);
+    case 'n':
+        return strncmp(j->p, "null", 4) == 0 && (j->p += 4);
+    default:
+        return json_number(j);
+    }
+}
+
+static bool json_valid(const char *text)
+{
+    json_t j = {text};
+    if (!json_value(&j))
+        return false;
+    json_ws(&j);
+    return *j.p == 0;
+}
+
+static size_t occurrences(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* ---- tests -----------------------------------------------------------------
+ */
+
+static void viz_export_json_checker_works(void **state)
+{
+    (void)state;
+    assert_true(json_valid("{\"a\":[1,2.5e3,\"x\\u0041\",true,null]}"));
+    assert_false(json_valid("{\"a\":[1,2,]}"));
+    assert_false(json_valid("{\"a\":1"));
+    assert_false(json_valid("{\"a\":\"x\"}}"));
+}
+
+static void viz_export_perfetto_counts(void **state)
+{
+    (void)state;
+    trace_file_t f = known_run();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    viz_export_counts_t c;
+    assert_int_equal(viz_export_perfetto(&f, out, &c), 0);
+    fclose(out);
+
+    assert_true(json_valid(buf));
+    assert_int_equal(c.slices, 5); /* 4 polls + the timer's bare wake */
+    assert_int_equal(c.flows, 2);
+    assert_int_equal(c.instants, 3);
+    assert_int_equal(occurrences(buf, "\"ph\":\"X\""), c.slices);
+    assert_int_equal(occurrences(buf, "\"ph\":\"s\""), 2);
+    assert_int_equal(occurrences(buf, "\"ph\":\"f\""), 2);
+    assert_int_equal(occurrences(buf, "\"cat\":\"poll\""), 4);
+    assert_int_equal(occurrences(buf, "\"ph\":\"C\""), c.counters);
+    assert_true(c.counters > 0);
+    /* tracks: w0, w1 and the driver's, named */
+    assert_non_null(strstr(buf, "\"args\":{\"name\":\"w0\"}"));
+    assert_non_null(strstr(buf, "\"args\":{\"name\":\"w1\"}"));
+    assert_non_null(strstr(buf, "driver and other threads"));
+    assert_non_null(strstr(buf, "w1 stole 1 task from w0"));
+    assert_non_null(strstr(buf, "t2 'le\\\"af'")); /* escaped */
+    free(buf);
+}
+
+static void viz_export_text_speaks_words(void **state)
+{
+    (void)state;
+    trace_file_t f = known_run();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    viz_export_counts_t c;
+    assert_int_equal(viz_export_text(&f, out, &c), 0);
+    fclose(out);
+    assert_int_equal(c.lines, f.n_events);
+    assert_int_equal(occurrences(buf, "\n"), f.n_events + 2);
+    assert_non_null(strstr(buf, "# asynclab trace: scenario fanout, "
+                                "executor ws, 2 workers, simulated, seed 7"));
+    assert_non_null(strstr(buf, "w1 stole 1 task from w0"));
+    assert_non_null(strstr(buf, "timer woke t3 'le\"af'"));
+    assert_non_null(strstr(buf, "t2 'le\"af' woke t1 'root'"));
+    free(buf);
+}
+
+static void viz_export_empty_trace_is_valid_json(void **state)
+{
+    (void)state;
+    trace_file_t f = {0};
+    trace_info_set(&f.info, "spin", "x", 1, false, 0, TRACE_CLOCK_MONOTONIC);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_int_equal(viz_export_perfetto(&f, out, NULL), 0);
+    fclose(out);
+    assert_true(json_valid(buf));
+    free(buf);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(viz_export_json_checker_works),
+        cmocka_unit_test(viz_export_perfetto_counts),
+        cmocka_unit_test(viz_export_text_speaks_words),
+        cmocka_unit_test(viz_export_empty_trace_is_valid_json),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests_name("viz_export", tests, NULL, NULL);
+}
