@@ -263,19 +263,20 @@ static waker_t hand_slot_on(mpsc_chan_t *c)
 }
 
 /*
- * The send's outcome is decided (room, or closed): do it. Returns the
- * result; *rx gets the receiver's waker to wake after unlocking. A slot
- * reserved for s is used (or, when closed, given up). Under lock.
+ * The send's outcome is decided (room, or closed): do it. had_slot: a slot
+ * was reserved for this send (now used, or given up when closed). Returns
+ * the result; *rx gets the receiver's waker to wake after unlocking.
+ * Under lock.
  */
-static int send_commit(mpsc_chan_t *c, mpsc_send_t *s, waker_t *rx)
+static int send_commit(mpsc_chan_t *c, bool had_slot, const void *elem,
+                       waker_t *rx)
 {
-    if (s->waiter.grant == GRANT_SLOT)
+    if (had_slot)
         c->reserved--;
-    s->waiter.grant = 0;
     if (c->closed)
         return -EPIPE;
     /* Only unbounded rings grow, so a reserved slot never meets -ENOMEM. */
-    return push_and_notify(c, s->elem, rx);
+    return push_and_notify(c, elem, rx);
 }
 
 /*
@@ -290,22 +291,13 @@ static poll_t send_poll(future_t *f, context_t *cx)
     waker_t rx = WAKER_EMPTY;
 
     pthread_mutex_lock(&c->lock);
-    bool can_go = c->closed || s->waiter.grant == GRANT_SLOT ||
-                  (!s->waiter.queued && room_for_newcomer(c));
-    if (!can_go) {
-        sync__waitq_wait(&c->send_waiters, &s->waiter, cx);
-        s->waiting = true;
-        pthread_mutex_unlock(&c->lock);
-        return POLL_PENDING;
-    }
-    if (!sync__budget_take()) {
-        pthread_mutex_unlock(&c->lock); /* keeps its grant, if any */
-        waker_wake_by_ref(cx->waker);
-        return POLL_PENDING;
-    }
-    waker_t mine = sync__waitq_remove(&c->send_waiters, &s->waiter);
-    s->result = send_commit(c, s, &rx);
-    s->waiting = false;
+    bool had_slot = s->waiter.grant == GRANT_SLOT;
+    if (!c->closed && !had_slot && (s->waiter.queued || !room_for_newcomer(c)))
+        return sync__waitq_park(&c->send_waiters, &s->waiter, cx, &c->lock);
+    if (!sync__budget_take()) /* keeps its slot, if it has one */
+        return sync__budget_refused(&c->lock, cx);
+    waker_t mine = sync__waiter_finish(&c->send_waiters, &s->waiter);
+    s->result = send_commit(c, had_slot, s->elem, &rx);
     pthread_mutex_unlock(&c->lock);
 
     waker_drop(&mine);
@@ -314,27 +306,22 @@ static poll_t send_poll(future_t *f, context_t *cx)
     return POLL_READY;
 }
 
+/* A dropped sender's reserved slot goes to the next waiter. Under lock. */
+static waker_t pass_slot(void *c)
+{
+    ((mpsc_chan_t *)c)->reserved--;
+    return hand_slot_on(c);
+}
+
 /* Dropped before READY: leave the queue, and pass on a reserved slot. */
 static void send_drop(future_t *f)
 {
     mpsc_send_t *s = (mpsc_send_t *)f;
-    if (!s->waiting)
-        return; /* never queued, or finished: nothing in the channel */
+    if (!s->waiter.involved)
+        return; /* finished: its sender may be gone already */
     mpsc_chan_t *c = s->tx->chan;
-    waker_t next = WAKER_EMPTY;
-    pthread_mutex_lock(&c->lock);
-    waker_t mine = sync__waitq_remove(&c->send_waiters, &s->waiter);
-    if (s->waiter.grant == GRANT_SLOT) {
-        c->reserved--;
-        next = hand_slot_on(c);
-    }
-    s->waiter.grant = 0;
-    s->waiting = false;
-    pthread_mutex_unlock(&c->lock);
-
-    waker_drop(&mine);
-    if (waker_is_set(&next))
-        waker_wake(&next);
+    sync__waiter_abandon(&s->waiter, &c->send_waiters, &c->lock, GRANT_SLOT,
+                         pass_slot, c);
 }
 
 void mpsc_send_init(mpsc_send_t *f, mpsc_tx_t *tx, const void *elem)

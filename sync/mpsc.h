@@ -113,8 +113,6 @@ typedef struct mpsc_send {
     mpsc_tx_t *tx;         /* borrowed; outlives the future */
     const void *elem;      /* borrowed; read when the copy happens */
     sync__waiter_t waiter; /* queued while the channel is full */
-    bool waiting;          /* waiter queued or granted: drop must look;
-                              written by the poller only */
     int result;
 } mpsc_send_t;
 

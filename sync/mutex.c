@@ -71,43 +71,29 @@ static poll_t lock_poll(future_t *fut, context_t *cx)
 
     pthread_mutex_lock(&m->lock);
     bool handed = f->waiter.grant == HANDED;
-    if (!handed && (f->waiter.queued || m->locked)) {
-        sync__waitq_wait(&m->waiters, &f->waiter, cx);
-        f->waiting = true;
-        pthread_mutex_unlock(&m->lock);
-        return POLL_PENDING;
-    }
-    if (!sync__budget_take()) {
-        pthread_mutex_unlock(&m->lock); /* a handed lock stays ours */
-        waker_wake_by_ref(cx->waker);
-        return POLL_PENDING;
-    }
+    if (!handed && (f->waiter.queued || m->locked))
+        return sync__waitq_park(&m->waiters, &f->waiter, cx, &m->lock);
+    if (!sync__budget_take()) /* a handed lock stays ours */
+        return sync__budget_refused(&m->lock, cx);
     m->locked = true; /* already so when handed */
-    f->waiter.grant = 0;
-    f->waiting = false;
+    waker_t mine = sync__waiter_finish(&m->waiters, &f->waiter);
     pthread_mutex_unlock(&m->lock);
+    waker_drop(&mine);
     return POLL_READY;
+}
+
+static waker_t pass_lock(void *m)
+{
+    return hand_on(m);
 }
 
 /* Dropped before READY: leave the queue; a lock handed to us goes on. */
 static void lock_drop(future_t *fut)
 {
     mutex_lock_t *f = (mutex_lock_t *)fut;
-    if (!f->waiting)
-        return;
     mutex_t *m = f->mutex;
-    waker_t next = WAKER_EMPTY;
-    pthread_mutex_lock(&m->lock);
-    waker_t mine = sync__waitq_remove(&m->waiters, &f->waiter);
-    if (f->waiter.grant == HANDED)
-        next = hand_on(m);
-    f->waiter.grant = 0;
-    f->waiting = false;
-    pthread_mutex_unlock(&m->lock);
-
-    waker_drop(&mine);
-    if (waker_is_set(&next))
-        waker_wake(&next);
+    sync__waiter_abandon(&f->waiter, &m->waiters, &m->lock, HANDED, pass_lock,
+                         m);
 }
 
 void mutex_lock_init(mutex_lock_t *f, mutex_t *m)

@@ -59,7 +59,6 @@ typedef struct mutex_lock {
     future_t base;
     mutex_t *mutex;        /* borrowed; outlives the future */
     sync__waiter_t waiter; /* queued while the mutex is held by another */
-    bool waiting;          /* queued or handed the lock (poller only) */
 } mutex_lock_t;
 
 /* A future that is READY when the caller holds m. */

@@ -119,44 +119,30 @@ static poll_t notified_poll(future_t *fut, context_t *cx)
 
     pthread_mutex_lock(&n->lock);
     int why = notified_reason(n, f);
-    if (why == 0) {
-        sync__waitq_wait(&n->waiters, &f->waiter, cx);
-        f->waiting = true;
-        pthread_mutex_unlock(&n->lock);
-        return POLL_PENDING;
-    }
-    if (!sync__budget_take()) {
-        pthread_mutex_unlock(&n->lock); /* keeps a grant; permit stays */
-        waker_wake_by_ref(cx->waker);
-        return POLL_PENDING;
-    }
+    if (why == 0)
+        return sync__waitq_park(&n->waiters, &f->waiter, cx, &n->lock);
+    if (!sync__budget_take()) /* keeps a grant; the permit stays */
+        return sync__budget_refused(&n->lock, cx);
     if (why == BY_PERMIT)
         n->permit = false;
-    f->waiter.grant = 0;
-    f->waiting = false;
+    waker_t mine = sync__waiter_finish(&n->waiters, &f->waiter);
     pthread_mutex_unlock(&n->lock);
+    waker_drop(&mine);
     return POLL_READY;
+}
+
+static waker_t pass_notification(void *n)
+{
+    return give_one(n);
 }
 
 /* Dropped before READY: leave the queue; a notify_one grant goes on. */
 static void notified_drop(future_t *fut)
 {
     notified_t *f = (notified_t *)fut;
-    if (!f->waiting)
-        return;
     notify_t *n = f->notify;
-    waker_t next = WAKER_EMPTY;
-    pthread_mutex_lock(&n->lock);
-    waker_t mine = sync__waitq_remove(&n->waiters, &f->waiter);
-    if (f->waiter.grant == BY_ONE)
-        next = give_one(n);
-    f->waiter.grant = 0;
-    f->waiting = false;
-    pthread_mutex_unlock(&n->lock);
-
-    waker_drop(&mine);
-    if (waker_is_set(&next))
-        waker_wake(&next);
+    sync__waiter_abandon(&f->waiter, &n->waiters, &n->lock, BY_ONE,
+                         pass_notification, n);
 }
 
 void notified_init(notified_t *f, notify_t *n)

@@ -66,7 +66,6 @@ typedef struct notified {
     notify_t *notify;      /* borrowed; outlives the future */
     uint64_t epoch;        /* n->epoch when created */
     sync__waiter_t waiter; /* queued while waiting */
-    bool waiting;          /* queued or granted: drop must look (poller) */
 } notified_t;
 
 /* A future that is READY once notified. May be copied until first poll. */

@@ -37,7 +37,8 @@ static void unlink_node(sync__waitq_t *q, sync__waiter_t *w)
     w->queued = false;
 }
 
-void sync__waitq_wait(sync__waitq_t *q, sync__waiter_t *w, const context_t *cx)
+poll_t sync__waitq_park(sync__waitq_t *q, sync__waiter_t *w,
+                        const context_t *cx, pthread_mutex_t *lock)
 {
     assert(w->grant == 0);
     /* waker_register skips the clone when the same task waits again and
@@ -47,13 +48,37 @@ void sync__waitq_wait(sync__waitq_t *q, sync__waiter_t *w, const context_t *cx)
     waker_register(&w->waker, cx);
     if (!w->queued)
         link_tail(q, w);
+    w->involved = true;
+    pthread_mutex_unlock(lock);
+    return POLL_PENDING;
 }
 
-waker_t sync__waitq_remove(sync__waitq_t *q, sync__waiter_t *w)
+waker_t sync__waiter_finish(sync__waitq_t *q, sync__waiter_t *w)
 {
     if (w->queued)
         unlink_node(q, w);
+    w->grant = 0;
+    w->involved = false;
     return waker_take(&w->waker);
+}
+
+void sync__waiter_abandon(sync__waiter_t *w, sync__waitq_t *q,
+                          pthread_mutex_t *lock, int kind,
+                          sync__pass_fn pass_on, void *owner)
+{
+    if (!w->involved)
+        return; /* never queued, or finished: nothing to undo */
+    waker_t next = WAKER_EMPTY;
+    pthread_mutex_lock(lock);
+    bool holds_grant = w->grant == kind;
+    waker_t mine = sync__waiter_finish(q, w);
+    if (holds_grant)
+        next = pass_on(owner);
+    pthread_mutex_unlock(lock);
+
+    waker_drop(&mine);
+    if (waker_is_set(&next))
+        waker_wake(&next);
 }
 
 waker_t sync__waitq_grant_front(sync__waitq_t *q, int grant)
@@ -89,4 +114,11 @@ bool sync__budget_take(void)
     waker_t noop = waker_noop();
     context_t probe = {.waker = &noop};
     return coop_poll_proceed(&probe);
+}
+
+poll_t sync__budget_refused(pthread_mutex_t *lock, const context_t *cx)
+{
+    pthread_mutex_unlock(lock);
+    waker_wake_by_ref(cx->waker);
+    return POLL_PENDING;
 }

@@ -23,23 +23,29 @@
  * never finds its resource stolen by a newcomer. A granted future that is
  * dropped before it used its grant passes it on (its drop function does).
  *
- * Locking: the queue has no lock of its own. Every function here is called
- * with the owning primitive's lock held; wakers taken out are woken (or
- * dropped) by the caller after it unlocks.
+ * Locking: the queue has no lock of its own; it lives under its owning
+ * primitive's pthread mutex, and each function says what it expects of
+ * that lock. Wakers taken out are woken (or dropped) after the unlock.
+ *
+ * The public headers include this one only because the node is embedded
+ * in their futures; nothing here is API.
  *
  * Tests: tests/test_sync.c (through mpsc_, notify_, mutex_ tests).
  */
 #ifndef ASYNCLAB_SYNC_WAITQ_H
 #define ASYNCLAB_SYNC_WAITQ_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/coop.h"
+#include "core/future.h"
 #include "core/waker.h"
 
-/* One waiting future's node. Every field: under the owner's lock. */
+/* One waiting future's node. Every field but `involved`: under the
+ * owner's lock. */
 typedef struct sync__waiter {
     struct sync__waiter *prev; /* links, valid while queued */
     struct sync__waiter *next;
@@ -47,6 +53,9 @@ typedef struct sync__waiter {
     uint64_t tag;  /* the owner's note (notify: epoch of creation) */
     int grant;     /* 0: nothing given yet; else the owner's reason */
     bool queued;   /* linked in a queue right now */
+    bool involved; /* queued or granted since the future last finished:
+                      its drop must look. The poller's own field (set by
+                      park, cleared by finish), read by drop unlocked */
 } sync__waiter_t;
 
 typedef struct sync__waitq {
@@ -54,9 +63,13 @@ typedef struct sync__waitq {
     sync__waiter_t *tail;
 } sync__waitq_t;
 
+/* Hands a resource that a dropped waiter was granted to someone else;
+ * returns the waker to wake after unlocking. Under the owner's lock. */
+typedef waker_t (*sync__pass_fn)(void *owner);
+
 #define SYNC__WAITQ_EMPTY ((sync__waitq_t){NULL, NULL})
 #define SYNC__WAITER_INIT                                                      \
-    ((sync__waiter_t){NULL, NULL, WAKER_EMPTY, 0, 0, false})
+    ((sync__waiter_t){NULL, NULL, WAKER_EMPTY, 0, 0, false, false})
 
 /* Wakers woken per lock hold when a primitive wakes all its waiters. */
 #define SYNC__WAKE_BATCH 32
@@ -67,16 +80,29 @@ static inline bool sync__waitq_is_empty(const sync__waitq_t *q)
 }
 
 /*
- * Keep cx's waker in w: link w at the tail if it is not queued, or just
- * refresh its waker if it is. Owner's lock held; w not granted.
+ * The poll must wait: keep cx's waker in w (linking w at the tail unless
+ * it is queued already), release `lock`, and return POLL_PENDING. Called
+ * with the owner's lock held; returns with it released. w not granted.
  */
-void sync__waitq_wait(sync__waitq_t *q, sync__waiter_t *w, const context_t *cx);
+poll_t sync__waitq_park(sync__waitq_t *q, sync__waiter_t *w,
+                        const context_t *cx, pthread_mutex_t *lock);
 
 /*
- * Unlink w if it is queued. Returns its waker, which the caller drops
- * after unlocking (dropping may free a task; never under a lock).
+ * The poll completes: w leaves the queue (if still in it) and its grant
+ * is consumed. Returns w's waker, which the caller drops after unlocking
+ * (dropping may free a task; never under a lock). Under the owner's lock.
  */
-waker_t sync__waitq_remove(sync__waitq_t *q, sync__waiter_t *w);
+waker_t sync__waiter_finish(sync__waitq_t *q, sync__waiter_t *w);
+
+/*
+ * The future is dropped before READY: take w out of q and, if it holds a
+ * grant of `kind` it will never use, give it on through pass_on(owner).
+ * Takes and releases `lock` itself; drops w's waker and wakes the one
+ * pass_on chose after unlocking. A no-op when w is not involved.
+ */
+void sync__waiter_abandon(sync__waiter_t *w, sync__waitq_t *q,
+                          pthread_mutex_t *lock, int kind,
+                          sync__pass_fn pass_on, void *owner);
 
 /*
  * Grant the first waiter: unlink it, set its grant to `grant` (non-zero)
@@ -101,8 +127,8 @@ void sync__wake_all(waker_t *wakers, size_t n);
  * Spend one unit of the cooperative budget (core/coop.h) WITHOUT waking
  * anyone, so it may be called under a lock at the exact moment a future
  * knows it would return READY. True: go on. False: the budget is spent;
- * the caller leaves its state as it was, unlocks, wakes its own task
- * (waker_wake_by_ref(cx->waker)) and returns PENDING.
+ * the caller leaves its state as it was and returns
+ * sync__budget_refused(lock, cx).
  *
  * Why not coop_poll_proceed(cx) directly: it wakes cx->waker when the
  * budget is gone, and a wake must not run under the primitive's lock (it
@@ -110,5 +136,9 @@ void sync__wake_all(waker_t *wakers, size_t n);
  * would spend budget on polls that end up PENDING.
  */
 bool sync__budget_take(void);
+
+/* Release `lock`, wake our own task (it comes back after the others have
+ * had their turn), and return POLL_PENDING. */
+poll_t sync__budget_refused(pthread_mutex_t *lock, const context_t *cx);
 
 #endif

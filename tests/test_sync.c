@@ -1274,45 +1274,54 @@ static void join_waits_then_wakes_on_completion(void **state)
     mini_destroy(&m);
 }
 
-/* A task that owns nothing of the channel but awaits a receive on it. */
-typedef struct receiver_task {
+/* A task that awaits one send or one receive on a channel it does not own
+ * (the handles live on the test's stack). */
+typedef struct channel_task {
     future_t base;
     async_t async;
-    mpsc_rx_t *rx; /* borrowed: lives on the test's stack */
-    mpsc_recv_t recv;
-    int got;
-} receiver_task_t;
+    mpsc_tx_t *tx; /* set: send value; NULL: receive into value */
+    mpsc_rx_t *rx;
+    union {
+        mpsc_send_t send;
+        mpsc_recv_t recv;
+    } op;
+    int value;
+} channel_task_t;
 
-static poll_t receiver_poll(future_t *f, context_t *cx)
+static poll_t channel_task_poll(future_t *f, context_t *cx)
 {
-    receiver_task_t *self = (receiver_task_t *)f;
+    channel_task_t *self = (channel_task_t *)f;
     ASYNC_BEGIN(self);
-    mpsc_recv_init(&self->recv, self->rx, &self->got);
-    AWAIT(self, cx, &self->recv.base);
+    if (self->tx != NULL)
+        mpsc_send_init(&self->op.send, self->tx, &self->value);
+    else
+        mpsc_recv_init(&self->op.recv, self->rx, &self->value);
+    AWAIT(self, cx, &self->op.send.base); /* base is first in both */
     ASYNC_END(self);
 }
 
-static void receiver_drop(future_t *f)
+static void channel_task_drop(future_t *f)
 {
-    future_drop(&((receiver_task_t *)f)->recv.base);
+    future_drop(&((channel_task_t *)f)->op.send.base);
 }
 
-static void join_abort_of_a_receiving_task_leaves_no_waker(void **state)
+/*
+ * Spawn t, run it until it waits in the channel (its one waker clone is
+ * there), abort it, run the abort: the dropped future must take its waker
+ * back. Then the join completes with no output and frees the task.
+ */
+static void abort_while_waiting(channel_task_t t)
 {
-    (void)state;
     mini_t m;
     mini_init(&m);
-    mpsc_tx_t tx;
-    mpsc_rx_t rx;
-    assert_int_equal(mpsc_channel(sizeof(int), 1, &tx, &rx), 0);
-    receiver_task_t r = {.base = {receiver_poll, receiver_drop}, .rx = &rx};
+    t.base = (future_t){channel_task_poll, channel_task_drop};
     join_t j;
-    join_init(&j, mini_spawn(&m, &r.base, sizeof r));
+    join_init(&j, mini_spawn(&m, &t.base, sizeof t));
     mini_run(&m);
-    assert_int_equal(live_wakers(j.handle.task), 1); /* in the channel */
+    assert_int_equal(live_wakers(j.handle.task), 1);
 
     join_abort(&j);
-    mini_run(&m); /* the abort runs: the future is dropped */
+    assert_int_equal(mini_run(&m), 1); /* the run that drops the future */
     assert_int_equal(live_wakers(j.handle.task), 0);
 
     counting_waker_t c;
@@ -1320,59 +1329,33 @@ static void join_abort_of_a_receiving_task_leaves_no_waker(void **state)
     assert_int_equal(poll_with(&j.base, &w), POLL_READY);
     assert_null(j.output);
     join_drop(&j); /* the last reference: the task is freed */
+    mini_destroy(&m);
+}
+
+static void join_abort_of_a_receiving_task_leaves_no_waker(void **state)
+{
+    (void)state;
+    mpsc_tx_t tx;
+    mpsc_rx_t rx;
+    assert_int_equal(mpsc_channel(sizeof(int), 1, &tx, &rx), 0);
+    abort_while_waiting((channel_task_t){.rx = &rx});
 
     int v = 3;
     assert_int_equal(mpsc_try_send(&tx, &v), 0); /* wakes nobody */
     assert_int_equal(mpsc_try_recv(&rx, &v), 0);
     mpsc_tx_drop(&tx);
     mpsc_rx_drop(&rx);
-    mini_destroy(&m);
-}
-
-/* A task blocked sending into a full channel. */
-typedef struct sender_task {
-    future_t base;
-    async_t async;
-    mpsc_tx_t *tx;
-    mpsc_send_t send;
-    int value;
-} sender_task_t;
-
-static poll_t sender_poll(future_t *f, context_t *cx)
-{
-    sender_task_t *self = (sender_task_t *)f;
-    ASYNC_BEGIN(self);
-    mpsc_send_init(&self->send, self->tx, &self->value);
-    AWAIT(self, cx, &self->send.base);
-    ASYNC_END(self);
-}
-
-static void sender_drop(future_t *f)
-{
-    future_drop(&((sender_task_t *)f)->send.base);
 }
 
 static void join_abort_of_a_sending_task_frees_its_place(void **state)
 {
     (void)state;
-    mini_t m;
-    mini_init(&m);
     mpsc_tx_t tx;
     mpsc_rx_t rx;
     assert_int_equal(mpsc_channel(sizeof(int), 1, &tx, &rx), 0);
     int v = 1;
     assert_int_equal(mpsc_try_send(&tx, &v), 0); /* full */
-    sender_task_t s = {
-        .base = {sender_poll, sender_drop}, .tx = &tx, .value = 2};
-    join_t j;
-    join_init(&j, mini_spawn(&m, &s.base, sizeof s));
-    mini_run(&m);
-    assert_int_equal(live_wakers(j.handle.task), 1); /* queued waiter */
-
-    join_abort(&j);
-    mini_run(&m);
-    assert_int_equal(live_wakers(j.handle.task), 0);
-    join_drop(&j);
+    abort_while_waiting((channel_task_t){.tx = &tx, .value = 2});
 
     /* Had the waiter stayed queued, the freed slot would be reserved for
      * it and this newcomer refused. */
@@ -1380,7 +1363,6 @@ static void join_abort_of_a_sending_task_frees_its_place(void **state)
     assert_int_equal(mpsc_try_send(&tx, &v), 0);
     mpsc_tx_drop(&tx);
     mpsc_rx_drop(&rx);
-    mini_destroy(&m);
 }
 
 /* A task that owns a oneshot receiver and waits on it forever. */
