@@ -6,6 +6,8 @@
 #   make asan       the tests again under AddressSanitizer + UBSan + LSan
 #   make tsan       the tests again under ThreadSanitizer
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make fuzz       every fuzz/fuzz_*.c harness for FUZZ_SECONDS (default 60)
+#   make valgrind   every scenario and a few benches under valgrind memcheck
 #
 # Every *.c in a module folder goes into build/libasynclab.a; a new file
 # needs no line here. Each tests/test_<module>.c becomes its own binary.
@@ -38,7 +40,7 @@ PROGRAM = $(BUILD)/asynclab
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test asan tsan clean install
+.PHONY: all deps run test asan tsan clean install fuzz valgrind
 
 all: $(PROGRAM)
 
@@ -80,4 +82,63 @@ install: $(PROGRAM)
 clean:
 	rm -rf build
 
+# ---- fuzzing (libFuzzer, clang) ---------------------------------------------
+# Each fuzz/fuzz_<name>.c is a harness, found by wildcard, linked with the
+# library and the program's objects built again by clang with the fuzzer's
+# coverage and ASan + UBSan. cli/main.c's main becomes asynclab_main, so a
+# harness can call the whole program; cli_parse is wrapped so fuzz_cli can
+# stop each command right after its parse (a link flag that does nothing
+# for a harness that does not define __wrap_cli_parse). Seeds live in
+# fuzz/corpus/<name>/ (small, committed); what the fuzzer finds goes to
+# build/fuzz/corpus/<name>/, crashes to build/fuzz/artifacts/.
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD    = $(BUILD)/fuzz
+FUZZ_CFLAGS   = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -I. \
+                -O1 -g -fno-omit-frame-pointer \
+                -fsanitize=fuzzer-no-link,address,undefined -MMD -MP
+FUZZ_LDFLAGS  = -fsanitize=fuzzer,address,undefined -pthread \
+                -Wl,--wrap=cli_parse
+FUZZ_SRC      = $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN      = $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_CLI_OBJ  = $(CLI_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_DEFS) -c $< -o $@
+
+$(FUZZ_BUILD)/obj/cli/main.o: FUZZ_DEFS = -Dmain=asynclab_main
+
+$(FUZZ_BUILD)/libasynclab.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/libcli.a: $(FUZZ_CLI_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/libcli.a \
+                      $(FUZZ_BUILD)/libasynclab.a
+	$(FUZZ_CC) $(filter-out -MMD -MP,$(FUZZ_CFLAGS)) $< \
+	    $(FUZZ_BUILD)/libcli.a $(FUZZ_BUILD)/libasynclab.a \
+	    $(NCURSES_LIBS) $(FUZZ_LDFLAGS) -o $@
+
+fuzz: $(FUZZ_BIN)
+	@sh tools/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+# ---- leaks: valgrind memcheck over the program -----------------------------
+
+valgrind: $(PROGRAM)
+	@sh tools/valgrind.sh $(PROGRAM)
+
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_CLI_OBJ:.o=.d)
+
+# The course: every reference solution must pass its checker, and every
+# untouched exercise must fail it with a sentence (lessons/, cli/cmd_check.c).
+.PHONY: check-lessons
+check-lessons: $(PROGRAM)
+	./$(PROGRAM) check --solutions
+	./$(PROGRAM) check --pristine

@@ -1,0 +1,120 @@
+#!/bin/bash
+# tests/lessons.sh PROGRAM - the course, end to end, through `asynclab`.
+#
+# Run by `make test` (tools/run-tests.sh) with the program's path. Checks:
+#   - lessons/index.txt and the lessons/NN-* folders agree, and each lesson
+#     has its text, example, exercise, checker, hint and solution;
+#   - every reference solution passes its checker (never the learner's
+#     exercise: a learner's edits cannot break this script);
+#   - every untouched exercise fails its checker with a sentence, not a
+#     crash or a compile error;
+#   - every example runs to completion within its time limit;
+#   - every scenario a lesson names exists;
+#   - a file that does not compile shows the compiler's error, exit 1;
+#   - progress, hint, solution and bad arguments behave.
+# Progress goes to a temporary file (ASYNCLAB_PROGRESS), never the
+# learner's. Last line: "lessons: N passed, M failed".
+
+prog=${1:-build/asynclab}
+case $prog in /*) ;; *) prog=$PWD/$prog ;; esac
+cd "$(dirname "$0")/.." || exit 1
+
+passed=0
+failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export ASYNCLAB_PROGRESS=$tmp/progress
+
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; [ -n "$2" ] && sed 's/^/     /' "$2"; }
+
+# Run a command; expect exit status $1; name $2; output kept in $tmp/out.
+expect() {
+    local want=$1 name=$2
+    shift 2
+    "$@" >"$tmp/out" 2>&1
+    local rc=$?
+    if [ "$rc" -eq "$want" ]; then ok "$name"; else
+        echo "     (exit $rc, expected $want)" >>"$tmp/out"; bad "$name" "$tmp/out"; fi
+}
+
+# ---- the index and the folders ------------------------------------------------
+
+folders=$(sed -e 's/#.*//' lessons/index.txt | awk 'NF >= 4 { print $2 }')
+numbers=$(sed -e 's/#.*//' lessons/index.txt | awk 'NF >= 4 { print $1 + 0 }')
+
+for d in lessons/[0-9][0-9]-*/; do
+    d=$(basename "$d")
+    if echo "$folders" | grep -qx "$d"; then ok "index lists $d"
+    else bad "index lists $d (the folder exists, the index does not name it)"; fi
+done
+for f in $folders; do
+    missing=""
+    for part in README.md exercise.c exercise.h check.c hint.md; do
+        [ -f "lessons/$f/$part" ] || missing="$missing $part"
+    done
+    ls "lessons/$f"/example*.c >/dev/null 2>&1 || missing="$missing example.c"
+    [ -f "lessons/solutions/$f/exercise.c" ] || missing="$missing solution"
+    if [ -z "$missing" ]; then ok "lesson $f has every part"
+    else bad "lesson $f lacks:$missing"; fi
+    n=${f%%-*}
+    [ "${n#0}" -eq "${n#0}" ] 2>/dev/null && ok "folder $f is numbered" || bad "folder $f is numbered"
+done
+
+# ---- listing and progress -------------------------------------------------------
+
+expect 0 "asynclab lessons" "$prog" lessons
+count=$(grep -c '^  \[' "$tmp/out")
+[ "$count" -eq "$(echo "$folders" | wc -w)" ] && ok "lessons lists all $count" \
+    || bad "lessons lists $count lines" "$tmp/out"
+grep -q ' -> ]  1 ' "$tmp/out" && ok "a new learner is at lesson 1" \
+    || bad "a new learner is at lesson 1" "$tmp/out"
+
+first=$(echo "$folders" | head -n 1)
+second=$(echo "$numbers" | sed -n 2p)
+printf '%s\n' "$first" >"$ASYNCLAB_PROGRESS"
+expect 0 "lessons with lesson 1 done" "$prog" lessons
+grep -q '\[done\]  1 ' "$tmp/out" && grep -q " -> ] *$second " "$tmp/out" \
+    && ok "progress file read: 1 done, $second current" \
+    || bad "progress file read" "$tmp/out"
+expect 0 "solution 1 opens once done" "$prog" solution 1
+expect 1 "solution $second is closed before it passes" "$prog" solution "$second"
+expect 0 "solution $second --force" "$prog" solution "$second" --force
+rm -f "$ASYNCLAB_PROGRESS"
+
+# ---- bad arguments -----------------------------------------------------------------
+
+expect 2 "lesson 99 is a usage error" "$prog" lesson 99
+expect 2 "check --bogus is a usage error" "$prog" check --bogus
+expect 2 "hint without a lesson is a usage error" "$prog" hint
+expect 0 "check --help" "$prog" check --help
+
+# ---- each lesson ---------------------------------------------------------------------
+
+for n in $numbers; do
+    expect 0 "hint $n" "$prog" hint "$n"
+    expect 0 "lesson $n text" "$prog" lesson "$n"
+    expect 0 "solution $n passes its checker" "$prog" check "$n" --solution
+    expect 0 "exercise $n untouched fails in words" "$prog" check --pristine "$n"
+    expect 0 "lesson $n example runs" timeout 120 "$prog" lesson "$n" --run
+done
+
+# ---- a file that does not compile ------------------------------------------------------
+
+printf 'int nb_set_nonblocking(int fd) { return fd +; }\n' >"$tmp/broken.c"
+expect 1 "check of a broken file exits 1" "$prog" check 1 --file "$tmp/broken.c"
+grep -q 'does not compile' "$tmp/out" && grep -q 'error' "$tmp/out" \
+    && ok "the compiler's error is shown" || bad "the compiler's error is shown" "$tmp/out"
+[ ! -s "$ASYNCLAB_PROGRESS" ] && ok "checks of files mark nothing done" \
+    || bad "checks of files mark nothing done"
+
+# ---- scenarios the lessons name ----------------------------------------------------------
+
+"$prog" compare --help >"$tmp/scenarios" 2>&1
+for s in $(sed -e 's/#.*//' lessons/index.txt | awk 'NF >= 4 && $3 != "-" { print $3 }'); do
+    grep -q "^  $s " "$tmp/scenarios" && ok "scenario $s exists" \
+        || bad "scenario $s exists (not in asynclab compare --help)"
+done
+
+echo "lessons: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
