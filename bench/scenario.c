@@ -15,7 +15,9 @@
 #define SCENARIOS(X)                                                           \
     X(scenario_widgets)                                                        \
     X(scenario_sleepers)                                                       \
-    X(scenario_naive_sleep)
+    X(scenario_naive_sleep)                                                    \
+    X(scenario_echo)                                                           \
+    X(scenario_c10k)
 
 #define DECLARE(s) extern const scenario_t s;
 SCENARIOS(DECLARE)
