@@ -29,6 +29,13 @@
  * A send that fails with -EPIPE copied nothing: the element is still the
  * caller's.
  *
+ * Handles. The channel counts its live senders and whether the receiver
+ * lives; it is freed when the last of them is dropped. A handle may be
+ * moved (copy the struct, forget the original: how a sender is given to a
+ * task at spawn); a second live sender is made with mpsc_tx_clone. A
+ * handle must outlive the futures that borrow it until they are READY
+ * (or dropped, if they never get there).
+ *
  * Futures. mpsc_send_t and mpsc_recv_t are leaf futures to AWAIT. Both
  * hold pointers (to their handle, to the element, to the output buffer):
  * initialise them where they will be polled (inside the parent's poll,
@@ -55,7 +62,7 @@
 
 typedef struct mpsc_chan mpsc_chan_t;
 
-/* A handle: copy it only through mpsc_tx_clone. */
+/* A sending end (see "Handles" above). */
 typedef struct mpsc_tx {
     mpsc_chan_t *chan; /* NULL once dropped */
 } mpsc_tx_t;
@@ -77,7 +84,7 @@ int mpsc_channel(size_t elem_size, size_t capacity, mpsc_tx_t *tx,
 void mpsc_tx_clone(const mpsc_tx_t *tx, mpsc_tx_t *out);
 
 /* Drop a sender; the last one wakes the receiver to see the end. No-op on
- * a dropped handle. No send future of this handle may still be pending. */
+ * a dropped handle. Its send futures must be READY or dropped first. */
 void mpsc_tx_drop(mpsc_tx_t *tx);
 
 /*
@@ -97,8 +104,8 @@ int mpsc_try_recv(mpsc_rx_t *rx, void *out);
 /* Refuse sends from now on; buffered elements remain receivable. */
 void mpsc_rx_close(mpsc_rx_t *rx);
 
-/* Drop the receiver: close, discard the buffer. No-op when dropped. No
- * recv future of this receiver may still be pending. */
+/* Drop the receiver: close, discard the buffer. No-op when dropped. Its
+ * recv future must be READY or dropped first. */
 void mpsc_rx_drop(mpsc_rx_t *rx);
 
 /* Elements buffered now (a snapshot; it may change at once). */

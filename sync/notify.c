@@ -44,15 +44,25 @@ void notify_destroy(notify_t *n)
     pthread_mutex_destroy(&n->lock);
 }
 
-/* Give one notification: to the oldest waiter, else to the permit.
- * Returns the waiter's waker to wake after unlocking. Under lock. */
+/*
+ * Give one notification: to the oldest waiter, else to the permit.
+ * Returns the waiter's waker to wake after unlocking. Under lock.
+ *
+ * Waiters older than the epoch are skipped: a notify_waiters is still
+ * waking them batch by batch (it dropped the lock between batches), and a
+ * notify_one spent on one of them would be absorbed, as if lost.
+ */
 static waker_t give_one(notify_t *n)
 {
-    if (sync__waitq_is_empty(&n->waiters)) {
+    uint64_t e = atomic_load_explicit(&n->epoch, memory_order_relaxed);
+    sync__waiter_t *w = n->waiters.head;
+    while (w != NULL && w->tag < e)
+        w = w->next;
+    if (w == NULL) {
         n->permit = true;
         return WAKER_EMPTY;
     }
-    return sync__waitq_grant_front(&n->waiters, BY_ONE);
+    return sync__waitq_grant(&n->waiters, w, BY_ONE);
 }
 
 void notify_one(notify_t *n)
@@ -104,7 +114,7 @@ static int notified_reason(notify_t *n, notified_t *f)
 {
     if (f->waiter.grant != 0 || f->waiter.queued)
         return f->waiter.grant;
-    if (atomic_load_explicit(&n->epoch, memory_order_relaxed) != f->epoch)
+    if (atomic_load_explicit(&n->epoch, memory_order_relaxed) != f->waiter.tag)
         return BY_ALL;
     if (n->permit)
         return BY_PERMIT;
@@ -156,6 +166,5 @@ void notified_init(notified_t *f, notify_t *n)
      * by whatever synchronised the two threads), coherence guarantees we
      * read its epoch or a later one; an unordered call may go either
      * way, which is the contract. */
-    f->epoch = atomic_load_explicit(&n->epoch, memory_order_relaxed);
-    f->waiter.tag = f->epoch;
+    f->waiter.tag = atomic_load_explicit(&n->epoch, memory_order_relaxed);
 }

@@ -64,8 +64,8 @@ void notify_waiters(notify_t *n);
 typedef struct notified {
     future_t base;
     notify_t *notify;      /* borrowed; outlives the future */
-    uint64_t epoch;        /* n->epoch when created */
-    sync__waiter_t waiter; /* queued while waiting */
+    sync__waiter_t waiter; /* queued while waiting; its tag is n->epoch
+                              when the future was created */
 } notified_t;
 
 /* A future that is READY once notified. May be copied until first poll. */

@@ -81,15 +81,19 @@ void sync__waiter_abandon(sync__waiter_t *w, sync__waitq_t *q,
         waker_wake(&next);
 }
 
-waker_t sync__waitq_grant_front(sync__waitq_t *q, int grant)
+waker_t sync__waitq_grant(sync__waitq_t *q, sync__waiter_t *w, int grant)
 {
-    sync__waiter_t *w = q->head;
-    if (w == NULL)
-        return WAKER_EMPTY;
-    assert(grant != 0);
+    assert(grant != 0 && w->queued);
     unlink_node(q, w);
     w->grant = grant;
     return waker_take(&w->waker);
+}
+
+waker_t sync__waitq_grant_front(sync__waitq_t *q, int grant)
+{
+    if (q->head == NULL)
+        return WAKER_EMPTY;
+    return sync__waitq_grant(q, q->head, grant);
 }
 
 size_t sync__waitq_grant_batch(sync__waitq_t *q, int grant, waker_t *out,

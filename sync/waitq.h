@@ -105,17 +105,21 @@ void sync__waiter_abandon(sync__waiter_t *w, sync__waitq_t *q,
                           sync__pass_fn pass_on, void *owner);
 
 /*
- * Grant the first waiter: unlink it, set its grant to `grant` (non-zero)
- * and return its waker for the caller to wake after unlocking. Returns an
- * empty waker when nobody waits. After this the caller must not touch the
- * waiter again: once the lock is released its future may be dropped.
+ * Grant queued waiter w: unlink it, set its grant to `grant` (non-zero)
+ * and return its waker for the caller to wake after unlocking. After this
+ * the caller must not touch w again: once the lock is released its future
+ * may be dropped. Under the owner's lock.
  */
+waker_t sync__waitq_grant(sync__waitq_t *q, sync__waiter_t *w, int grant);
+
+/* Grant the first waiter, as above; an empty waker when nobody waits. */
 waker_t sync__waitq_grant_front(sync__waitq_t *q, int grant);
 
 /*
  * Grant up to max waiters from the front, moving their wakers into out[].
- * Returns how many. The caller unlocks, wakes them, and calls again until
- * it returns 0 (a bounded batch keeps the lock hold short).
+ * Returns how many. The caller unlocks, wakes them, and locks and calls
+ * again while a full batch came back (bounded batches keep each lock
+ * hold short).
  */
 size_t sync__waitq_grant_batch(sync__waitq_t *q, int grant, waker_t *out,
                                size_t max);

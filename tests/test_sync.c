@@ -1104,6 +1104,80 @@ static void notify_waiters_wakes_everyone_created_before(void **state)
     notify_destroy(&n);
 }
 
+/*
+ * A waker whose first wake, which notify_waiters makes between two of its
+ * batches (the lock released), queues a new waiter and calls notify_one.
+ */
+typedef struct hook {
+    notify_t *n;
+    int wakes;
+    notified_t late; /* created during notify_waiters: not included */
+    counting_waker_t late_counts;
+    waker_t late_waker;
+} hook_t;
+
+static const waker_vtable_t hook_vtable;
+
+static waker_t hook_clone(const void *data)
+{
+    return (waker_t){&hook_vtable, data};
+}
+
+static void hook_wake(const void *data)
+{
+    hook_t *h = (hook_t *)data;
+    if (h->wakes++ > 0)
+        return;
+    notified_init(&h->late, h->n);
+    h->late_waker = counting_waker(&h->late_counts);
+    assert_int_equal(poll_with(&h->late.base, &h->late_waker), POLL_PENDING);
+    notify_one(h->n);
+}
+
+static void hook_drop(const void *data)
+{
+    (void)data;
+}
+
+static const waker_vtable_t hook_vtable = {
+    .clone = hook_clone,
+    .wake = hook_wake,
+    .wake_by_ref = hook_wake,
+    .drop = hook_drop,
+};
+
+static void notify_one_during_notify_waiters_is_not_absorbed(void **state)
+{
+    (void)state;
+    notify_t n;
+    assert_int_equal(notify_init(&n), 0);
+    enum { WAITERS = 40 }; /* the hook runs after the first batch */
+    hook_t h = {.n = &n};
+    counting_waker_t c[WAITERS];
+    waker_t w[WAITERS];
+    notified_t f[WAITERS];
+    for (int i = 0; i < WAITERS; i++) {
+        w[i] = i == 0 ? (waker_t){&hook_vtable, &h} : counting_waker(&c[i]);
+        notified_init(&f[i], &n);
+        assert_int_equal(poll_with(&f[i].base, &w[i]), POLL_PENDING);
+    }
+    notify_waiters(&n);
+    /* The notify_one went to the new waiter, not to an old one that
+     * notify_waiters was about to wake anyway. */
+    assert_int_equal(h.wakes, 1);
+    assert_int_equal(COUNT(h.late_counts, wakes), 1);
+    for (int i = 0; i < WAITERS; i++) {
+        if (i > 0)
+            assert_int_equal(COUNT(c[i], wakes), 1);
+        assert_int_equal(poll_with(&f[i].base, &w[i]), POLL_READY);
+        future_drop(&f[i].base);
+    }
+    assert_int_equal(poll_with(&h.late.base, &h.late_waker), POLL_READY);
+    future_drop(&h.late.base);
+    assert_int_equal(COUNT(h.late_counts, live), 1);
+    notify_destroy(&n);
+}
+
 static void notify_dropped_chosen_waiter_passes_it_on(void **state)
 {
     (void)state;
@@ -1725,6 +1799,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(notify_one_before_wait_leaves_one_permit),
         cmocka_unit_test(notify_one_wakes_the_oldest_waiter),
         cmocka_unit_test(notify_waiters_wakes_everyone_created_before),
+        cmocka_unit_test(notify_one_during_notify_waiters_is_not_absorbed),
         cmocka_unit_test(notify_dropped_chosen_waiter_passes_it_on),
         cmocka_unit_test(notify_threaded_turns),
         cmocka_unit_test(join_awaits_the_child_output),
