@@ -1,0 +1,144 @@
+/*
+ * visualizer/session.c - the events a visualizer has seen, a cursor into
+ * them, and the model at the cursor.
+ *
+ *   events   [e1 e2 e3 | e4 e5 e6 e7 | e8 e9 ...]      | = step boundary
+ *                                 ^ cursor: the model has applied e1..e7
+ *   forward  apply up to the next boundary
+ *   back     reset the model, re-apply up to the previous boundary
+ *
+ * Stepping back replays from the first event: O(events) per key press,
+ * which is a few milliseconds for a million events. Snapshots would make it
+ * O(1) at the price of copying the model; not needed at these sizes.
+ *
+ * Single-threaded: the UI thread owns the session (draining rings calls
+ * the sink on the draining thread, which is the UI thread).
+ *
+ * Tests: tests/test_viz_session.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "visualizer/viz.h"
+
+static void session_write(trace_sink_t *self, const trace_event_t *ev)
+{
+    viz_session_append((viz_session_t *)self, ev);
+}
+
+int viz_session_init(viz_session_t *s, const char *exec, uint32_t workers,
+                     const char *scenario, viz_name_fn name_of, void *ctx)
+{
+    memset(s, 0, sizeof *s);
+    s->sink.write = session_write;
+    return viz_model_init(&s->model, exec, workers, scenario, name_of, ctx);
+}
+
+void viz_session_destroy(viz_session_t *s)
+{
+    viz_model_destroy(&s->model);
+    free(s->events);
+    memset(s, 0, sizeof *s);
+}
+
+static void apply_one(viz_session_t *s, const trace_event_t *ev)
+{
+    s->steps += viz_event_starts_step(ev);
+    viz_model_apply(&s->model, ev);
+}
+
+static void apply_to(viz_session_t *s, size_t to)
+{
+    while (s->cursor < to)
+        apply_one(s, &s->events[s->cursor++]);
+}
+
+/* Keep ev; false when the history is (or just became) full. */
+static bool history_keep(viz_session_t *s, const trace_event_t *ev)
+{
+    if (s->history_full)
+        return false;
+    if (s->n_events == s->cap_events) {
+        size_t cap = s->cap_events ? s->cap_events * 2 : 4096;
+        trace_event_t *e = NULL;
+        if (cap <= VIZ_HISTORY_MAX)
+            e = realloc(s->events, cap * sizeof *e);
+        if (e == NULL) {
+            s->history_full = true;
+            return false;
+        }
+        s->events = e;
+        s->cap_events = cap;
+    }
+    s->events[s->n_events++] = *ev;
+    return true;
+}
+
+void viz_session_append(viz_session_t *s, const trace_event_t *ev)
+{
+    bool following = s->cursor == s->n_events;
+    s->seen++;
+    if (!history_keep(s, ev)) {
+        /* not kept: the model must see it now, wherever the cursor is */
+        viz_session_to_end(s);
+        apply_one(s, ev);
+        return;
+    }
+    if (following) {
+        apply_one(s, ev);
+        s->cursor = s->n_events;
+    }
+}
+
+bool viz_session_forward(viz_session_t *s)
+{
+    if (s->cursor >= s->n_events)
+        return false;
+    s->mark = s->cursor;
+    size_t to = s->cursor + 1;
+    while (to < s->n_events && !viz_event_starts_step(&s->events[to]))
+        to++;
+    apply_to(s, to);
+    return true;
+}
+
+bool viz_session_back(viz_session_t *s)
+{
+    if (s->cursor == 0 || s->history_full)
+        return false;
+    size_t to = s->cursor - 1;
+    while (to > 0 && !viz_event_starts_step(&s->events[to]))
+        to--;
+    /* `to` is the start of the step that ends at the cursor; the state
+     * before it is what the previous step left. Show that step as the
+     * last one done. */
+    size_t from = to;
+    if (from > 0) {
+        from--;
+        while (from > 0 && !viz_event_starts_step(&s->events[from]))
+            from--;
+    }
+    viz_model_reset(&s->model);
+    s->cursor = 0;
+    s->steps = 0;
+    apply_to(s, to);
+    s->mark = from;
+    return true;
+}
+
+void viz_session_to_end(viz_session_t *s)
+{
+    s->mark = s->cursor;
+    apply_to(s, s->n_events);
+}
+
+bool viz_session_at_end(const viz_session_t *s)
+{
+    return s->cursor == s->n_events;
+}
+
+uint64_t viz_session_step_number(const viz_session_t *s)
+{
+    return s->steps;
+}

@@ -1,0 +1,108 @@
+/*
+ * visualizer/viz.h - the visualizer: a session (events recorded, a cursor
+ * into them, the model at the cursor) and the terminal UI over it.
+ *
+ *   live:    executor ──TRACE──> trace_rings_t ──drain──> session ──> views
+ *               ^                                            │
+ *               └──────── grant(n): n more decisions <── keys (s, space)
+ *
+ *   replay:  trace file ──────────────────────────────> session ──> views
+ *
+ * A session keeps every event it saw, so the left arrow steps back through
+ * a live run as well as through a file: the model is rebuilt from the
+ * start up to the step before (model.h). The visualizer knows no executor
+ * and no scenario: a live source is three callbacks (viz_source_t), which
+ * cli/viz_live.c implements over a scenario run on a real executor.
+ *
+ * Tests: tests/test_viz_session.c (the session), tests/viz.sh (the TUI in
+ * tmux).
+ */
+#ifndef ASYNCLAB_VISUALIZER_VIZ_H
+#define ASYNCLAB_VISUALIZER_VIZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/trace.h"
+#include "visualizer/model.h"
+
+/* ---- the session --------------------------------------------------------- */
+
+#define VIZ_HISTORY_MAX (4u << 20) /* events kept for stepping back */
+
+typedef struct viz_session {
+    trace_sink_t sink;     /* first: draining rings into it appends */
+    viz_model_t model;     /* the state after events[0 .. cursor) */
+    trace_event_t *events; /* everything seen, oldest first */
+    size_t n_events, cap_events;
+    size_t cursor;
+    size_t mark;       /* cursor before the last move: what the last
+                          step did is events[mark .. cursor) */
+    uint64_t seen;     /* events appended, kept or not */
+    uint64_t steps;    /* step boundaries the model has passed */
+    bool history_full; /* past VIZ_HISTORY_MAX: new events are applied
+                          but not kept, and stepping back is off */
+} viz_session_t;
+
+int viz_session_init(viz_session_t *s, const char *exec, uint32_t workers,
+                     const char *scenario, viz_name_fn name_of, void *ctx);
+void viz_session_destroy(viz_session_t *s);
+
+/* Record an event. When the cursor is at the end (following the run),
+ * it is applied at once. */
+void viz_session_append(viz_session_t *s, const trace_event_t *ev);
+
+/* Move the cursor to the next step boundary within what was recorded
+ * (model.h: viz_event_starts_step). False when already at the end. */
+bool viz_session_forward(viz_session_t *s);
+
+/* Move the cursor back to the previous step boundary, rebuilding the
+ * model. False at the start, or when the history was not kept. */
+bool viz_session_back(viz_session_t *s);
+
+/* Catch up with everything recorded. */
+void viz_session_to_end(viz_session_t *s);
+
+bool viz_session_at_end(const viz_session_t *s);
+
+/* How many step boundaries lie in events[0 .. cursor): the step number. */
+uint64_t viz_session_step_number(const viz_session_t *s);
+
+/* ---- the terminal UI ------------------------------------------------------
+ */
+
+/* A live run, as the UI drives it. */
+typedef struct viz_source {
+    /* n > 0: allow n more scheduling decisions; 0: stop after the
+     * current one; -1: run freely. Called on the UI thread. */
+    void (*grant)(void *ctx, long n);
+    /* Decisions taken so far. */
+    uint64_t (*steps_done)(void *ctx);
+    /* True once the workload has ended; status gets one line about how
+     * ("finished: 64 tasks", "failed: a lost wakeup"). */
+    bool (*finished)(void *ctx, char *status, size_t n);
+    void *ctx;
+    trace_rings_t *rings; /* where the executor's events arrive */
+    bool can_step;        /* false: the run cannot be paced (ws threads
+                             without a gate): keys only move the view */
+} viz_source_t;
+
+typedef struct viz_options {
+    const char *title; /* "fanout on ws (4 workers, sim seed 7)" */
+    bool step;         /* start paused: one decision per key */
+    int slow_ms;       /* running: pause between decisions (0: full
+                          speed) */
+    int stderr_fd;     /* -1, or a pipe carrying the workload's stderr,
+                          shown in the log */
+} viz_options_t;
+
+/* Run the UI over a live source until q (or a signal). 0 or -errno (no
+ * terminal). The terminal is restored on every way out. */
+int viz_ui_live(viz_session_t *s, const viz_source_t *src,
+                const viz_options_t *o);
+
+/* Run the UI over a recorded session (a replay): forward and back. */
+int viz_ui_replay(viz_session_t *s, const viz_options_t *o);
+
+#endif
