@@ -314,7 +314,8 @@ static int fds_open_now(void)
     return n - 2; /* "." and ".." */
 }
 
-/* Raise the soft limit to the hard one; how many connections fit. */
+/* Raise the soft limit to the hard one; how many connections fit (0 or
+ * more), or -errno when the limit cannot be read. */
 static int connections_that_fit(rlim_t *limit)
 {
     struct rlimit rl;
@@ -328,7 +329,8 @@ static int connections_that_fit(rlim_t *limit)
     *limit = rl.rlim_cur;
     if (rl.rlim_cur > (rlim_t)1 << 30)
         return 1 << 29;
-    return ((int)rl.rlim_cur - fds_open_now() - SPARE_FDS) / 2;
+    int fit = ((int)rl.rlim_cur - fds_open_now() - SPARE_FDS) / 2;
+    return fit > 0 ? fit : 0; /* a count: never mistaken for an -errno */
 }
 
 /* ---- the scenario -------------------------------------------------------- */
