@@ -383,11 +383,8 @@ static poll_t recv_poll(future_t *f, context_t *cx)
         pthread_mutex_unlock(&c->lock);
         return POLL_PENDING;
     }
-    if (!sync__budget_take()) {
-        pthread_mutex_unlock(&c->lock); /* the element stays queued */
-        waker_wake_by_ref(cx->waker);
-        return POLL_PENDING;
-    }
+    if (!sync__budget_take()) /* the element stays queued */
+        return sync__budget_refused(&c->lock, cx);
     r->result = recv_commit(c, r->out, &sender);
     waker_t stale = waker_take(&c->rx_waker); /* leave nothing behind */
     r->registered = false;
