@@ -15,10 +15,12 @@
  *
  * Tests: tests/lessons.sh.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -157,6 +159,22 @@ const cli_command_t cli_cmd_check = {
     .main = check_main,
 };
 
+/* --file names a file to read: say so now, in one line, rather than let
+ * the compiler's complaint about it pass for the learner's mistake. */
+static bool file_readable(const char *path)
+{
+    struct stat st;
+    const char *why = NULL;
+    if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+        why = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        why = S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file";
+    if (why == NULL)
+        return true;
+    cli_usage_error(&cli_cmd_check, "--file: cannot read '%s': %s", path, why);
+    return false;
+}
+
 static int check_main(int argc, char **argv)
 {
     check_args_t a = {NULL, false, false, false, false};
@@ -172,6 +190,8 @@ static int check_main(int argc, char **argv)
         return check_pristine(&c, l);
     if (l == NULL && (a.solution || a.file != NULL))
         return cli_usage_error(&cli_cmd_check, "check: which lesson?");
+    if (a.file != NULL && !file_readable(a.file))
+        return CLI_EXIT_USAGE;
     if (l == NULL && (l = course_current(&c)) == NULL) {
         printf("Every lesson is done; asynclab check N checks one again.\n");
         return CLI_EXIT_OK;
