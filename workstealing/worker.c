@@ -1,0 +1,477 @@
+/*
+ * workstealing/worker.c - one worker's loop, as named phases.
+ *
+ * This is Tokio's multi-thread scheduler (Carl Lerche, "Making the Tokio
+ * scheduler 10x faster", 2019, and tokio/src/runtime/scheduler/
+ * multi_thread as of 2023), written from its published design. One call
+ * to ws__worker_step is one scheduling decision:
+ *
+ *     step ─┬─ parked?  ──> wake_up      (a spurious wake goes back to sleep)
+ *           │
+ *           ├─ maintenance               every 61 ticks: fire due timers
+ *           ├─ next_task ──> run_task    LIFO slot, own ring, inject queue
+ *           ├─ search    ──> run_task    steal half of a random victim's ring
+ *           └─ park                      nothing anywhere: sleep
+ *
+ * In threads mode a worker thread calls step in a loop and park blocks;
+ * in simulation mode (sim.c) one thread calls step on a PRNG-chosen worker
+ * and park only records that the worker sleeps. The code below is the
+ * same for both: the parker (park.c) is the only part that knows.
+ *
+ * The choices, and why (each is Tokio's):
+ *  - LIFO slot. A task woken by the running task (a message sent to the
+ *    receiver) runs next, while what it needs is still in this core's
+ *    cache; message passing then costs almost nothing. Capped at 3 polls
+ *    in a row: two tasks waking each other would otherwise keep the slot
+ *    forever and starve the ring. The slot is never stolen (a cost: a
+ *    task in the slot of a worker stuck in a blocking call waits for it).
+ *  - Self-wakes (YIELD_NOW) go to the BACK of the ring: a yield must let
+ *    everything else run first, or it is no yield.
+ *  - The inject queue is checked first every 61 ticks, even when the
+ *    ring is busy: otherwise a worker that keeps itself busy with its own
+ *    tasks would never take work from outside, and a spawn from block_on
+ *    could wait forever. 61 is Tokio's number: prime, so it does not
+ *    beat in step with a workload's own period, and rare enough that the
+ *    lock costs nothing.
+ *  - A cooperative budget of 128 per poll (core/coop.h), so one task
+ *    whose channel never empties cannot keep the worker.
+ *  - Searching and parking follow idle.h's rules (at most half the
+ *    workers search; the last searcher to find work wakes one more; the
+ *    last to give up rechecks every queue).
+ *
+ * Who may touch what: everything in ws_worker_t but the parker, the
+ * counters and the ring's steal side belongs to the worker's own thread
+ * (in simulation, to its step).
+ *
+ * Tests: tests/test_ws.c.
+ */
+#include "workstealing/runtime.h"
+
+#include <assert.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/coop.h"
+
+void ws__worker_init(ws_worker_t *w, ws_runtime_t *rt, uint32_t index)
+{
+    memset(w, 0, sizeof *w);
+    ws_ring_init(&w->ring);
+    w->rt = rt;
+    w->index = index;
+    w->lifo_enabled = true;
+    w->phase = WS_RUNNING;
+    ws_parker_init(&w->parker, rt->driver, rt->sim);
+}
+
+void ws__worker_destroy(ws_worker_t *w)
+{
+    assert(w->lifo == NULL && ws_ring_is_empty(&w->ring));
+    ws_parker_destroy(&w->parker);
+}
+
+/* ---- notifying other workers --------------------------------------------- */
+
+void ws__notify_parked(ws_runtime_t *rt, ws_worker_t *from)
+{
+    int i = ws_idle_worker_to_notify(&rt->idle);
+    if (i < 0)
+        return; /* someone is searching, or nobody sleeps */
+    ws_worker_t *target = &rt->workers[i];
+    TRACE(rt->trace, TRACE_UNPARK, (uint32_t)i, 0, ws__worker_id(from), 0);
+    ws_parker_unpark(&target->parker);
+}
+
+/* The last searcher gave up: make sure no task was left behind by a push
+ * that saw it searching and so woke nobody (idle.h). */
+static void notify_if_work_pending(ws_runtime_t *rt, ws_worker_t *from)
+{
+    for (uint32_t i = 0; i < rt->nworkers; i++) {
+        if (!ws_ring_is_empty(&rt->workers[i].ring)) {
+            ws__notify_parked(rt, from);
+            return;
+        }
+    }
+    if (!ws_inject_is_empty(&rt->inject))
+        ws__notify_parked(rt, from);
+}
+
+/* ---- queueing on this worker -----------------------------------------------
+ */
+
+/*
+ * Put t at the back of w's ring. A full ring sends half of itself and t to
+ * the inject queue. The SCHEDULE is traced before the push when it can
+ * be: once t is in the ring a thief may run it.
+ */
+static void push_local(ws_worker_t *w, task_t *t)
+{
+    trace_sink_t *trace = w->rt->trace;
+    uint64_t id = t->id;
+    bool traced = false;
+    if (trace != NULL && ws_ring_remaining(&w->ring) > 0) {
+        /* Room now is room at the push: only we fill this ring. */
+        TRACE(trace, TRACE_SCHEDULE, w->index, id, TRACE_Q_LOCAL, 0);
+        traced = true;
+    }
+    ws_batch_t overflow;
+    if (ws_ring_push_back(&w->ring, t, &overflow)) {
+        if (!traced)
+            TRACE(trace, TRACE_SCHEDULE, w->index, id, TRACE_Q_LOCAL, 0);
+        return;
+    }
+    ws__count(&w->counters.overflows, 1);
+    ws__inject_batch(w->rt, w, overflow);
+}
+
+void ws__schedule_local(ws_worker_t *w, task_t *t, bool in_poll)
+{
+    if (in_poll && w->lifo_enabled) {
+        task_t *prev = w->lifo;
+        w->lifo = t;
+        TRACE(w->rt->trace, TRACE_SCHEDULE, w->index, t->id, TRACE_Q_LIFO, 0);
+        if (prev == NULL)
+            return; /* nothing stealable was added: wake nobody */
+        t = prev;   /* the previous occupant goes to the back */
+    }
+    push_local(w, t);
+    ws__notify_parked(w->rt, w);
+}
+
+/* ---- phase: next_task
+ * ----------------------------------------------------------- */
+
+/*
+ * The ring is empty: take a batch from the inject queue, a fair share
+ * (len / workers + 1) but at most half a ring. Run the first, queue the
+ * rest.
+ */
+static task_t *take_inject_batch(ws_worker_t *w)
+{
+    ws_runtime_t *rt = w->rt;
+    size_t len = ws_inject_len(&rt->inject);
+    if (len == 0)
+        return NULL;
+    size_t room = ws_ring_remaining(&w->ring);
+    if (room > WS_RING_CAP / 2)
+        room = WS_RING_CAP / 2;
+    size_t want = len / rt->nworkers + 1;
+    if (want > room)
+        want = room;
+    if (want == 0)
+        want = 1; /* ring full: take one to run, queue nothing */
+
+    size_t got;
+    task_t *first = ws_inject_pop_batch(&rt->inject, want, &got);
+    if (first != NULL && got > 1)
+        ws_ring_push_list(&w->ring, first->next, (uint32_t)(got - 1));
+    if (first != NULL)
+        first->next = NULL;
+    return first;
+}
+
+static task_t *next_task(ws_worker_t *w, bool *from_lifo)
+{
+    ws_runtime_t *rt = w->rt;
+    task_t *t;
+    *from_lifo = false;
+    if (w->tick % WS_INJECT_INTERVAL == 0 &&
+        (t = ws_inject_pop(&rt->inject)) != NULL)
+        return t; /* fairness: outside work gets in even when busy */
+    if (w->lifo != NULL) {
+        t = w->lifo;
+        w->lifo = NULL;
+        *from_lifo = true;
+        return t;
+    }
+    if ((t = ws_ring_pop(&w->ring)) != NULL)
+        return t;
+    return take_inject_batch(w);
+}
+
+/* ---- phase: search
+ * ------------------------------------------------------------ */
+
+static bool transition_to_searching(ws_worker_t *w)
+{
+    if (!w->is_searching)
+        w->is_searching = ws_idle_transition_to_searching(&w->rt->idle);
+    return w->is_searching;
+}
+
+/* Found work. The last searcher to do so wakes another: where there was
+ * some there may be more, and nobody else is looking now. */
+static void transition_from_searching(ws_worker_t *w)
+{
+    if (!w->is_searching)
+        return;
+    w->is_searching = false;
+    if (ws_idle_transition_from_searching(&w->rt->idle))
+        ws__notify_parked(w->rt, w);
+}
+
+/* Steal half of a victim's ring, starting at a random victim so that
+ * thieves spread out; failing that, one task from the inject queue. */
+static task_t *search(ws_worker_t *w)
+{
+    ws_runtime_t *rt = w->rt;
+    if (!transition_to_searching(w))
+        return NULL; /* half the workers are searching already */
+    uint32_t n = rt->nworkers;
+    uint32_t start = ws_rng_below(&w->rng, n);
+    for (uint32_t i = 0; i < n; i++) {
+        ws_worker_t *victim = &rt->workers[(start + i) % n];
+        if (victim == w)
+            continue;
+        uint32_t count;
+        task_t *t = ws_ring_steal_into(&victim->ring, &w->ring, &count);
+        if (t != NULL) {
+            ws__count(&w->counters.steals, 1);
+            ws__count(&w->counters.stolen, count);
+            TRACE(rt->trace, TRACE_STEAL, w->index, 0, victim->index, count);
+            return t;
+        }
+    }
+    return ws_inject_pop(&rt->inject);
+}
+
+/* ---- phase: run_task
+ * ------------------------------------------------------------ */
+
+static void count_lifo(ws_worker_t *w, bool from_lifo)
+{
+    if (!from_lifo) {
+        w->lifo_polls = 0; /* a normal task: the slot is back in use */
+        w->lifo_enabled = true;
+        return;
+    }
+    ws__count(&w->counters.lifo_polls, 1);
+    if (++w->lifo_polls >= WS_LIFO_MAX_POLLS)
+        w->lifo_enabled = false; /* wakes go to the ring for now */
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* What the poll said: requeue, leave, or retire. t may be gone after
+ * PENDING (another worker may have woken and run it): only id is used. */
+static void after_poll(ws_worker_t *w, task_t *t, uint64_t id,
+                       task_run_result_t r, uint64_t ns)
+{
+    ws_runtime_t *rt = w->rt;
+    bool ready = r == TASK_RUN_COMPLETE;
+    TRACE(rt->trace, TRACE_POLL_END, w->index, id,
+          ready ? POLL_READY : POLL_PENDING, ns);
+    if (r == TASK_RUN_PENDING) {
+        ws__count(&w->counters.pending_polls, 1);
+    } else if (r == TASK_RUN_NOTIFIED) {
+        ws__count(&w->counters.pending_polls, 1);
+        ws__count(&w->counters.self_wakes, 1);
+        TRACE(rt->trace, TRACE_SELF_WAKE, w->index, id, 0, 0);
+        push_local(w, t); /* a yield: to the back, behind everyone */
+        ws__notify_parked(rt, w);
+    } else {
+        TRACE(rt->trace, TRACE_COMPLETE, w->index, id,
+              (task_state(t) & TASK_CANCELLED) != 0, 0);
+        ws__count(&w->counters.completed, 1);
+        ws__owned_remove(rt, t);
+    }
+}
+
+static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
+{
+    uint64_t id = t->id;
+    bool timed = task_timing && !w->rt->sim;
+    transition_from_searching(w);
+    count_lifo(w, from_lifo);
+    task_trailer(t)->worker = w->index;
+
+    TRACE(w->rt->trace, TRACE_POLL_START, w->index, id, 0, 0);
+    uint64_t start = timed ? now_ns() : 0;
+    coop_budget_set(COOP_BUDGET);
+    w->polling = true;
+    w->running_id = id;
+    task_run_result_t r = task_run(t);
+    w->polling = false;
+    ws__count(&w->counters.polls, 1);
+    after_poll(w, t, id, r, timed ? now_ns() - start : 0);
+}
+
+/* ---- phase: maintenance
+ * ------------------------------------------------------------ */
+
+int ws__turn_driver(ws_worker_t *w, int64_t timeout_ms)
+{
+    ws__count(&w->counters.driver_turns, 1);
+    w->wake_cause[0] = TRACE_BY_IO;
+    w->wake_cause[1] = 0;
+    bool was_polling = w->polling;
+    w->polling = false; /* driver wakes go to the ring, not the slot */
+    int n = driver_park(w->rt->driver, timeout_ms);
+    w->polling = was_polling;
+    return n;
+}
+
+/* Every 61 ticks a busy worker fires due timers and dispatches ready I/O
+ * without waiting, if nobody else holds the driver: otherwise timers
+ * would wait until some worker ran out of work. */
+static void maintenance(ws_worker_t *w)
+{
+    ws_runtime_t *rt = w->rt;
+    if (w->tick % WS_EVENT_INTERVAL != 0 || !driver_has_work(rt->driver))
+        return;
+    if (!ws__driver_try_take(rt))
+        return;
+    ws__turn_driver(w, 0);
+    ws__driver_release(rt);
+}
+
+/* ---- phase: park
+ * ------------------------------------------------------------------ */
+
+static bool has_tasks(ws_worker_t *w)
+{
+    return w->lifo != NULL || !ws_ring_is_empty(&w->ring);
+}
+
+static bool transition_to_parked(ws_worker_t *w)
+{
+    ws_runtime_t *rt = w->rt;
+    if (has_tasks(w))
+        return false;
+    bool last =
+        ws_idle_transition_to_parked(&rt->idle, w->index, w->is_searching);
+    w->is_searching = false;
+    if (last)
+        notify_if_work_pending(rt, w);
+    return true;
+}
+
+/*
+ * Woken: by a notify (which already counted us unparked and searching),
+ * or by the driver (a timer fired into our own ring), or spuriously.
+ * False: still on the sleepers list, go back to sleep.
+ */
+static bool transition_from_parked(ws_worker_t *w)
+{
+    ws_idle_t *idle = &w->rt->idle;
+    if (has_tasks(w)) {
+        /* Our own driver turn queued work: nobody unparked us. */
+        bool by_us = ws_idle_unpark_worker_by_id(idle, w->index);
+        if (by_us)
+            TRACE(w->rt->trace, TRACE_UNPARK, w->index, 0, w->index, 0);
+        w->is_searching = !by_us;
+        return true;
+    }
+    if (ws_idle_is_parked(idle, w->index))
+        return false;
+    w->is_searching = true;
+    return true;
+}
+
+/*
+ * Sleep in the parker: in the driver if nobody holds it (so timers and
+ * I/O still fire while everyone sleeps), on the condvar otherwise. In
+ * simulation this only records it; sim.c decides when we wake.
+ */
+static void sleep_in_parker(ws_worker_t *w)
+{
+    ws_runtime_t *rt = w->rt;
+    w->holds_driver = ws__driver_try_take(rt);
+    TRACE(rt->trace, TRACE_PARK, w->index, 0, w->holds_driver, 0);
+    if (rt->sim) {
+        ws_parker_park(&w->parker, w->holds_driver);
+        return; /* the driver stays ours until we wake (wake_up) */
+    }
+    if (w->holds_driver) {
+        ws__count(&w->counters.driver_turns, 1);
+        w->wake_cause[0] = TRACE_BY_IO;
+        w->wake_cause[1] = 0;
+    }
+    ws_parker_park(&w->parker, w->holds_driver);
+    if (w->holds_driver) {
+        w->holds_driver = false;
+        ws__driver_release(rt);
+    }
+}
+
+static int park(ws_worker_t *w)
+{
+    if (!transition_to_parked(w))
+        return 1; /* work turned up in our own queues: go round again */
+    w->phase = WS_PARKED;
+    ws__count(&w->counters.parks, 1);
+    sleep_in_parker(w);
+    return 1;
+}
+
+/* The PARKED phase's step: our park returned (threads) or the simulation
+ * saw our token (sim). */
+static int wake_up(ws_worker_t *w)
+{
+    ws_runtime_t *rt = w->rt;
+    if (rt->sim) {
+        ws_parker_consume(&w->parker);
+        if (w->holds_driver) {
+            w->holds_driver = false;
+            ws__driver_release(rt);
+        }
+    }
+    if (atomic_load_explicit(&rt->shutdown, memory_order_acquire))
+        return 0;
+    if (!transition_from_parked(w)) {
+        sleep_in_parker(w); /* spurious: nobody woke us for work */
+        return 0;
+    }
+    w->phase = WS_RUNNING;
+    return 1;
+}
+
+/* ---- the loop
+ * --------------------------------------------------------------------- */
+
+int ws__worker_step(ws_worker_t *w)
+{
+    if (w->phase == WS_PARKED)
+        return wake_up(w);
+    w->tick++;
+    maintenance(w);
+    bool from_lifo;
+    task_t *t = next_task(w, &from_lifo);
+    if (t == NULL)
+        t = search(w);
+    if (t == NULL)
+        return park(w);
+    run_task(w, t, from_lifo);
+    return 1;
+}
+
+void *ws__worker_main(void *arg)
+{
+    ws_worker_t *w = arg;
+    ws_runtime_t *rt = w->rt;
+    ws__set_current_worker(w);
+    executor_set_current(&rt->base);
+    driver_set_current(rt->driver);
+    /* Acquire: pairs with destroy's release store; see everything it did
+     * before asking us to stop. */
+    while (!atomic_load_explicit(&rt->shutdown, memory_order_acquire))
+        ws__worker_step(w);
+    return NULL;
+}
+
+void ws__worker_drain(ws_worker_t *w)
+{
+    task_t *t;
+    if (w->lifo != NULL) {
+        t = w->lifo;
+        w->lifo = NULL;
+        task_ref_dec(t);
+    }
+    while ((t = ws_ring_pop(&w->ring)) != NULL)
+        task_ref_dec(t);
+}
