@@ -394,8 +394,7 @@ static int c10k_run(executor_t *ex, const scenario_params_t *p,
 
 const scenario_t scenario_c10k = {
     .name = "c10k",
-    .summary = "N loopback connections open at once, M echo round trips "
-               "each, clients and server on one executor",
+    .summary = "N loopback connections at once, M echo round trips each",
     .defaults = "--connections 10000 --rounds 10",
     .run = c10k_run,
 };
