@@ -55,6 +55,15 @@ static inline void check_explain(const char *test, const char *fmt, ...)
         }                                                                      \
     } while (0)
 
+/* EXPECT from a helper: test names the test the sentence belongs to. */
+#define EXPECT_IN(test, cond, ...)                                             \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            check_explain((test), __VA_ARGS__);                                \
+            fail();                                                            \
+        }                                                                      \
+    } while (0)
+
 #define CHECK_MAIN(name, tests)                                                \
     int main(int argc, char **argv)                                            \
     {                                                                          \

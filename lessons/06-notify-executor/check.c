@@ -231,15 +231,15 @@ static void expect_answer(const char *name, const char *given,
                           const char *right, uint64_t spin, uint64_t notify,
                           const char *what)
 {
-    EXPECT(strcmp(given, "TODO") != 0,
-           "%s is still \"TODO\": run the compare lines in exercise.h and "
-           "answer \"spin\", \"notify\" or \"same\"",
-           name);
-    EXPECT(strcmp(given, right) == 0,
-           "%s = \"%s\" does not match the numbers: measured here, %s was "
-           "%llu on spin and %llu on notify",
-           name, given, what, (unsigned long long)spin,
-           (unsigned long long)notify);
+    EXPECT_IN(name, strcmp(given, "TODO") != 0,
+              "%s is still \"TODO\": run the compare lines in exercise.h and "
+              "answer \"spin\", \"notify\" or \"same\"",
+              name);
+    EXPECT_IN(name, strcmp(given, right) == 0,
+              "%s = \"%s\" does not match the numbers: measured here, %s was "
+              "%llu on spin and %llu on notify",
+              name, given, what, (unsigned long long)spin,
+              (unsigned long long)notify);
 }
 
 static void notify_compare_sleepers_polls(void **state)
