@@ -8,6 +8,8 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make fuzz       every fuzz/fuzz_*.c harness for FUZZ_SECONDS (default 60)
 #   make valgrind   every scenario and a few benches under valgrind memcheck
+#   make bench      asynclab's benchmark workloads (ws executor, 2 workers)
+#   make bench-peers  the same beside Tokio 1.24 and Go 1.19, ARGS="--runs 5"
 #
 # Every *.c in a module folder goes into build/libasynclab.a; a new file
 # needs no line here. Each tests/test_<module>.c becomes its own binary.
@@ -40,7 +42,7 @@ PROGRAM = $(BUILD)/asynclab
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test asan tsan clean install fuzz valgrind
+.PHONY: all deps run test asan tsan clean install fuzz valgrind bench bench-peers
 
 all: $(PROGRAM)
 
@@ -74,6 +76,13 @@ asan:
 
 tsan:
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g" SAN="-fsanitize=thread" test
+
+# Timings, never part of `test` or CI: the machines are shared and noisy.
+bench: $(PROGRAM)
+	./$(PROGRAM) bench all --executor ws --workers 2
+
+bench-peers: $(PROGRAM)
+	@sh tools/bench-peers.sh $(ARGS)
 
 install: $(PROGRAM)
 	install -d $(DESTDIR)$(PREFIX)/bin

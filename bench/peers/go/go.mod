@@ -1,0 +1,3 @@
+module asynclab/bench/peers/go
+
+go 1.19
