@@ -292,6 +292,21 @@ static int compile_checker(const course_t *c, check_files_t *f,
     return lesson_run_capture(a.argv, f->out, 0);
 }
 
+/* True when cmocka got to its closing "[  PASSED  ] N test(s)." line: a
+ * checker that exits 0 before it (an exercise calling exit) passed nothing. */
+static bool ran_every_test(const char *out)
+{
+    FILE *f = fopen(out, "r");
+    if (f == NULL)
+        return false;
+    char line[2048];
+    bool passed = false;
+    while (fgets(line, sizeof line, f) != NULL)
+        passed = passed || strncmp(line, "[  PASSED  ]", 12) == 0;
+    fclose(f);
+    return passed;
+}
+
 static check_outcome_t run_checker(check_files_t *f, const check_options_t *o)
 {
     char *argv[] = {f->bin, NULL};
@@ -301,8 +316,13 @@ static check_outcome_t run_checker(check_files_t *f, const check_options_t *o)
     unsetenv("ASYNCLAB_CHECK_REPORT");
     if (o->verbose)
         print_lines(f->out, NULL);
-    if (rc == 0)
+    if (rc == 0 && ran_every_test(f->out))
         return CHECK_PASSED;
+    if (rc == 0) {
+        printf("  ✗ the checker stopped before its last test, with status 0:"
+               " does the exercise call exit()?\n");
+        return CHECK_FAILED;
+    }
     if (rc > 128) {
         say_crash(rc, f->out);
         return CHECK_CRASHED;
