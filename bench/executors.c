@@ -10,11 +10,14 @@
 
 #include "notify_executor/notify_executor.h"
 #include "spin_executor/spin_executor.h"
+#include "workstealing/ws.h"
 
 const executor_entry_t executor_table[] = {
     {"spin", "busy loop over a deque, no-op waker", &spin_executor_kind},
     {"notify", "ready queue + wakers, parks in the driver (one thread)",
      &notify_executor_kind},
+    {"ws", "N workers: local rings, LIFO slot, stealing (Tokio's model)",
+     &ws_executor_kind},
     {NULL, NULL, NULL},
 };
 

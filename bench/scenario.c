@@ -17,7 +17,8 @@
     X(scenario_sleepers)                                                       \
     X(scenario_naive_sleep)                                                    \
     X(scenario_echo)                                                           \
-    X(scenario_c10k)
+    X(scenario_c10k)                                                           \
+    X(scenario_fanout)
 
 #define DECLARE(s) extern const scenario_t s;
 SCENARIOS(DECLARE)

@@ -125,6 +125,10 @@ typedef struct cli_measure {
     executor_stats_t stats;   /* the executor's counters after the run */
     double wall_s;            /* CLOCK_MONOTONIC around the run */
     double user_s, sys_s;     /* getrusage(RUSAGE_SELF) deltas */
+    bool hashed;              /* --sim: the run's trace was hashed */
+    uint64_t trace_hash;      /* FNV-1a of every event (trace_hash_sink):
+                                 same seed and workload, same hash */
+    uint64_t trace_events;
 } cli_measure_t;
 
 /*

@@ -60,11 +60,15 @@ static void print_measure(const char *scenario, const cli_measure_t *m)
     print_counter("wakes", st->wakes);
     print_counter("self-wakes", st->self_wakes);
     print_counter("steals", st->steals);
+    print_counter("stolen", st->stolen);
     print_counter("parks", st->parks);
     print_counter("driver turns", st->driver_turns);
     print_counter("spawned", st->spawned);
     print_counter("completed", st->completed);
     print_counter("max queue depth", st->max_queue_depth);
+    if (m->hashed)
+        printf("%-16s %016" PRIx64 " (%" PRIu64 " events)\n", "trace hash",
+               m->trace_hash, m->trace_events);
 }
 
 static int run_main(int argc, char **argv);

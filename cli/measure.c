@@ -19,6 +19,7 @@
 
 #include "bench/executors.h"
 #include "cli/cli.h"
+#include "core/trace.h"
 
 #define SCENARIO_OPT(field) offsetof(cli_scenario_args_t, params.field)
 
@@ -119,6 +120,11 @@ int cli_measure(const scenario_t *sc, const char *executor,
     };
     if (cfg.kind == NULL)
         return -EINVAL;
+    /* A simulated run is reproducible: hash its trace to show it. */
+    trace_hash_sink_t hash;
+    trace_hash_sink_init(&hash);
+    if (args->sim)
+        cfg.trace = &hash.sink;
     errno = 0;
     executor_t *ex = executor_create(&cfg);
     if (ex == NULL)
@@ -127,6 +133,9 @@ int cli_measure(const scenario_t *sc, const char *executor,
     timed_run(sc, ex, args, m);
     executor_stats(ex, &m->stats);
     executor_destroy(ex);
+    m->hashed = args->sim;
+    m->trace_hash = hash.hash;
+    m->trace_events = hash.events;
     return 0;
 }
 
