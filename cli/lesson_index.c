@@ -311,8 +311,10 @@ int lesson_cli_args(const cli_command_t *cmd, const cli_opt_t *const *tables,
                                cmd->name);
     if (course_load(c) != 0)
         return CLI_EXIT_FAILED;
-    if (pos.count == 1 && (*out = course_find(c, pos.args[0])) == NULL)
+    if (pos.count == 1 && (*out = course_find(c, pos.args[0])) == NULL) {
+        cmd->usage(stderr); /* a bad argument: its reason, then the usage */
         return CLI_EXIT_USAGE;
+    }
     return -1;
 }
 
