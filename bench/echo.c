@@ -18,6 +18,7 @@
 #include "bench/echo.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "core/executor.h"
 
@@ -122,4 +123,40 @@ void echo_server_init(echo_server_t *s, tcp_listener_t listener, notify_t *stop,
     if (hooks != NULL)
         s->hooks = *hooks;
     notified_init(&s->stop, stop);
+}
+
+/* ---- the client's round trips ------------------------------------------ */
+
+static poll_t echo_rounds_poll(future_t *f, context_t *cx)
+{
+    echo_rounds_t *self = (echo_rounds_t *)f;
+    ASYNC_BEGIN(self);
+    for (self->round = 0; self->round < self->rounds; self->round++) {
+        memset(self->out, 'a' + self->round % 26, ECHO_MESSAGE);
+        tcp_write_all_init(&self->write, self->stream, self->out, ECHO_MESSAGE);
+        AWAIT(self, cx, &self->write.base);
+        if (self->write.result < 0) {
+            self->result = (int)self->write.result;
+            break;
+        }
+        tcp_read_exact_init(&self->read, self->stream, self->in, ECHO_MESSAGE);
+        AWAIT(self, cx, &self->read.base);
+        if (self->read.result < 0)
+            self->result = (int)self->read.result;
+        else if (memcmp(self->in, self->out, ECHO_MESSAGE) != 0)
+            self->result = -EPROTO;
+        if (self->result != 0)
+            break;
+    }
+    ASYNC_END(self);
+}
+
+void echo_rounds_init(echo_rounds_t *r, tcp_stream_t *stream, int rounds)
+{
+    *r = (echo_rounds_t){
+        .base = {echo_rounds_poll, NULL}, /* owns nothing: the stream is
+                                             borrowed */
+        .stream = stream,
+        .rounds = rounds,
+    };
 }

@@ -1,7 +1,8 @@
 /*
  * bench/echo.h - a TCP echo server as two kinds of task: an accept loop
- * that spawns one echo task per connection. The `echo` and `c10k`
- * scenarios run it; any executor with a driver can.
+ * that spawns one echo task per connection; and its client's side, a
+ * future doing N round trips. The `echo` and `c10k` scenarios run them;
+ * any executor with a driver can.
  *
  *   echo_server_t (one task)                echo_conn_t (a task per client)
  *   ┌──────────────────────────────┐        ┌───────────────────────────┐
@@ -64,5 +65,28 @@ typedef struct echo_server {
  */
 void echo_server_init(echo_server_t *s, tcp_listener_t listener, notify_t *stop,
                       const echo_hooks_t *hooks);
+
+/* ---- the client side -------------------------------------------------- */
+
+#define ECHO_MESSAGE 64
+
+/*
+ * `rounds` round trips on a borrowed stream: write ECHO_MESSAGE bytes,
+ * read exactly as many back, compare. A leaf future (copy it until its
+ * first poll). result: 0, or the first -errno (-EPROTO: the echo differed,
+ * -EPIPE: the server closed first).
+ */
+typedef struct echo_rounds {
+    future_t base;
+    async_t async;
+    tcp_stream_t *stream;
+    int rounds, round;
+    tcp_write_all_t write;
+    tcp_read_exact_t read;
+    char out[ECHO_MESSAGE], in[ECHO_MESSAGE];
+    int result; /* output */
+} echo_rounds_t;
+
+void echo_rounds_init(echo_rounds_t *r, tcp_stream_t *stream, int rounds);
 
 #endif

@@ -42,7 +42,6 @@
 #include "bench/scenario.h"
 #include "core/async.h"
 
-#define MESSAGE        64
 #define BACKLOG_WINDOW 256
 #define SPARE_FDS      4 /* beyond those open now: the listener, slack */
 
@@ -100,13 +99,10 @@ typedef struct c10k_client {
     future_t base;
     async_t async;
     c10k_t *c;
-    int round;
     tcp_connect_t connect;
     tcp_stream_t stream;
     notified_t all_connected;
-    tcp_write_all_t write;
-    tcp_read_exact_t read;
-    char out[MESSAGE], in[MESSAGE];
+    echo_rounds_t rounds;
 } c10k_client_t;
 
 /* Past connect (ok or not): count it; the last one opens the barrier. */
@@ -157,16 +153,6 @@ static void connect_failed(c10k_client_t *self, int err)
     client_finish(self, err);
 }
 
-/* One round trip's outcome: 0, or the -errno that ends the client. */
-static int round_trip_error(const c10k_client_t *self)
-{
-    if (self->write.result < 0)
-        return (int)self->write.result;
-    if (self->read.result < 0)
-        return (int)self->read.result;
-    return memcmp(self->in, self->out, MESSAGE) == 0 ? 0 : -EPROTO;
-}
-
 static poll_t c10k_client_poll(future_t *f, context_t *cx)
 {
     c10k_client_t *self = (c10k_client_t *)f;
@@ -185,17 +171,9 @@ static poll_t c10k_client_poll(future_t *f, context_t *cx)
         self->c->target)
         AWAIT(self, cx, &self->all_connected.base);
 
-    for (self->round = 0; self->round < self->c->rounds; self->round++) {
-        memset(self->out, 'a' + self->round % 26, MESSAGE);
-        tcp_write_all_init(&self->write, &self->stream, self->out, MESSAGE);
-        AWAIT(self, cx, &self->write.base);
-        tcp_read_exact_init(&self->read, &self->stream, self->in, MESSAGE);
-        if (self->write.result >= 0)
-            AWAIT(self, cx, &self->read.base);
-        if (round_trip_error(self) != 0)
-            break;
-    }
-    client_finish(self, round_trip_error(self));
+    echo_rounds_init(&self->rounds, &self->stream, self->c->rounds);
+    AWAIT(self, cx, &self->rounds.base);
+    client_finish(self, self->rounds.result);
     ASYNC_END(self);
 }
 
@@ -347,8 +325,8 @@ static void describe(const c10k_t *c, rlim_t limit, scenario_result_t *out)
     int n = snprintf(out->what, sizeof out->what,
                      "%d connections x %d round trips of %d B, %d open at "
                      "once, peak RSS %ld MB",
-                     c->connections, c->rounds, MESSAGE, atomic_load(&c->peak),
-                     peak_rss_mb());
+                     c->connections, c->rounds, ECHO_MESSAGE,
+                     atomic_load(&c->peak), peak_rss_mb());
     if (c->max_open < c->connections && n > 0 && n < (int)sizeof out->what)
         snprintf(out->what + n, sizeof out->what - (size_t)n,
                  " (RLIMIT_NOFILE %llu fits only %d at once)",
