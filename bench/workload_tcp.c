@@ -11,9 +11,9 @@
  *   │  back what it read   │         └──────────────────────────────────┘
  *   └──────────────────────┘
  *
- * The server and the clients run on the same executor, as in the shapes
- * Tokio and Go measure. Teardown aborts the server task and waits for it,
- * which closes the listener.
+ * The server is bench/echo.h's, the one the echo and c10k scenarios run;
+ * the server and the clients share the executor, as in the shapes Tokio
+ * and Go measure. Teardown notifies the server's stop signal and waits.
  *
  * Tests: tests/test_workload.c (workload_tcp_echo).
  */
@@ -22,85 +22,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/echo.h"
 #include "bench/workload.h"
 #include "core/async.h"
 #include "driver/net.h"
 #include "sync/join.h"
+#include "sync/notify.h"
 #include "sync/oneshot.h"
 
 #define CLIENTS 50
 #define ROUND_TRIPS 1000
-#define MESSAGE 64
-#define SERVER_BUFFER 4096
-
-/* ---- the server ---------------------------------------------------------------- */
-
-typedef struct echo_conn {
-    future_t base;
-    async_t async;
-    tcp_stream_t stream;
-    tcp_read_t read;
-    tcp_write_all_t write;
-    char buf[SERVER_BUFFER];
-} echo_conn_t;
-
-static poll_t echo_conn_poll(future_t *f, context_t *cx)
-{
-    echo_conn_t *self = (echo_conn_t *)f;
-    ASYNC_BEGIN(self);
-    for (;;) {
-        tcp_read_init(&self->read, &self->stream, self->buf, sizeof self->buf);
-        AWAIT(self, cx, &self->read.base);
-        if (self->read.result <= 0)
-            break; /* the client closed, or an error: done either way */
-        tcp_write_all_init(&self->write, &self->stream, self->buf,
-                           (size_t)self->read.result);
-        AWAIT(self, cx, &self->write.base);
-        if (self->write.result < 0)
-            break;
-    }
-    tcp_stream_close(&self->stream);
-    ASYNC_END(self);
-}
-
-static void echo_conn_drop(future_t *f)
-{
-    tcp_stream_close(&((echo_conn_t *)f)->stream); /* no-op once closed */
-}
-
-typedef struct echo_server {
-    future_t base;
-    async_t async;
-    tcp_listener_t listener;
-    tcp_accept_t accept;
-} echo_server_t;
-
-static poll_t echo_server_poll(future_t *f, context_t *cx)
-{
-    echo_server_t *self = (echo_server_t *)f;
-    ASYNC_BEGIN(self);
-    for (;;) {
-        tcp_accept_init(&self->accept, &self->listener);
-        AWAIT(self, cx, &self->accept.base);
-        if (self->accept.result != 0)
-            continue; /* a failed accept (EMFILE...) ends no one else */
-        echo_conn_t conn = {.base = {echo_conn_poll, echo_conn_drop},
-                            .stream = self->accept.stream};
-        if (spawn(&conn.base, sizeof conn, "echo-conn", NULL) != 0)
-            tcp_stream_close(&conn.stream);
-    }
-    ASYNC_END(self);
-}
-
-static void echo_server_drop(future_t *f)
-{
-    tcp_listener_close(&((echo_server_t *)f)->listener);
-}
 
 /* ---- setup and teardown: futures, because binding needs the driver ---------- */
 
+/* What lives across iterations: the server task and how to stop it. */
 typedef struct server_state {
     join_handle_t server;
+    notify_t stop;
     uint16_t port;
 } server_state_t;
 
@@ -110,32 +48,38 @@ typedef struct start_server {
     int err;
 } start_server_t;
 
+/* Bind 127.0.0.1:0 and spawn bench/echo.h's server on it. */
 static poll_t start_server_poll(future_t *f, context_t *cx)
 {
     (void)cx;
     start_server_t *self = (start_server_t *)f;
-    echo_server_t server = {.base = {echo_server_poll, echo_server_drop}};
-    self->err = tcp_listener_bind(&server.listener, NULL, NULL, 0);
+    tcp_listener_t listener;
+    self->err = tcp_listener_bind(&listener, NULL, NULL, 0);
     if (self->err != 0)
         return POLL_READY;
-    self->st->port = (uint16_t)tcp_listener_port(&server.listener);
-    self->err = spawn(&server.base, sizeof server, "echo-server",
-                      &self->st->server);
+    self->st->port = (uint16_t)tcp_listener_port(&listener);
+    echo_server_t server;
+    echo_server_init(&server, listener, &self->st->stop, NULL);
+    self->err =
+        spawn(&server.base, sizeof server, "echo-server", &self->st->server);
     if (self->err != 0)
-        tcp_listener_close(&server.listener);
+        tcp_listener_close(&listener);
     return POLL_READY;
 }
 
 static int tcp_echo_setup(executor_t *ex, void **state)
 {
     server_state_t *st = calloc(1, sizeof *st);
-    if (st == NULL)
+    if (st == NULL || notify_init(&st->stop) != 0) {
+        free(st);
         return -ENOMEM;
+    }
     start_server_t start = {.base = {start_server_poll, NULL}, .st = st};
     int err = executor_block_on(ex, &start.base);
     if (err == 0)
         err = start.err;
     if (err != 0) {
+        notify_destroy(&st->stop);
         free(st);
         return err;
     }
@@ -143,16 +87,19 @@ static int tcp_echo_setup(executor_t *ex, void **state)
     return 0;
 }
 
+/* Tell the server (and its connections) to stop, and wait for it. */
 static void tcp_echo_teardown(executor_t *ex, void *state)
 {
     server_state_t *st = state;
     if (st == NULL)
         return;
+    notify_waiters(&st->stop);
     join_t join;
     join_init(&join, st->server);
-    join_abort(&join);
-    executor_block_on(ex, &join.base); /* the server's drop closes it */
+    executor_block_on(ex, &join.base);
     join_drop(&join);
+    executor_run(ex); /* connections that were still open close now */
+    notify_destroy(&st->stop);
     free(st);
 }
 
@@ -169,12 +116,9 @@ typedef struct echo_client {
     future_t base;
     async_t async;
     client_shared_t *shared;
-    int round;
     tcp_connect_t connect;
     tcp_stream_t stream;
-    tcp_write_all_t write;
-    tcp_read_exact_t read;
-    char out[MESSAGE], in[MESSAGE];
+    echo_rounds_t rounds;
 } echo_client_t;
 
 static void client_finish(echo_client_t *self, int err)
@@ -192,16 +136,7 @@ static void client_finish(echo_client_t *self, int err)
     }
 }
 
-/* One round trip's outcome: 0, or the -errno that ends the client. */
-static int round_trip_error(const echo_client_t *self)
-{
-    if (self->write.result < 0)
-        return (int)self->write.result;
-    if (self->read.result < 0)
-        return (int)self->read.result;
-    return memcmp(self->in, self->out, MESSAGE) == 0 ? 0 : -EPROTO;
-}
-
+/* Connect, TCP_NODELAY, 1,000 round trips (bench/echo.h), close. */
 static poll_t echo_client_poll(future_t *f, context_t *cx)
 {
     echo_client_t *self = (echo_client_t *)f;
@@ -214,17 +149,9 @@ static poll_t echo_client_poll(future_t *f, context_t *cx)
     }
     self->stream = self->connect.stream;
     tcp_stream_set_nodelay(&self->stream, true);
-    for (self->round = 0; self->round < ROUND_TRIPS; self->round++) {
-        memset(self->out, 'a' + self->round % 26, MESSAGE);
-        tcp_write_all_init(&self->write, &self->stream, self->out, MESSAGE);
-        AWAIT(self, cx, &self->write.base);
-        tcp_read_exact_init(&self->read, &self->stream, self->in, MESSAGE);
-        if (self->write.result >= 0)
-            AWAIT(self, cx, &self->read.base);
-        if (round_trip_error(self) != 0)
-            break;
-    }
-    client_finish(self, round_trip_error(self));
+    echo_rounds_init(&self->rounds, &self->stream, ROUND_TRIPS);
+    AWAIT(self, cx, &self->rounds.base);
+    client_finish(self, self->rounds.result);
     ASYNC_END(self);
 }
 
