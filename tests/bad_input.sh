@@ -9,7 +9,8 @@
 #   STATUS  2: a bad command line; the first line on stderr is
 #              "asynclab: REASON" (a glob), the only such line, and the
 #              usage follows. 1: the work failed; some stderr line is
-#              "asynclab: REASON".
+#              "asynclab: REASON". nz: as 1, with status 1 or 2 (a file
+#              the user named that cannot be used may count as either).
 #   out_row NAME 'REASON' ARGS...: status 1 with the reason on stdout,
 #           for `check`, whose verdict on an exercise is its output.
 # Every row also fails on: a status >= 128 (killed by a signal), 124 (still
@@ -83,7 +84,12 @@ row() {
     shift 3
     run "$@"
     survived || { bad "$name" "$why"; return; }
-    if [ "$rc" -ne "$want" ]; then
+    if [ "$want" = nz ] && [ "$rc" -eq 0 ]; then
+        bad "$name" "exit status 0, expected an error"
+        return
+    elif [ "$want" = nz ]; then
+        want=1 # 1 or 2: a file the user named may count as either
+    elif [ "$rc" -ne "$want" ]; then
         bad "$name" "exit status $rc, expected $want"
         return
     fi
@@ -300,19 +306,42 @@ printf 'hello, I am not a trace\n' >"$tmp/foreign.trace"
     printf '\143\0\0\0\200\0\0\0\50\0\0\0'
     head -c 108 /dev/zero
 } >"$tmp/future.trace"
-for cmd in replay trace; do
-    if ! has_command "$cmd"; then
-        skip "$cmd: trace files" "no '$cmd' subcommand in this build yet"
+for cmd in replay "trace info"; do
+    if ! has_command "${cmd% *}"; then
+        skip "$cmd: trace files" "no '${cmd% *}' subcommand in this build yet"
         continue
     fi
-    row "$cmd: missing file" 1 "*No such file*" "$cmd" "$tmp/none.trace"
-    row "$cmd: empty file" 1 "*empty file*" "$cmd" "$tmp/empty.trace"
-    row "$cmd: not a trace" 1 "*not an asynclab trace file*" \
-        "$cmd" "$tmp/foreign.trace"
-    row "$cmd: truncated" 1 "*truncated*" "$cmd" "$tmp/truncated.trace"
-    row "$cmd: from the future" 1 "*unsupported trace format version 99*" \
-        "$cmd" "$tmp/future.trace"
+    # shellcheck disable=SC2086 # "trace info" is two words
+    {
+        row "$cmd: missing file" nz "*No such file*" $cmd "$tmp/none.trace"
+        row "$cmd: a directory" nz "*" $cmd "$tmp"
+        row "$cmd: empty file" nz "*empty file*" $cmd "$tmp/empty.trace"
+        row "$cmd: not a trace" nz "*not an asynclab trace file*" \
+            $cmd "$tmp/foreign.trace"
+        row "$cmd: truncated" nz "*truncated*" $cmd "$tmp/truncated.trace"
+        row "$cmd: from the future" nz \
+            "*unsupported trace format version 99*" $cmd "$tmp/future.trace"
+    }
 done
+
+# ---- the visualizer without a terminal ------------------------------------------
+# stdin, stdout and stderr are files here: the visualizer must say it needs
+# a terminal and stop, not draw into a file and wait for a key forever.
+
+if has_command viz; then
+    TERM=xterm row "viz: not a terminal" nz "*terminal*" \
+        viz sleepers --executor notify --tasks 2 --ms 1
+else
+    skip "viz: not a terminal" "no 'viz' subcommand in this build yet"
+fi
+if has_command replay &&
+    "$bin" run widgets --tasks 2 --rounds 1 --trace "$tmp/ok.trace" \
+        >/dev/null 2>&1 </dev/null; then
+    TERM=xterm row "replay: not a terminal" nz "*terminal*" \
+        replay "$tmp/ok.trace"
+else
+    skip "replay: not a terminal" "no 'replay' or 'run --trace' yet"
+fi
 
 echo "($skipped rows skipped)"
 echo "bad-input: $passed passed, $failed failed"
