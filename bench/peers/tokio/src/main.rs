@@ -24,6 +24,7 @@
 //! print one line and exit 1; bad arguments print a reason and the usage
 //! and exit 2.
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -260,7 +261,8 @@ fn tcp_echo_setup(rt: &Runtime) -> EchoServer {
 
 /// One client: connect, 1,000 checked round trips, close, count down.
 async fn echo_client(port: u16, cd: Arc<Countdown>) {
-    let mut stream = match TcpStream::connect(("127.0.0.1", port)).await {
+    let server = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = match TcpStream::connect(server).await {
         Ok(s) => s,
         Err(e) => fail(&format!("tcp_echo: connect: {e}")),
     };
