@@ -108,8 +108,7 @@ fn spawn_many_local(rt: &Runtime) {
 /// From outside the runtime, spawn 10,000 empty tasks keeping their join
 /// handles; then block_on awaits every handle in order.
 fn spawn_many_remote_idle(rt: &Runtime) {
-    let handles: Vec<JoinHandle<()>> =
-        (0..SPAWN_MANY).map(|_| rt.spawn(async {})).collect();
+    let handles: Vec<JoinHandle<()>> = (0..SPAWN_MANY).map(|_| rt.spawn(async {})).collect();
     rt.block_on(async move {
         for h in handles {
             if h.await.is_err() {
