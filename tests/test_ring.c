@@ -324,8 +324,7 @@ static void ring_concurrent_steals_see_each_task_once(void **state)
     free(s);
 }
 
-/* ---- the inject queue ------------------------------------------------------
- */
+/* ---- the inject queue ---------------------------------------------------- */
 
 static void ring_inject_batches_keep_order(void **state)
 {

@@ -81,8 +81,7 @@ static bool spin_until(atomic_int *flag, uint64_t ms)
     return true;
 }
 
-/* ---- helpers: a latch that a block_on future waits on ---------------------
- */
+/* ---- helpers: a latch that a block_on future waits on -------------------- */
 
 typedef struct latch {
     atomic_int left;
@@ -136,8 +135,7 @@ static int block_on_latch(executor_t *ex, latch_t *l)
     return executor_block_on(ex, &w.base);
 }
 
-/* ---- helpers: a block_on future that awaits a join handle -------------------
- */
+/* ---- helpers: a block_on future that awaits a join handle ---------------- */
 
 typedef struct join_wait {
     future_t base;
@@ -155,8 +153,7 @@ static int block_on_join(executor_t *ex, join_handle_t *h)
     return executor_block_on(ex, &w.base);
 }
 
-/* ---- helpers: marks, "every task exactly once"
- * ------------------------------- */
+/* ---- helpers: marks, "every task exactly once" --------------------------- */
 
 typedef struct marks {
     atomic_uchar *seen;
@@ -247,8 +244,7 @@ static poll_t spawner_poll(future_t *f, context_t *cx)
     return POLL_READY;
 }
 
-/* ---- threads: spawning and running
- * ---------------------------------------------- */
+/* ---- threads: spawning and running --------------------------------------- */
 
 static void ws_spawn_runs_every_task_once(void **state)
 {
@@ -334,6 +330,13 @@ static void *outside_main(void *arg)
 {
     outside_spawner_t *o = arg;
     for (size_t i = o->first; i < o->first + o->count; i++) {
+        if (i % 1000 == 0) { /* a snapshot from outside: race-free */
+            ws_view_t v;
+            ws_worker_view_t wv[2];
+            assert_int_equal(ws_view(o->ex, &v, wv, 2), 0);
+            assert_int_equal(v.workers, 2);
+            assert_true(wv[0].ring_len <= 256 && wv[1].ring_len <= 256);
+        }
         mark_task_t t = mark_task(o->marks, o->latch, i, (int)(i % 2));
         assert_int_equal(executor_spawn(o->ex, &t.base, sizeof t, "out", NULL),
                          0);
@@ -368,8 +371,7 @@ static void ws_spawn_from_outside_while_workers_run(void **state)
     latch_destroy(&l);
 }
 
-/* ---- threads: task state
- * -------------------------------------------------------- */
+/* ---- threads: task state ------------------------------------------------- */
 
 /* A wakes while still running: B (on the other worker) wakes it during
  * A's first poll. The wake only sets NOTIFIED; A is queued again when the
@@ -588,8 +590,7 @@ static poll_t forgetful_poll(future_t *f, context_t *cx)
     return POLL_PENDING;
 }
 
-/* ---- threads: shutdown
- * ---------------------------------------------------------- */
+/* ---- threads: shutdown --------------------------------------------------- */
 
 static void ws_shutdown_frees_pending_tasks(void **state)
 {
@@ -652,8 +653,7 @@ static void ws_spawn_during_shutdown_is_refused(void **state)
     }
 }
 
-/* ---- threads: timers and lost wakeups
- * ------------------------------------------------ */
+/* ---- threads: timers and lost wakeups ------------------------------------ */
 
 typedef struct sleeper {
     future_t base;
@@ -727,8 +727,7 @@ static void ws_run_reports_lost_task(void **state)
     }
 }
 
-/* ---- the LIFO cap
- * ---------------------------------------------------------------- */
+/* ---- the LIFO cap -------------------------------------------------------- */
 
 /*
  * A and B wake each other forever (each wake from inside a poll: the LIFO
@@ -815,8 +814,7 @@ static void ws_lifo_cap_lets_a_third_task_run(void **state)
     executor_destroy(ex);
 }
 
-/* ---- a worker blocked inside a poll
- * --------------------------------------------- */
+/* ---- a worker blocked inside a poll -------------------------------------- */
 
 /*
  * The blocker spawns its children (into its own ring), then blocks in its
@@ -877,8 +875,7 @@ static void ws_blocked_worker_does_not_stop_the_others(void **state)
     executor_destroy(ex);
 }
 
-/* ---- spawn_blocking
- * ------------------------------------------------------------------ */
+/* ---- spawn_blocking ------------------------------------------------------ */
 
 static void *square(void *arg)
 {
@@ -1001,8 +998,7 @@ static void ws_blocking_queued_tasks_cancelled_at_shutdown(void **state)
     }
 }
 
-/* ---- simulation
- * -------------------------------------------------------------------- */
+/* ---- simulation ---------------------------------------------------------- */
 
 /* Workload 1, fanout: a root spawns children that yield a few times. */
 static void wl_fanout(executor_t *ex, marks_t *m)

@@ -103,8 +103,7 @@ static task_t *pop_locked(ws_blocking_t *p)
     return t;
 }
 
-/* ---- the threads -----------------------------------------------------------
- */
+/* ---- the threads --------------------------------------------------------- */
 
 /* Wait for work for up to keep_alive_ms. Holds p->lock. False: the
  * keep-alive ran out, exit. */
@@ -200,8 +199,7 @@ static void reap(ws_blocking_t *p, bool all)
     }
 }
 
-/* ---- queueing --------------------------------------------------------------
- */
+/* ---- queueing ------------------------------------------------------------ */
 
 /* Queue t (its queue reference comes along) and find it a thread. */
 static void enqueue(ws_blocking_t *p, task_t *t)
@@ -243,8 +241,7 @@ static const task_scheduler_ops_t blocking_scheduler_ops = {
     .schedule = blocking_schedule,
 };
 
-/* ---- the public calls (blocking.h) -----------------------------------------
- */
+/* ---- the public calls (blocking.h) --------------------------------------- */
 
 static ws_blocking_t *pool_of(executor_t *ex)
 {
@@ -339,8 +336,7 @@ int ws_blocking_stats(executor_t *ex, ws_blocking_stats_t *out)
     return 0;
 }
 
-/* ---- the runtime's hooks (runtime.h) ----------------------------------------
- */
+/* ---- the runtime's hooks (runtime.h) ------------------------------------- */
 
 ws_blocking_t *ws__blocking_create(ws_runtime_t *rt)
 {

@@ -21,7 +21,7 @@
 
 #include <assert.h>
 
-/* ---- head = steal << 32 | real ---------------------------------------- */
+/* ---- head = steal << 32 | real ------------------------------------------- */
 
 static uint64_t pack(uint32_t steal, uint32_t real)
 {
@@ -52,8 +52,7 @@ void ws_ring_init(ws_ring_t *r)
     ws_ring_init_at(r, 0);
 }
 
-/* ---- owner: push ----------------------------------------------------------
- */
+/* ---- owner: push --------------------------------------------------------- */
 
 /* Owner only: the tail, which no one else writes. */
 static uint32_t own_tail(ws_ring_t *r)
@@ -144,8 +143,7 @@ void ws_ring_push_list(ws_ring_t *r, task_t *first, uint32_t n)
     atomic_store_explicit(&r->tail, tail + n, memory_order_release);
 }
 
-/* ---- owner: pop ------------------------------------------------------------
- */
+/* ---- owner: pop ---------------------------------------------------------- */
 
 task_t *ws_ring_pop(ws_ring_t *r)
 {
@@ -172,8 +170,7 @@ task_t *ws_ring_pop(ws_ring_t *r)
     return r->buf[real & WS_RING_MASK];
 }
 
-/* ---- thieves ----------------------------------------------------------------
- */
+/* ---- thieves ------------------------------------------------------------- */
 
 /*
  * Step 1 of a steal: claim half (rounded up) of src's queued tasks by
@@ -265,8 +262,7 @@ task_t *ws_ring_steal_into(ws_ring_t *src, ws_ring_t *dst, uint32_t *count)
     return run;
 }
 
-/* ---- sizes ------------------------------------------------------------------
- */
+/* ---- sizes --------------------------------------------------------------- */
 
 uint32_t ws_ring_remaining(ws_ring_t *r)
 {

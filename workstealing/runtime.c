@@ -108,7 +108,7 @@ static void driver_event(trace_sink_t *self, const trace_event_t *ev)
     rt->trace->write(rt->trace, &e);
 }
 
-/* ---- owned tasks -------------------------------------------------------- */
+/* ---- owned tasks --------------------------------------------------------- */
 
 static ws_owned_t *shard_of(ws_runtime_t *rt, task_t *t)
 {
@@ -168,8 +168,7 @@ size_t ws__owned_count(ws_runtime_t *rt)
     return n;
 }
 
-/* ---- scheduling from outside a worker ---------------------------------------
- */
+/* ---- scheduling from outside a worker ------------------------------------ */
 
 void ws__inject_batch(ws_runtime_t *rt, ws_worker_t *from, ws_batch_t b)
 {
@@ -230,8 +229,7 @@ static const task_scheduler_ops_t ws_scheduler_ops = {
     .schedule = ws_schedule,
 };
 
-/* ---- spawn ------------------------------------------------------------------
- */
+/* ---- spawn --------------------------------------------------------------- */
 
 /* executor_ops_t.spawn: we keep the queue's and the owned list's
  * references; the join handle's is the caller's. */
@@ -259,8 +257,7 @@ static int ws_spawn(executor_t *ex, task_t *t)
     return 0;
 }
 
-/* ---- block_on's waker: a flag and a condvar
- * ---------------------------------- */
+/* ---- block_on's waker: a flag and a condvar ------------------------------ */
 
 /*
  * Allocated, not on block_on's stack: a clone may outlive block_on (a
@@ -343,8 +340,7 @@ static bool root_is_lost(root_waker_t *r)
            !atomic_load_explicit(&r->woken, memory_order_acquire);
 }
 
-/* ---- lost wakeups
- * --------------------------------------------------------------- */
+/* ---- lost wakeups -------------------------------------------------------- */
 
 /* Every owned task is lost (idle, no waker): none can ever run again.
  * False when there is no task at all. */
@@ -398,8 +394,7 @@ static bool workers_idle(ws_runtime_t *rt)
            ws_inject_is_empty(&rt->inject);
 }
 
-/* ---- block_on
- * -------------------------------------------------------------------- */
+/* ---- block_on ------------------------------------------------------------ */
 
 static void deadline_in(struct timespec *ts, long ms)
 {
@@ -484,8 +479,7 @@ static int ws_block_on(executor_t *ex, future_t *f)
     return err;
 }
 
-/* ---- run and step
- * -------------------------------------------------------------- */
+/* ---- run and step -------------------------------------------------------- */
 
 /* Threads mode: sleep until the last task finishes (ws__owned_remove
  * signals when a shard empties) or every task is lost. */
@@ -551,8 +545,7 @@ static int ws_step(executor_t *ex)
     return r;
 }
 
-/* ---- statistics
- * ------------------------------------------------------------------ */
+/* ---- statistics ---------------------------------------------------------- */
 
 static uint64_t get(_Atomic uint64_t *c)
 {
@@ -602,19 +595,22 @@ int ws_view(executor_t *ex, ws_view_t *out, ws_worker_view_t *views, size_t n)
     out->now_ms = driver_now_ms(rt->driver);
     for (size_t i = 0; views != NULL && i < n && i < rt->nworkers; i++) {
         ws_worker_t *w = &rt->workers[i];
+        /* Shared state only, unless the caller's thread is every
+         * worker's (simulation): the rest belongs to the worker. */
         views[i] = (ws_worker_view_t){
             .ring_len = ws_ring_len(&w->ring),
-            .lifo = w->lifo != NULL,
-            .parked = w->phase == WS_PARKED,
-            .searching = w->is_searching,
-            .holds_driver = w->holds_driver,
+            .parked = ws_idle_is_parked(&rt->idle, (uint32_t)i),
         };
+        if (rt->sim) {
+            views[i].lifo = w->lifo != NULL;
+            views[i].searching = w->is_searching;
+            views[i].holds_driver = w->holds_driver;
+        }
     }
     return 0;
 }
 
-/* ---- destroy
- * ----------------------------------------------------------------------- */
+/* ---- destroy ------------------------------------------------------------- */
 
 static void stop_threads(ws_runtime_t *rt, uint32_t started)
 {
@@ -713,8 +709,7 @@ static void ws_destroy(executor_t *ex)
     free_runtime(rt);
 }
 
-/* ---- create
- * ------------------------------------------------------------------------ */
+/* ---- create -------------------------------------------------------------- */
 
 static const executor_ops_t ws_ops = {
     .spawn = ws_spawn,

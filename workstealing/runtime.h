@@ -46,11 +46,13 @@
 #include "workstealing/ring.h"
 #include "workstealing/sim.h"
 
-/* Tokio's constants, and why each is what it is, where it is used. */
-#define WS_LIFO_MAX_POLLS  3  /* worker.c: next_task */
-#define WS_INJECT_INTERVAL 61 /* worker.c: next_task */
-#define WS_EVENT_INTERVAL  61 /* worker.c: maintenance */
-#define WS_OWNED_SHARDS    16 /* runtime.c: owned lists */
+/* The constants (Tokio's, but for the spin), and why each is what it is,
+ * where it is used. */
+#define WS_LIFO_MAX_POLLS  3   /* worker.c: next_task */
+#define WS_INJECT_INTERVAL 61  /* worker.c: next_task */
+#define WS_EVENT_INTERVAL  61  /* worker.c: maintenance */
+#define WS_SPIN_ROUNDS     256 /* worker.c: spin_for_work */
+#define WS_OWNED_SHARDS    16  /* runtime.c: owned lists */
 #define WS_DEFAULT_WORKERS 2
 
 typedef struct ws_runtime ws_runtime_t;
@@ -139,8 +141,7 @@ struct ws_runtime {
     int64_t sim_live; /* owned tasks: the run loop's "done?" */
 };
 
-/* ---- runtime.c ------------------------------------------------------------
- */
+/* ---- runtime.c ----------------------------------------------------------- */
 
 /* The worker running on this thread (in simulation: whose step it is),
  * or NULL. */
@@ -174,7 +175,7 @@ static inline uint32_t ws__worker_id(const ws_worker_t *w)
     return w != NULL ? w->index : TRACE_NO_WORKER;
 }
 
-/* ---- worker.c ----------------------------------------------------------- */
+/* ---- worker.c ------------------------------------------------------------ */
 
 void ws__worker_init(ws_worker_t *w, ws_runtime_t *rt, uint32_t index);
 void ws__worker_destroy(ws_worker_t *w);
@@ -201,7 +202,7 @@ int ws__turn_driver(ws_worker_t *w, int64_t timeout_ms);
  * (shutdown, after every worker stopped). */
 void ws__worker_drain(ws_worker_t *w);
 
-/* ---- sim.c -------------------------------------------------------------- */
+/* ---- sim.c --------------------------------------------------------------- */
 
 /* One step of the simulation: a PRNG-chosen runnable worker (or the
  * blocking pool) takes one step; when nobody can, the driver holder
@@ -209,7 +210,7 @@ void ws__worker_drain(ws_worker_t *w);
  * nothing can ever happen again. */
 int ws__sim_step(ws_runtime_t *rt);
 
-/* ---- blocking.c --------------------------------------------------------- */
+/* ---- blocking.c ---------------------------------------------------------- */
 
 ws_blocking_t *ws__blocking_create(ws_runtime_t *rt);
 /* Stop: cancel queued tasks, join every thread (running ones finish). */

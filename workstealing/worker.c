@@ -96,8 +96,7 @@ static void notify_if_work_pending(ws_runtime_t *rt, ws_worker_t *from)
         ws__notify_parked(rt, from);
 }
 
-/* ---- queueing on this worker -----------------------------------------------
- */
+/* ---- queueing on this worker --------------------------------------------- */
 
 /*
  * Put t at the back of w's ring. A full ring sends half of itself and t to
@@ -138,8 +137,7 @@ void ws__schedule_local(ws_worker_t *w, task_t *t, bool in_poll)
     ws__notify_parked(w->rt, w);
 }
 
-/* ---- phase: next_task
- * ----------------------------------------------------------- */
+/* ---- phase: next_task ---------------------------------------------------- */
 
 /*
  * The ring is empty: take a batch from the inject queue, a fair share
@@ -189,8 +187,7 @@ static task_t *next_task(ws_worker_t *w, bool *from_lifo)
     return take_inject_batch(w);
 }
 
-/* ---- phase: search
- * ------------------------------------------------------------ */
+/* ---- phase: search ------------------------------------------------------- */
 
 static bool transition_to_searching(ws_worker_t *w)
 {
@@ -235,8 +232,7 @@ static task_t *search(ws_worker_t *w)
     return ws_inject_pop(&rt->inject);
 }
 
-/* ---- phase: run_task
- * ------------------------------------------------------------ */
+/* ---- phase: run_task ----------------------------------------------------- */
 
 static void count_lifo(ws_worker_t *w, bool from_lifo)
 {
@@ -301,8 +297,7 @@ static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
     after_poll(w, t, id, r, timed ? now_ns() - start : 0);
 }
 
-/* ---- phase: maintenance
- * ------------------------------------------------------------ */
+/* ---- phase: maintenance -------------------------------------------------- */
 
 int ws__turn_driver(ws_worker_t *w, int64_t timeout_ms)
 {
@@ -330,8 +325,44 @@ static void maintenance(ws_worker_t *w)
     ws__driver_release(rt);
 }
 
-/* ---- phase: park
- * ------------------------------------------------------------------ */
+/* ---- phase: spin --------------------------------------------------------- */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/*
+ * Threads mode, a searcher that found nothing: look again for a few
+ * microseconds before sleeping. Work that is about to arrive (a spawner
+ * in full flow, a task about to be woken) is then found without the two
+ * system calls of a park and an unpark. Go's scheduler does the same
+ * ("spinning" threads). Only searchers spin, so at most half the workers
+ * burn a core, and only for WS_SPIN_ROUNDS looks. While we spin we still
+ * count as searching, so new work wakes nobody: we are the one who will
+ * find it.
+ */
+static bool spin_for_work(ws_worker_t *w)
+{
+    ws_runtime_t *rt = w->rt;
+    if (rt->sim || !w->is_searching)
+        return false;
+    for (int i = 0; i < WS_SPIN_ROUNDS; i++) {
+        if (!ws_inject_is_empty(&rt->inject))
+            return true;
+        for (uint32_t v = 0; v < rt->nworkers; v++)
+            if (!ws_ring_is_empty(&rt->workers[v].ring))
+                return true;
+        cpu_relax();
+    }
+    return false;
+}
+
+/* ---- phase: park --------------------------------------------------------- */
 
 static bool has_tasks(ws_worker_t *w)
 {
@@ -431,8 +462,7 @@ static int wake_up(ws_worker_t *w)
     return 1;
 }
 
-/* ---- the loop
- * --------------------------------------------------------------------- */
+/* ---- the loop ------------------------------------------------------------ */
 
 int ws__worker_step(ws_worker_t *w)
 {
@@ -444,6 +474,8 @@ int ws__worker_step(ws_worker_t *w)
     task_t *t = next_task(w, &from_lifo);
     if (t == NULL)
         t = search(w);
+    if (t == NULL && spin_for_work(w))
+        return 1; /* something arrived: the next step takes it */
     if (t == NULL)
         return park(w);
     run_task(w, t, from_lifo);

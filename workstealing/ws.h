@@ -78,8 +78,10 @@ typedef struct ws_view {
 
 /*
  * Fill *out and, when views != NULL, views[0 .. n) for the first n
- * workers. Exact in simulation between steps; a racy snapshot in threads
- * mode. 0, or -EINVAL when ex is not a ws runtime.
+ * workers. Exact in simulation between steps. In threads mode a snapshot
+ * of what other threads may read (ring lengths, parked), with lifo,
+ * searching and holds_driver left false: those belong to each worker's
+ * thread. 0, or -EINVAL when ex is not a ws runtime.
  */
 int ws_view(executor_t *ex, ws_view_t *out, ws_worker_view_t *views, size_t n);
 
