@@ -31,15 +31,15 @@ executor_t *executor_create(const executor_config_t *cfg)
 }
 
 /*
- * A task that never made it into a queue: drop its future and the three
- * references task_new gave it. Nothing else has seen it.
+ * A task that never made it into a queue: drop its future and every
+ * reference task_new gave it (two, or three with a join handle). Nothing
+ * else has seen it.
  */
-static void discard_unspawned(task_t *t)
+static void discard_unspawned(task_t *t, bool joined)
 {
     task_shutdown(t);
-    task_ref_dec(t);
-    task_ref_dec(t);
-    task_ref_dec(t);
+    for (int refs = joined ? 3 : 2; refs > 0; refs--)
+        task_ref_dec(t);
 }
 
 int executor_spawn(executor_t *ex, const future_t *f, size_t size,
@@ -47,25 +47,19 @@ int executor_spawn(executor_t *ex, const future_t *f, size_t size,
 {
     if (ex == NULL)
         return -EINVAL;
-    task_t *t = task_new(ex->scheduler, f, size, name);
+    /* With a join handle, its reference exists before the task is queued:
+     * once it is, a worker may run it to completion at any moment. */
+    task_t *t = join != NULL ? task_new(ex->scheduler, f, size, name)
+                             : task_new_detached(ex->scheduler, f, size, name);
     if (t == NULL)
         return -ENOMEM;
-
-    /* The join reference is taken out before the task is queued: once it
-     * is, a worker may run it to completion at any moment. */
-    join_handle_t h = {t};
-    task_ref_inc(t);
     int err = ex->ops->spawn(ex, t);
     if (err != 0) {
-        task_ref_dec(t);
-        discard_unspawned(t);
+        discard_unspawned(t, join != NULL);
         return err;
     }
     if (join != NULL)
-        *join = h;
-    else
-        join_handle_drop(&h);
-    task_ref_dec(t);
+        *join = (join_handle_t){t};
     return 0;
 }
 

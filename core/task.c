@@ -42,8 +42,9 @@ static size_t align_up(size_t n, size_t align)
     return (n + align - 1) & ~(align - 1);
 }
 
-task_t *task_new(task_scheduler_t *s, const future_t *f, size_t size,
-                 const char *name)
+/* One allocation: header, the future copied in, the trailer. */
+static task_t *task_alloc(task_scheduler_t *s, const future_t *f, size_t size,
+                          const char *name, uint64_t state)
 {
     assert(size >= sizeof(future_t) && size <= UINT32_MAX);
     size_t trailer_at =
@@ -52,8 +53,7 @@ task_t *task_new(task_scheduler_t *s, const future_t *f, size_t size,
     if (t == NULL)
         return NULL;
 
-    atomic_init(&t->state,
-                TASK_NOTIFIED | TASK_JOIN_INTEREST | 3 * TASK_REF_ONE);
+    atomic_init(&t->state, state);
     t->scheduler = s;
     t->next = NULL;
     /* Relaxed: ids only need to be unique, not ordered with anything. */
@@ -66,6 +66,19 @@ task_t *task_new(task_scheduler_t *s, const future_t *f, size_t size,
     memset(tr, 0, sizeof *tr);
     tr->name = name != NULL ? name : "task";
     return t;
+}
+
+task_t *task_new(task_scheduler_t *s, const future_t *f, size_t size,
+                 const char *name)
+{
+    return task_alloc(s, f, size, name,
+                      TASK_NOTIFIED | TASK_JOIN_INTEREST | 3 * TASK_REF_ONE);
+}
+
+task_t *task_new_detached(task_scheduler_t *s, const future_t *f,
+                          size_t size, const char *name)
+{
+    return task_alloc(s, f, size, name, TASK_NOTIFIED | 2 * TASK_REF_ONE);
 }
 
 static void task_free(task_t *t)

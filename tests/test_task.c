@@ -124,6 +124,22 @@ static void task_new_is_notified_with_three_refs(void **state)
     assert_int_equal(drops, 1);
 }
 
+static void task_new_detached_has_no_join_interest(void **state)
+{
+    (void)state;
+    recorder_t r;
+    recorder_init(&r);
+    int drops = 0;
+    probe_t p = probe(0, NULL, &drops);
+    task_t *t = task_new_detached(&r.base, &p.base, sizeof p, NULL);
+    assert_non_null(t);
+    assert_false(task_state(t) & TASK_JOIN_INTEREST);
+    assert_int_equal(task_refs(t), 2);
+    assert_int_equal(task_run(t), TASK_RUN_COMPLETE);
+    assert_int_equal(drops, 1); /* nobody will read the output */
+    task_ref_dec(t);            /* the owned list's: frees it */
+}
+
 static void task_run_pending_then_wake_schedules_once(void **state)
 {
     (void)state;
@@ -410,6 +426,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(task_new_is_notified_with_three_refs),
+        cmocka_unit_test(task_new_detached_has_no_join_interest),
         cmocka_unit_test(task_run_pending_then_wake_schedules_once),
         cmocka_unit_test(task_wake_while_running_sets_notified),
         cmocka_unit_test(task_wake_after_complete_does_nothing),
