@@ -18,7 +18,13 @@
     X(scenario_naive_sleep)                                                    \
     X(scenario_echo)                                                           \
     X(scenario_c10k)                                                           \
-    X(scenario_fanout)
+    X(scenario_fanout)                                                         \
+    X(scenario_imbalance)                                                      \
+    X(scenario_pingpong)                                                       \
+    X(scenario_timers)                                                         \
+    X(scenario_blocking)                                                       \
+    X(scenario_yield)                                                          \
+    X(scenario_tour)
 
 #define DECLARE(s) extern const scenario_t s;
 SCENARIOS(DECLARE)

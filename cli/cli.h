@@ -43,6 +43,9 @@ typedef struct cli_command {
 /* Every subcommand, in --help order. One line each. */
 #define CLI_COMMANDS(X)                                                        \
     X(cli_cmd_run)                                                             \
+    X(cli_cmd_viz)                                                             \
+    X(cli_cmd_replay)                                                          \
+    X(cli_cmd_trace)                                                           \
     X(cli_cmd_compare)                                                         \
     X(cli_cmd_bench)                                                           \
     X(cli_cmd_lessons)                                                         \
@@ -104,6 +107,7 @@ typedef struct cli_scenario_args {
     int workers; /* 0: the executor's default */
     bool sim;
     uint64_t seed;
+    struct trace_sink *trace; /* NULL: tracing off (run --trace) */
 } cli_scenario_args_t;
 
 extern const cli_opt_t cli_scenario_opts[];

@@ -2,24 +2,30 @@
  * cli/cmd_run.c - `asynclab run SCENARIO --executor NAME [options]`: run a
  * scenario once on one executor and print what it cost, in the executor's
  * own counters (polls, wasted polls, wakes, ...) and in time (wall, CPU,
- * and their ratio).
+ * and their ratio). With --trace FILE, every scheduling event is recorded
+ * to FILE for `asynclab replay` and `asynclab trace export`.
  *
- * Tests: tests/cli.sh.
+ * Tests: tests/cli.sh, tests/trace.sh (--trace).
  */
 #include <inttypes.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "bench/executors.h"
 #include "cli/cli.h"
+#include "core/trace.h"
 
 typedef struct run_args {
     cli_scenario_args_t scenario; /* first: cli_scenario_opts fill it */
     const char *executor;
+    const char *trace; /* --trace FILE, or NULL */
 } run_args_t;
 
 static const cli_opt_t run_opts[] = {
     {"--executor", CLI_STRING, 0, 0, offsetof(run_args_t, executor), "NAME",
      "which executor runs it (default: spin)"},
+    {"--trace", CLI_STRING, 0, 0, offsetof(run_args_t, trace), "FILE",
+     "record every scheduling event to FILE (asynclab replay FILE)"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -73,6 +79,38 @@ static void print_measure(const char *scenario, const cli_measure_t *m)
 
 static int run_main(int argc, char **argv);
 
+/* --trace: a trace file writer whose header describes this run. NULL
+ * after printing why it cannot be created. */
+static trace_writer_t *open_trace(const run_args_t *a, const char *scenario)
+{
+    bool ws = strcmp(a->executor, "ws") == 0;
+    uint32_t workers = !ws                    ? 1
+                       : a->scenario.workers ? (uint32_t)a->scenario.workers
+                                             : 2;
+    trace_info_t info;
+    trace_info_set(&info, a->executor, scenario, workers, a->scenario.sim,
+                   a->scenario.seed,
+                   a->scenario.sim ? TRACE_CLOCK_VIRTUAL
+                                   : TRACE_CLOCK_MONOTONIC);
+    int err = 0;
+    trace_writer_t *w = trace_writer_open(a->trace, &info, &err);
+    if (w == NULL)
+        fprintf(stderr, "asynclab: %s: %s\n", a->trace, strerror(-err));
+    return w;
+}
+
+/* Finish the trace file; false (after saying why) when it failed. */
+static bool close_trace(trace_writer_t *w, const char *path)
+{
+    int err = trace_writer_close(w);
+    if (err != 0) {
+        fprintf(stderr, "asynclab: %s: %s\n", path, strerror(-err));
+        return false;
+    }
+    printf("%-16s %s\n", "trace", path);
+    return true;
+}
+
 const cli_command_t cli_cmd_run = {
     .name = "run",
     .summary = "run a scenario on one executor and print its statistics",
@@ -96,8 +134,17 @@ static int run_main(int argc, char **argv)
                                "--executor: unknown executor '%s' (known: %s)",
                                args.executor, executor_names(", "));
 
+    trace_writer_t *trace = NULL;
+    if (args.trace != NULL) {
+        trace = open_trace(&args, sc->name);
+        if (trace == NULL)
+            return CLI_EXIT_FAILED;
+        args.scenario.trace = trace_writer_sink(trace);
+    }
     cli_measure_t m;
     int err = cli_measure(sc, args.executor, &args.scenario, &m);
+    if (trace != NULL && !close_trace(trace, args.trace))
+        return CLI_EXIT_FAILED;
     if (err != 0) {
         fprintf(stderr, "asynclab: cannot create the %s executor: %s\n",
                 args.executor, cli_strerror(err));

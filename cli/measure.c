@@ -49,6 +49,7 @@ void cli_scenario_args_init(cli_scenario_args_t *a)
     a->workers = 0;
     a->sim = false;
     a->seed = 1;
+    a->trace = NULL;
 }
 
 void cli_print_scenarios(FILE *out)
@@ -117,14 +118,20 @@ int cli_measure(const scenario_t *sc, const char *executor,
         .sim = args->sim,
         .seed = args->seed,
         .virtual_time = args->sim,
+        .trace = args->trace,
     };
     if (cfg.kind == NULL)
         return -EINVAL;
     /* A simulated run is reproducible: hash its trace to show it. */
     trace_hash_sink_t hash;
+    trace_tee_sink_t both; /* the hash and run --trace's file */
     trace_hash_sink_init(&hash);
     if (args->sim)
         cfg.trace = &hash.sink;
+    if (args->sim && args->trace != NULL) {
+        trace_tee_sink_init(&both, &hash.sink, args->trace);
+        cfg.trace = &both.sink;
+    }
     errno = 0;
     executor_t *ex = executor_create(&cfg);
     if (ex == NULL)

@@ -100,6 +100,21 @@ void trace_hash_sink_init(trace_hash_sink_t *h)
     h->events = 0;
 }
 
+static void tee_write(trace_sink_t *self, const trace_event_t *ev)
+{
+    trace_tee_sink_t *t = (trace_tee_sink_t *)self;
+    t->first->write(t->first, ev);
+    t->second->write(t->second, ev);
+}
+
+void trace_tee_sink_init(trace_tee_sink_t *t, trace_sink_t *first,
+                         trace_sink_t *second)
+{
+    t->sink.write = tee_write;
+    t->first = first;
+    t->second = second;
+}
+
 const char *trace_kind_name(trace_kind_t kind)
 {
     static const char *const names[TRACE_KIND_COUNT] = {

@@ -140,6 +140,16 @@ typedef struct trace_hash_sink {
 
 void trace_hash_sink_init(trace_hash_sink_t *h);
 
+/* A sink that hands every event to two others, in order (a hash and a
+ * file, say). As thread-safe as the weaker of the two. */
+typedef struct trace_tee_sink {
+    trace_sink_t sink;
+    trace_sink_t *first, *second;
+} trace_tee_sink_t;
+
+void trace_tee_sink_init(trace_tee_sink_t *t, trace_sink_t *first,
+                         trace_sink_t *second);
+
 const char *trace_kind_name(trace_kind_t kind);
 
 /* ---- task names ---------------------------------------------------------- */

@@ -25,8 +25,8 @@
  *
  * ws, 2 workers, virtual clock. t1 "root" spawns t2 and t3 on w0; w1 steals
  * t2, which wakes t1; a timer (from the driver, no worker) wakes t3.
- * Expected: 4 polls (4 slices) + 1 bare-wake slice, 2 flows, 3 instants
- * (two wakes, one steal).
+ * Expected: 4 polls (4 slices) + 1 bare-wake slice, 2 flows, 4 instants
+ * (two wakes, one self-wake, one steal): a self-wake draws no arrow.
  */
 
 #define W TRACE_NO_WORKER
@@ -47,6 +47,7 @@ static const trace_event_t RUN[] = {
     {0, 2, 0, 0, 1, TRACE_COMPLETE},
     {5000000, 3, TRACE_BY_TIMER, 0, W, TRACE_WAKE},
     {5000000, 3, 0, 0, 0, TRACE_POLL_START},
+    {5000000, 3, 0, 0, 0, TRACE_SELF_WAKE},
     {5000000, 3, POLL_READY, 0, 0, TRACE_POLL_END},
     {5000000, 1, 0, 0, 1, TRACE_POLL_START},
     {5000000, 1, POLL_READY, 0, 1, TRACE_POLL_END},
@@ -207,10 +208,11 @@ static void viz_export_perfetto_counts(void **state)
     fclose(out);
 
     assert_true(json_valid(buf));
-    assert_int_equal(c.slices, 5); /* 4 polls + the timer's bare wake */
+    assert_int_equal(c.slices, 4);      /* 4 polls */
+    assert_int_equal(c.wake_slices, 1); /* the timer's wake, off any poll */
     assert_int_equal(c.flows, 2);
-    assert_int_equal(c.instants, 3);
-    assert_int_equal(occurrences(buf, "\"ph\":\"X\""), c.slices);
+    assert_int_equal(c.instants, 4);
+    assert_int_equal(occurrences(buf, "\"ph\":\"X\""), 5);
     assert_int_equal(occurrences(buf, "\"ph\":\"s\""), 2);
     assert_int_equal(occurrences(buf, "\"ph\":\"f\""), 2);
     assert_int_equal(occurrences(buf, "\"cat\":\"poll\""), 4);

@@ -294,6 +294,18 @@ static void viz_model_warns_when_self_wakes_dominate(void **state)
     assert_int_equal(m->n_warnings, 1);
     assert_int_equal(m->c.wakes, 8);
     assert_int_equal(m->c.self_wakes, 6);
+    /* another 'leaf' doing the same: the warning is not repeated; an
+     * unnamed task gets its own */
+    spawn(m, 3, 2);
+    spawn(m, 4, 0);
+    for (int i = 0; i < 4; i++) {
+        feed(m, TRACE_SELF_WAKE, 0, 3, 0, 0);
+        feed(m, TRACE_SELF_WAKE, 0, 4, 0, 0);
+    }
+    assert_true(viz_model_task(m, 3)->warned_self);
+    assert_false(has_warning(m, VIZ_WARN_SELF_WAKES, 3));
+    assert_true(has_warning(m, VIZ_WARN_SELF_WAKES, 4));
+    assert_int_equal(m->n_warnings, 2);
     model_free(m);
 }
 

@@ -23,7 +23,8 @@
  * A flow starts at the wake and ends at the start of the woken task's
  * next poll; it is written when that poll starts (so every "s" has its
  * "f"). A flow must start inside a slice: a wake that comes from outside
- * any poll (the driver firing a timer) gets a tiny slice of its own.
+ * any poll (the driver firing a timer) gets a tiny slice of its own. A
+ * task waking itself (a yield) is an instant only: no arrow to itself.
  *
  * Tests: tests/test_viz_export.c; tests/trace.sh checks the JSON parses.
  */
@@ -227,13 +228,17 @@ static void wake(exporter_t *x, const trace_event_t *ev, double ts,
 {
     uint32_t tid = track_of(x, ev->worker);
     instant(x, ev, ts, "wake", text);
+    bool self = ev->kind == TRACE_SELF_WAKE ||
+                (ev->a == TRACE_BY_TASK && ev->b == ev->task);
+    if (self)
+        return; /* an arrow from a task to itself says nothing */
     if (x->poll_start[tid] < 0) {
         /* no poll to start the arrow from: a slice of its own */
         ev_begin(x, "X", tid, ts);
         fputs(",\"dur\":0.001,\"cat\":\"wake\",\"name\":", x->out);
         json_string(x->out, text);
         fputc('}', x->out);
-        x->counts.slices++;
+        x->counts.wake_slices++;
     }
     flow_add(x, ev->task, ts, tid);
 }

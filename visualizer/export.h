@@ -18,11 +18,13 @@
 
 /* What an export wrote, for tests and for the command's summary line. */
 typedef struct viz_export_counts {
-    size_t slices;   /* "X": one per poll (and per bare wake, see .c) */
-    size_t instants; /* "i": wakes, steals, parks, timers, lost wakers */
-    size_t flows;    /* "s"+"f" pairs: who woke whom, to the next poll */
-    size_t counters; /* "C": a queue's length changed */
-    size_t lines;    /* text export: event lines */
+    size_t slices;      /* "X" of polls: one per poll */
+    size_t wake_slices; /* "X" given to a wake from outside any poll, so
+                           its arrow has a slice to start from */
+    size_t instants;    /* "i": wakes, steals, parks, timers, lost wakers */
+    size_t flows;       /* "s"+"f" pairs: who woke whom, to the next poll */
+    size_t counters;    /* "C": a queue's length changed */
+    size_t lines;       /* text export: event lines */
 } viz_export_counts_t;
 
 /*

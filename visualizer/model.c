@@ -303,6 +303,24 @@ const viz_line_t *viz_model_log(const viz_model_t *m, size_t i)
 }
 
 /* The self-wake rule: more than half of a task's wakes are its own. */
+/*
+ * Has a warning of this kind been given for a task of t's name? A thousand
+ * tasks named "child" doing the same thing get one warning, not a thousand;
+ * unnamed tasks are judged one by one. Records the name when not.
+ */
+static bool warned_name(viz_model_t *m, viz_warning_kind_t kind,
+                        const viz_task_t *t)
+{
+    if (t->name == 0)
+        return false;
+    for (size_t i = 0; i < m->n_warned; i++)
+        if (m->warned[i].kind == kind && m->warned[i].name == t->name)
+            return true;
+    if (m->n_warned < VIZ_WARNED_NAMES)
+        m->warned[m->n_warned++] = (viz_warned_t){kind, t->name};
+    return false;
+}
+
 static void check_self_wakes(viz_model_t *m, viz_task_t *t)
 {
     if (t->warned_self || t->wakes < VIZ_SELF_WAKE_MIN ||
@@ -310,6 +328,8 @@ static void check_self_wakes(viz_model_t *m, viz_task_t *t)
         return;
     char label[64];
     t->warned_self = true;
+    if (warned_name(m, VIZ_WARN_SELF_WAKES, t))
+        return;
     warn(m, VIZ_WARN_SELF_WAKES, t->id,
          "%s: %" PRIu64 " of %" PRIu64 " wakes are self-wakes (busy "
          "yielding instead of waiting?)",
@@ -402,6 +422,8 @@ static void warn_slow_poll(viz_model_t *m, viz_task_t *t, uint32_t worker,
     if (t->warned_slow)
         return;
     t->warned_slow = true;
+    if (warned_name(m, VIZ_WARN_SLOW_POLL, t))
+        return;
     char label[64], who[16] = "its thread";
     if (worker != TRACE_NO_WORKER)
         snprintf(who, sizeof who, "w%u", worker);
@@ -870,11 +892,13 @@ void viz_model_reset(viz_model_t *m)
     uint32_t workers = m->workers_init;
     viz_name_fn name_of = m->name_of;
     void *ctx = m->name_ctx;
+    uint64_t dropped = m->dropped; /* the source's word, not the events' */
     viz_model_destroy(m);
     if (viz_model_init(&fresh, names[exec], workers, scenario, name_of, ctx) !=
         0)
         return; /* out of memory: an empty model with no log */
     *m = fresh;
+    viz_model_set_dropped(m, dropped);
 }
 
 const char *viz_task_state_name(viz_task_state_t s)

@@ -142,6 +142,14 @@ typedef enum viz_warning_kind {
     VIZ_WARN_DROPPED,    /* the trace lost events: the model may be off */
 } viz_warning_kind_t;
 
+/* A (kind, task name) already warned about. */
+typedef struct viz_warned {
+    viz_warning_kind_t kind;
+    uint64_t name;
+} viz_warned_t;
+
+#define VIZ_WARNED_NAMES 64
+
 typedef struct viz_warning {
     viz_warning_kind_t kind;
     uint64_t seq, task;
@@ -181,6 +189,9 @@ typedef struct viz_model {
 
     viz_warning_t *warnings;
     size_t n_warnings, cap_warnings;
+    viz_warned_t warned[VIZ_WARNED_NAMES]; /* self-wake and slow-poll
+                                              warnings: once per name */
+    size_t n_warned;
 
     uint64_t last_wake_seq, last_wake_task; /* a WAKE(by itself) that the
                                                next SELF_WAKE repeats */

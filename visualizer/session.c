@@ -77,7 +77,7 @@ static bool history_keep(viz_session_t *s, const trace_event_t *ev)
 
 void viz_session_append(viz_session_t *s, const trace_event_t *ev)
 {
-    bool following = s->cursor == s->n_events;
+    bool following = s->cursor == s->n_events && !s->hold;
     s->seen++;
     if (!history_keep(s, ev)) {
         /* not kept: the model must see it now, wherever the cursor is */
@@ -131,6 +131,15 @@ void viz_session_to_end(viz_session_t *s)
 {
     s->mark = s->cursor;
     apply_to(s, s->n_events);
+}
+
+void viz_session_rewind(viz_session_t *s)
+{
+    if (s->history_full)
+        return;
+    viz_model_reset(&s->model);
+    s->cursor = s->mark = 0;
+    s->steps = 0;
 }
 
 bool viz_session_at_end(const viz_session_t *s)

@@ -43,14 +43,16 @@ typedef struct viz_session {
     uint64_t steps;    /* step boundaries the model has passed */
     bool history_full; /* past VIZ_HISTORY_MAX: new events are applied
                           but not kept, and stepping back is off */
+    bool hold;         /* do not follow: new events are only recorded
+                          (a paused view of a run that goes on) */
 } viz_session_t;
 
 int viz_session_init(viz_session_t *s, const char *exec, uint32_t workers,
                      const char *scenario, viz_name_fn name_of, void *ctx);
 void viz_session_destroy(viz_session_t *s);
 
-/* Record an event. When the cursor is at the end (following the run),
- * it is applied at once. */
+/* Record an event. When the cursor is at the end (following the run) and
+ * hold is off, it is applied at once. */
 void viz_session_append(viz_session_t *s, const trace_event_t *ev);
 
 /* Move the cursor to the next step boundary within what was recorded
@@ -63,6 +65,9 @@ bool viz_session_back(viz_session_t *s);
 
 /* Catch up with everything recorded. */
 void viz_session_to_end(viz_session_t *s);
+
+/* Back to before the first event (a replay starts there). */
+void viz_session_rewind(viz_session_t *s);
 
 bool viz_session_at_end(const viz_session_t *s);
 
@@ -97,8 +102,9 @@ typedef struct viz_options {
                           shown in the log */
 } viz_options_t;
 
-/* Run the UI over a live source until q (or a signal). 0 or -errno (no
- * terminal). The terminal is restored on every way out. */
+/* Run the UI over a live source until q (0) or SIGINT/SIGTERM/SIGHUP
+ * (-EINTR); -ENOTTY with no terminal. The terminal is restored on every
+ * way out. src->finished may be given a NULL status. */
 int viz_ui_live(viz_session_t *s, const viz_source_t *src,
                 const viz_options_t *o);
 

@@ -1,0 +1,278 @@
+/*
+ * cli/cmd_viz.c - `asynclab viz SCENARIO --executor spin|notify|ws
+ * [--workers N] [--sim --seed S] [--step] [--slow MS]`: watch a scenario
+ * run in the terminal visualizer (visualizer/viz.h), live, slowed down or
+ * one scheduling decision per key.
+ *
+ * `asynclab viz tour` (what `make run` opens) is the guided demo: the
+ * work-stealing runtime with 4 workers in simulation, paced so a person
+ * can follow each decision.
+ *
+ * The workload's stderr (an executor naming a lost wakeup, say) would
+ * scribble over the screen: while the UI is up it goes through a pipe and
+ * shows in the warnings panel.
+ *
+ * Tests: tests/viz.sh (in tmux).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/executors.h"
+#include "cli/cli.h"
+#include "cli/viz_live.h"
+#include "core/trace.h"
+#include "visualizer/viz.h"
+
+#define TOUR_WORKERS 4
+#define TOUR_SLOW_MS 400
+#define STOP_WAIT_MS 3000
+
+typedef struct viz_args {
+    cli_scenario_args_t scenario; /* first: cli_scenario_opts fill it */
+    const char *executor;         /* NULL: ws */
+    bool step;
+    int slow; /* -1: not given */
+} viz_args_t;
+
+static const cli_opt_t viz_opts[] = {
+    {"--executor", CLI_STRING, 0, 0, offsetof(viz_args_t, executor), "NAME",
+     "spin, notify or ws (default: ws)"},
+    {"--step", CLI_FLAG, 0, 0, offsetof(viz_args_t, step), NULL,
+     "start paused: one scheduling decision per key"},
+    {"--slow", CLI_INT, 0, 60000, offsetof(viz_args_t, slow), "MS",
+     "run with MS milliseconds between decisions (default: full speed)"},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const cli_opt_t *const viz_tables[] = {viz_opts, cli_scenario_opts,
+                                              NULL};
+
+static void viz_usage(FILE *out)
+{
+    fputs("usage: asynclab viz SCENARIO [--executor spin|notify|ws] "
+          "[--workers N]\n"
+          "                    [--sim --seed S] [--step] [--slow MS] "
+          "[options]\n"
+          "\n"
+          "Watch SCENARIO run in the terminal: queues, workers, the driver, "
+          "every\n"
+          "task, and the events in words. Keys: space pause, s or right one "
+          "step,\n"
+          "left one step back, + and - speed, tab panels, enter task detail,"
+          " ? help,\n"
+          "q quit. `asynclab viz tour` is the guided demo (ws, 4 workers, "
+          "simulated).\n"
+          "Stepping needs a single-threaded run: spin, notify, or ws with "
+          "--sim.\n"
+          "\n",
+          out);
+    cli_print_options(out, viz_tables);
+    cli_print_scenarios(out);
+}
+
+static int viz_main(int argc, char **argv);
+
+const cli_command_t cli_cmd_viz = {
+    .name = "viz",
+    .summary = "watch a scenario run in the terminal visualizer",
+    .usage = viz_usage,
+    .main = viz_main,
+};
+
+/* ---- choosing the run
+ * --------------------------------------------------------
+ */
+
+/* The tour's defaults, where the user gave nothing. */
+static void tour_defaults(viz_args_t *a)
+{
+    if (a->executor == NULL) {
+        a->executor = "ws";
+        a->scenario.sim = true;
+    }
+    if (a->scenario.workers == 0)
+        a->scenario.workers = TOUR_WORKERS;
+    if (a->slow < 0 && !a->step)
+        a->slow = TOUR_SLOW_MS;
+}
+
+static uint32_t workers_of(const viz_args_t *a)
+{
+    if (strcmp(a->executor, "ws") != 0)
+        return 1;
+    return a->scenario.workers > 0 ? (uint32_t)a->scenario.workers : 2;
+}
+
+static void make_title(const viz_args_t *a, const char *scenario, char *buf,
+                       size_t n)
+{
+    uint32_t w = workers_of(a);
+    if (strcmp(a->executor, "ws") != 0)
+        snprintf(buf, n, "%s on %s", scenario, a->executor);
+    else if (a->scenario.sim)
+        snprintf(buf, n, "%s on ws (%u workers, sim seed %llu)", scenario, w,
+                 (unsigned long long)a->scenario.seed);
+    else
+        snprintf(buf, n, "%s on ws (%u worker threads)", scenario, w);
+}
+
+static const char *live_name(void *ctx, uint64_t id)
+{
+    (void)ctx;
+    return trace_name_of(id);
+}
+
+/* ---- stderr through a pipe while the screen is up
+ * ------------------------------
+ */
+
+typedef struct captured {
+    int saved; /* the real stderr, -1 when not captured */
+    int read_end;
+} captured_t;
+
+static captured_t capture_stderr(void)
+{
+    captured_t c = {-1, -1};
+    int fds[2];
+    if (pipe(fds) != 0)
+        return c;
+    fflush(stderr);
+    c.saved = dup(STDERR_FILENO);
+    if (c.saved < 0 || dup2(fds[1], STDERR_FILENO) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        if (c.saved >= 0)
+            close(c.saved);
+        c.saved = -1;
+        return c;
+    }
+    close(fds[1]);
+    c.read_end = fds[0];
+    return c;
+}
+
+/* Put the real stderr back, and pass on what was not shown yet. */
+static void release_stderr(captured_t *c)
+{
+    if (c->saved < 0)
+        return;
+    fflush(stderr);
+    dup2(c->saved, STDERR_FILENO);
+    close(c->saved);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(c->read_end, buf, sizeof buf)) > 0)
+        if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+            break;
+    close(c->read_end);
+    c->saved = c->read_end = -1;
+}
+
+/* ---- the command
+ * -----------------------------------------------------------------
+ */
+
+static int check_args(viz_args_t *a, const char *scenario)
+{
+    if (strcmp(scenario, "tour") == 0)
+        tour_defaults(a);
+    if (a->executor == NULL)
+        a->executor = "ws";
+    if (executor_kind_by_name(a->executor) == NULL)
+        return cli_usage_error(&cli_cmd_viz,
+                               "--executor: unknown executor '%s' (known: %s)",
+                               a->executor, executor_names(", "));
+    bool threads = strcmp(a->executor, "ws") == 0 && !a->scenario.sim;
+    if (threads && (a->step || a->slow > 0))
+        return cli_usage_error(&cli_cmd_viz,
+                               "%s: ws with threads cannot be paced; add "
+                               "--sim",
+                               a->step ? "--step" : "--slow");
+    return 0;
+}
+
+/* Run the UI over a started live run; returns the exit status. */
+static int watch(viz_live_t *live, trace_rings_t *rings, viz_session_t *s,
+                 const viz_args_t *a, const char *title)
+{
+    viz_source_t src = viz_live_source(live);
+    src.rings = rings;
+    captured_t cap = capture_stderr();
+    viz_options_t o = {.title = title,
+                       .step = a->step,
+                       .slow_ms = a->slow > 0 ? a->slow : 0,
+                       .stderr_fd = cap.read_end};
+    int ui = viz_ui_live(s, &src, &o);
+    release_stderr(&cap);
+
+    char status[128] = "";
+    int rc = 0;
+    if (!viz_live_stop(live, STOP_WAIT_MS, status, sizeof status, &rc)) {
+        printf("viz: %s: the run is still going; exiting without waiting\n",
+               title);
+        fflush(stdout);
+        _exit(ui == -EINTR ? 130 : 0);
+    }
+    if (ui == -ENOTTY) {
+        fprintf(stderr, "asynclab: viz needs a terminal (run it in one, with "
+                        "TERM naming it)\n");
+        return CLI_EXIT_FAILED;
+    }
+    printf("viz: %s: %s; %llu events, %llu dropped\n", title, status,
+           (unsigned long long)s->seen,
+           (unsigned long long)trace_rings_dropped(rings));
+    if (ui == -EINTR)
+        return 130;
+    return rc != 0 && rc != -ECANCELED ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+}
+
+static int viz_main(int argc, char **argv)
+{
+    viz_args_t a = {.slow = -1};
+    cli_scenario_args_init(&a.scenario);
+    cli_positionals_t pos = {.max = 1};
+    int status;
+    if (!cli_parse(&cli_cmd_viz, viz_tables, &a, argc, argv, &pos, &status))
+        return status;
+    const scenario_t *sc = cli_scenario_arg(&cli_cmd_viz, &pos);
+    if (sc == NULL)
+        return CLI_EXIT_USAGE;
+    if (check_args(&a, sc->name) != 0)
+        return CLI_EXIT_USAGE;
+
+    char title[128];
+    make_title(&a, sc->name, title, sizeof title);
+    executor_config_t cfg = {
+        .kind = executor_kind_by_name(a.executor),
+        .workers = a.scenario.workers,
+        .sim = a.scenario.sim,
+        .seed = a.scenario.seed,
+        .virtual_time = a.scenario.sim,
+    };
+    trace_rings_t rings;
+    viz_session_t s;
+    trace_rings_init(&rings, 1u << 16);
+    if (viz_session_init(&s, a.executor, workers_of(&a), sc->name, live_name,
+                         NULL) != 0) {
+        fprintf(stderr, "asynclab: out of memory\n");
+        return CLI_EXIT_FAILED;
+    }
+    bool paced = strcmp(a.executor, "ws") != 0 || a.scenario.sim;
+    int err = 0;
+    viz_live_t *live =
+        viz_live_start(sc, &a.scenario.params, cfg, &rings, paced, &err);
+    int rc = CLI_EXIT_FAILED;
+    if (live == NULL)
+        fprintf(stderr, "asynclab: cannot start %s: %s\n", sc->name,
+                strerror(-err));
+    else
+        rc = watch(live, &rings, &s, &a, title);
+    viz_session_destroy(&s);
+    trace_rings_destroy(&rings);
+    return rc;
+}
