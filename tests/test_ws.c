@@ -1277,40 +1277,130 @@ static void recorder_write(trace_sink_t *self, const trace_event_t *ev)
     r->ev[r->n++] = *ev;
 }
 
-static void ws_sim_trace_tells_the_story(void **state)
+/*
+ * A model of the queues, rebuilt from the events alone, as the visualizer
+ * rebuilds it: each queue a list of task ids in order. SCHEDULE moves a
+ * task (from wherever it was) to the back of a queue; STEAL moves the
+ * victim's `count` oldest to the thief; POLL_START takes a task out of
+ * the queue it is in. The runtime's trace is right if the model never
+ * disagrees and ends empty.
+ */
+#define MODEL_WORKERS 4
+#define MODEL_QUEUES  (2 * MODEL_WORKERS + 1) /* rings, LIFO slots, inject */
+#define MODEL_TASKS   512
+
+typedef struct model {
+    uint64_t q[MODEL_QUEUES][MODEL_TASKS];
+    size_t len[MODEL_QUEUES];
+} model_t;
+
+static int model_queue(uint64_t queue, uint32_t worker)
 {
-    (void)state;
+    assert_true(worker < MODEL_WORKERS || queue == TRACE_Q_INJECT);
+    if (queue == TRACE_Q_LOCAL)
+        return (int)worker;
+    if (queue == TRACE_Q_LIFO)
+        return MODEL_WORKERS + (int)worker;
+    assert_int_equal(queue, TRACE_Q_INJECT);
+    return 2 * MODEL_WORKERS;
+}
+
+/* Take task out of whatever queue holds it; false when none does. */
+static bool model_take(model_t *m, uint64_t task)
+{
+    for (int q = 0; q < MODEL_QUEUES; q++) {
+        for (size_t i = 0; i < m->len[q]; i++) {
+            if (m->q[q][i] != task)
+                continue;
+            memmove(&m->q[q][i], &m->q[q][i + 1],
+                    (m->len[q] - i - 1) * sizeof m->q[q][0]);
+            m->len[q]--;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void model_push(model_t *m, int q, uint64_t task)
+{
+    assert_true(m->len[q] < MODEL_TASKS);
+    m->q[q][m->len[q]++] = task;
+}
+
+static void model_apply(model_t *m, const trace_event_t *e)
+{
+    switch (e->kind) {
+    case TRACE_SCHEDULE:
+        model_take(m, e->task);
+        model_push(m, model_queue(e->a, e->worker), e->task);
+        break;
+    case TRACE_STEAL: {
+        int victim = model_queue(TRACE_Q_LOCAL, (uint32_t)e->a);
+        int thief = model_queue(TRACE_Q_LOCAL, e->worker);
+        assert_true(e->b > 0 && m->len[victim] >= e->b);
+        for (uint64_t i = 0; i < e->b; i++)
+            model_push(m, thief, m->q[victim][i]);
+        memmove(&m->q[victim][0], &m->q[victim][e->b],
+                (m->len[victim] - e->b) * sizeof m->q[0][0]);
+        m->len[victim] -= e->b;
+        break;
+    }
+    case TRACE_POLL_START:
+        if (!model_take(m, e->task))
+            fail_msg("task %llu polled, but the trace put it in no queue",
+                     (unsigned long long)e->task);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Run a workload with a recorder, replay it into the model. */
+static void check_trace(int wl, uint64_t seed, size_t count[])
+{
     recorder_t rec = {{recorder_write}, NULL, 0, 0};
-    executor_t *ex = ws_new(4, true, 11, &rec.sink);
+    executor_t *ex = ws_new(MODEL_WORKERS, true, seed, &rec.sink);
     marks_t m;
+    pair_t pairs[64];
     marks_init(&m, 100);
-    wl_fanout(ex, &m);
+    if (wl == WL_FANOUT)
+        wl_fanout(ex, &m);
+    else
+        wl_pairs(ex, &m, pairs);
     assert_int_equal(executor_run(ex), 0);
     executor_destroy(ex);
     marks_check_all_once(&m);
 
-    size_t count[TRACE_KIND_COUNT] = {0};
-    uint64_t stolen = 0;
+    model_t *model = calloc(1, sizeof *model);
+    assert_non_null(model);
     for (size_t i = 0; i < rec.n; i++) {
-        trace_event_t *e = &rec.ev[i];
-        assert_true(e->kind > 0 && e->kind < TRACE_KIND_COUNT);
-        count[e->kind]++;
-        if (e->kind == TRACE_STEAL) {
-            assert_true(e->b > 0 && e->a != e->worker);
-            stolen += e->b;
-        }
-        if (e->kind == TRACE_POLL_START)
-            assert_true(e->worker < 4);
+        assert_true(rec.ev[i].kind > 0 && rec.ev[i].kind < TRACE_KIND_COUNT);
+        count[rec.ev[i].kind]++;
+        model_apply(model, &rec.ev[i]);
     }
-    assert_int_equal(count[TRACE_SPAWN], 101);
-    assert_int_equal(count[TRACE_COMPLETE], 101);
-    assert_int_equal(count[TRACE_POLL_START], count[TRACE_POLL_END]);
-    /* Every poll but the first of each task follows a SELF_WAKE here. */
-    assert_int_equal(count[TRACE_POLL_START], 101 + count[TRACE_SELF_WAKE]);
-    /* Every task entered a queue once per spawn and once per re-queue. */
-    assert_int_equal(count[TRACE_SCHEDULE], 101 + count[TRACE_SELF_WAKE]);
-    assert_true(count[TRACE_STEAL] > 0 && stolen >= count[TRACE_STEAL]);
+    for (int q = 0; q < MODEL_QUEUES; q++)
+        assert_int_equal(model->len[q], 0);
+    free(model);
     free(rec.ev);
+}
+
+static void ws_sim_trace_tells_the_story(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        size_t count[TRACE_KIND_COUNT] = {0};
+        check_trace(WL_FANOUT, seed, count);
+        assert_int_equal(count[TRACE_SPAWN], 101);
+        assert_int_equal(count[TRACE_COMPLETE], 101);
+        assert_int_equal(count[TRACE_POLL_START], count[TRACE_POLL_END]);
+        /* Every poll but the first of each task follows a SELF_WAKE. */
+        assert_int_equal(count[TRACE_POLL_START], 101 + count[TRACE_SELF_WAKE]);
+
+        size_t pairs[TRACE_KIND_COUNT] = {0};
+        check_trace(WL_PAIRS, seed, pairs);
+        assert_true(pairs[TRACE_WAKE] > 0);
+        assert_int_equal(pairs[TRACE_COMPLETE], 100);
+    }
 }
 
 int main(int argc, char **argv)

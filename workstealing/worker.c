@@ -11,6 +11,7 @@
  *           ├─ maintenance               every 61 ticks: fire due timers
  *           ├─ next_task ──> run_task    LIFO slot, own ring, inject queue
  *           ├─ search    ──> run_task    steal half of a random victim's ring
+ *           ├─ spin                      a searcher looks again, briefly
  *           └─ park                      nothing anywhere: sleep
  *
  * In threads mode a worker thread calls step in a loop and park blocks;
@@ -18,7 +19,8 @@
  * and park only records that the worker sleeps. The code below is the
  * same for both: the parker (park.c) is the only part that knows.
  *
- * The choices, and why (each is Tokio's):
+ * The choices, and why (Tokio's, but for the spin, whose reason is at
+ * spin_for_work):
  *  - LIFO slot. A task woken by the running task (a message sent to the
  *    receiver) runs next, while what it needs is still in this core's
  *    cache; message passing then costs almost nothing. Capped at 3 polls
@@ -30,9 +32,11 @@
  *  - The inject queue is checked first every 61 ticks, even when the
  *    ring is busy: otherwise a worker that keeps itself busy with its own
  *    tasks would never take work from outside, and a spawn from block_on
- *    could wait forever. 61 is Tokio's number: prime, so it does not
- *    beat in step with a workload's own period, and rare enough that the
- *    lock costs nothing.
+ *    could wait forever. 61 is Tokio's default, taken from Go's
+ *    scheduler: rare enough that the lock costs nothing, often enough
+ *    that outside work waits at most 61 polls of a busy worker. (That it
+ *    is prime keeps it out of step with a workload's own period; our
+ *    reading, neither project says why.)
  *  - A cooperative budget of 128 per poll (core/coop.h), so one task
  *    whose channel never empties cannot keep the worker.
  *  - Searching and parking follow idle.h's rules (at most half the
@@ -161,13 +165,27 @@ static task_t *take_inject_batch(ws_worker_t *w)
 
     size_t got;
     task_t *first = ws_inject_pop_batch(&rt->inject, want, &got);
-    if (first != NULL && got > 1)
+    if (first == NULL)
+        return NULL;
+    if (got > 1) {
+        /* The rest move from inject to our ring: one SCHEDULE each,
+         * before the push that lets thieves see them. */
+        if (rt->trace != NULL)
+            for (task_t *t = first->next; t != NULL; t = t->next)
+                TRACE(rt->trace, TRACE_SCHEDULE, w->index, t->id, TRACE_Q_LOCAL,
+                      0);
         ws_ring_push_list(&w->ring, first->next, (uint32_t)(got - 1));
-    if (first != NULL)
-        first->next = NULL;
+    }
+    first->next = NULL;
     return first;
 }
 
+/*
+ * The next task from this worker's own sources, in order: the inject
+ * queue first on every 61st tick; the LIFO slot; the ring; a batch from
+ * the inject queue. NULL when all are empty. *from_lifo tells run_task
+ * whether to count the poll against the LIFO cap.
+ */
 static task_t *next_task(ws_worker_t *w, bool *from_lifo)
 {
     ws_runtime_t *rt = w->rt;
