@@ -788,14 +788,10 @@ static uint32_t start_threads(ws_runtime_t *rt)
     return i;
 }
 
-/* executor_kind_t.create: NULL with errno set (EINVAL: more than 1024
- * workers; ENOMEM; EAGAIN: no threads; or the driver's reason). */
-static executor_t *ws_create(const executor_config_t *cfg)
+/* The allocations that can fail, undone in reverse when one does. NULL
+ * with errno set. */
+static ws_runtime_t *alloc_runtime(const executor_config_t *cfg)
 {
-    if (cfg->workers > WS_MAX_WORKERS) {
-        errno = EINVAL;
-        return NULL;
-    }
     ws_runtime_t *rt = calloc(1, sizeof *rt);
     if (rt == NULL)
         return NULL;
@@ -813,21 +809,7 @@ static executor_t *ws_create(const executor_config_t *cfg)
         goto fail_idle;
     if ((rt->blocking = ws__blocking_create(rt)) == NULL)
         goto fail_workers;
-    init_runtime(rt, cfg);
-
-    if (rt->sim) {
-        sim_clock_start(rt);
-    } else {
-        uint32_t started = start_threads(rt);
-        if (started < rt->nworkers) {
-            stop_threads(rt, started);
-            ws__blocking_shutdown(rt->blocking);
-            free_runtime(rt);
-            errno = EAGAIN;
-            return NULL;
-        }
-    }
-    return &rt->base;
+    return rt;
 
 fail_workers:
     free(rt->workers);
@@ -838,6 +820,32 @@ fail_driver:
 fail:
     free(rt);
     errno = errno != 0 ? errno : ENOMEM;
+    return NULL;
+}
+
+/* executor_kind_t.create: NULL with errno set (EINVAL: more than 1024
+ * workers; ENOMEM; EAGAIN: no threads; or the driver's reason). */
+static executor_t *ws_create(const executor_config_t *cfg)
+{
+    if (cfg->workers > WS_MAX_WORKERS) {
+        errno = EINVAL;
+        return NULL;
+    }
+    ws_runtime_t *rt = alloc_runtime(cfg);
+    if (rt == NULL)
+        return NULL;
+    init_runtime(rt, cfg);
+    if (rt->sim) {
+        sim_clock_start(rt);
+        return &rt->base;
+    }
+    uint32_t started = start_threads(rt);
+    if (started == rt->nworkers)
+        return &rt->base;
+    stop_threads(rt, started);
+    ws__blocking_shutdown(rt->blocking);
+    free_runtime(rt);
+    errno = EAGAIN;
     return NULL;
 }
 

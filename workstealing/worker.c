@@ -143,28 +143,30 @@ void ws__schedule_local(ws_worker_t *w, task_t *t, bool in_poll)
 
 /* ---- phase: next_task ---------------------------------------------------- */
 
-/*
- * The ring is empty: take a batch from the inject queue, a fair share
- * (len / workers + 1) but at most half a ring. Run the first, queue the
- * rest.
- */
-static task_t *take_inject_batch(ws_worker_t *w)
+/* How many to take from an inject queue of len tasks: a fair share
+ * (len / workers + 1), at most half a ring and what fits in ours, and at
+ * least the one we are about to run. */
+static size_t inject_share(ws_worker_t *w, size_t len)
 {
-    ws_runtime_t *rt = w->rt;
-    size_t len = ws_inject_len(&rt->inject);
-    if (len == 0)
-        return NULL;
     size_t room = ws_ring_remaining(&w->ring);
     if (room > WS_RING_CAP / 2)
         room = WS_RING_CAP / 2;
-    size_t want = len / rt->nworkers + 1;
+    size_t want = len / w->rt->nworkers + 1;
     if (want > room)
         want = room;
-    if (want == 0)
-        want = 1; /* ring full: take one to run, queue nothing */
+    return want > 0 ? want : 1;
+}
 
-    size_t got;
-    task_t *first = ws_inject_pop_batch(&rt->inject, want, &got);
+/* The ring is empty: take a share of the inject queue, run the first,
+ * queue the rest in our ring. */
+static task_t *take_inject_batch(ws_worker_t *w)
+{
+    ws_runtime_t *rt = w->rt;
+    size_t len = ws_inject_len(&rt->inject), got;
+    if (len == 0)
+        return NULL;
+    task_t *first =
+        ws_inject_pop_batch(&rt->inject, inject_share(w, len), &got);
     if (first == NULL)
         return NULL;
     if (got > 1) {
@@ -252,6 +254,7 @@ static task_t *search(ws_worker_t *w)
 
 /* ---- phase: run_task ----------------------------------------------------- */
 
+/* A LIFO poll counts towards the cap; any other poll resets it. */
 static void count_lifo(ws_worker_t *w, bool from_lifo)
 {
     if (!from_lifo) {
@@ -296,6 +299,8 @@ static void after_poll(ws_worker_t *w, task_t *t, uint64_t id,
     }
 }
 
+/* Poll t once: a fresh budget, wakes from this poll to our LIFO slot,
+ * and the books (searching, LIFO cap, counters) before and after. */
 static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
 {
     uint64_t id = t->id;
@@ -387,6 +392,8 @@ static bool has_tasks(ws_worker_t *w)
     return w->lifo != NULL || !ws_ring_is_empty(&w->ring);
 }
 
+/* Nothing anywhere: join the sleepers (false if our own queues filled up
+ * meanwhile). The last searcher to give up rechecks every queue first. */
 static bool transition_to_parked(ws_worker_t *w)
 {
     ws_runtime_t *rt = w->rt;
@@ -448,6 +455,8 @@ static void sleep_in_parker(ws_worker_t *w)
     }
 }
 
+/* The park phase: go to sleep, unless work turned up. Always 1: going to
+ * sleep is a decision too. */
 static int park(ws_worker_t *w)
 {
     if (!transition_to_parked(w))
