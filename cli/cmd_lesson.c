@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/lessons.h"
@@ -41,17 +42,24 @@ static void lesson_usage(FILE *out)
     cli_print_options(out, lesson_tables);
 }
 
-/* The visualizer on the lesson's scenario: this program's own viz. */
+/* The visualizer on the lesson's scenario: this program's own viz, with
+ * the index's comma-separated arguments ("fanout,--executor=ws,--sim"). */
 static int watch(const lesson_t *l)
 {
     if (l->scenario[0] == '\0') {
         printf("Lesson %d has no visualizer scenario.\n", l->number);
         return CLI_EXIT_OK;
     }
-    char self[LESSON_PATH];
+    char self[LESSON_PATH], args[sizeof l->scenario];
     if (lesson_self_path(self, sizeof self) != 0)
         return CLI_EXIT_FAILED;
-    char *argv[] = {self, "viz", (char *)l->scenario, NULL};
+    snprintf(args, sizeof args, "%s", l->scenario);
+    char *argv[16] = {self, "viz"};
+    int argc = 2;
+    for (char *a = strtok(args, ","); a != NULL && argc < 15;
+         a = strtok(NULL, ","))
+        argv[argc++] = a;
+    argv[argc] = NULL;
     return lesson_run_capture(argv, NULL, 0) == 0 ? CLI_EXIT_OK
                                                   : CLI_EXIT_FAILED;
 }

@@ -5,13 +5,15 @@
  *
  * lessons/index.txt, one lesson a line, blank lines and # comments skipped:
  *
- *     NN  folder            scenario   title, the rest of the line
- *     04  04-spin-executor  spin-demo  The SpinExecutor: the busy loop
+ *     NN  folder            watch                      title, the rest
+ *     04  04-spin-executor  sleepers,--executor=spin   The SpinExecutor
  *
- * A scenario of "-" means the lesson has none. The progress file holds the
- * folder names of finished lessons, one a line; it lives in the learner's
- * working copy and git ignores it (lessons/.gitignore). ASYNCLAB_PROGRESS
- * puts it elsewhere (the end-to-end tests do, to leave a learner's alone).
+ * "watch" is what `asynclab lesson N --watch` hands to `asynclab viz`: a
+ * scenario and its options, separated by commas; "-" means none. The progress
+ * file holds the folder names of finished lessons, one a line; it lives in the
+ * learner's working copy and git ignores it (lessons/.gitignore).
+ * ASYNCLAB_PROGRESS puts it elsewhere (the end-to-end tests do, to leave a
+ * learner's alone).
  *
  * Tests: tests/lessons.sh.
  */
@@ -97,7 +99,7 @@ static bool parse_line(char *line, lesson_t *l)
     if (*p == '\0' || *p == '#')
         return false;
     int used = 0;
-    if (sscanf(p, "%d %63s %63s %n", &l->number, l->folder, l->scenario,
+    if (sscanf(p, "%d %63s %159s %n", &l->number, l->folder, l->scenario,
                &used) != 3)
         return false;
     snprintf(l->title, sizeof l->title, "%s", p + used);
