@@ -74,6 +74,18 @@ void ws_idle_destroy(ws_idle_t *idle);
  */
 int ws_idle_worker_to_notify(ws_idle_t *idle);
 
+/*
+ * A hint, no handshake: could a notify wake anyone right now (nobody
+ * searching, somebody parked)? A relaxed load, so it may be stale; only
+ * for pushes whose task the pusher will run itself if nobody comes (its
+ * own ring), where a missed notify costs parallelism, never liveness.
+ */
+static inline bool ws_idle_may_notify(ws_idle_t *idle)
+{
+    uint32_t s = atomic_load_explicit(&idle->state, memory_order_relaxed);
+    return (s & 0xffffu) == 0 && (s >> 16) < idle->workers;
+}
+
 /* Try to become a searcher; false when half the workers already are. */
 bool ws_idle_transition_to_searching(ws_idle_t *idle);
 

@@ -86,6 +86,19 @@ void ws__notify_parked(ws_runtime_t *rt, ws_worker_t *from)
     ws_parker_unpark(&target->parker);
 }
 
+/*
+ * After a push into our own ring: wake a parked worker to share it. The
+ * relaxed pre-check skips the handshake's read-modify-write on the hot
+ * path (every yield comes here): if the hint is stale and nobody is
+ * woken, we run the task ourselves, so nothing is lost but parallelism,
+ * and the next push looks again.
+ */
+static void notify_parked_local(ws_worker_t *w)
+{
+    if (ws_idle_may_notify(&w->rt->idle))
+        ws__notify_parked(w->rt, w);
+}
+
 /* The last searcher gave up: make sure no task was left behind by a push
  * that saw it searching and so woke nobody (idle.h). */
 static void notify_if_work_pending(ws_runtime_t *rt, ws_worker_t *from)
@@ -138,7 +151,7 @@ void ws__schedule_local(ws_worker_t *w, task_t *t, bool in_poll)
         t = prev;   /* the previous occupant goes to the back */
     }
     push_local(w, t);
-    ws__notify_parked(w->rt, w);
+    notify_parked_local(w);
 }
 
 /* ---- phase: next_task ---------------------------------------------------- */
@@ -290,7 +303,7 @@ static void after_poll(ws_worker_t *w, task_t *t, uint64_t id,
         ws__count(&w->counters.self_wakes, 1);
         TRACE(rt->trace, TRACE_SELF_WAKE, w->index, id, 0, 0);
         push_local(w, t); /* a yield: to the back, behind everyone */
-        ws__notify_parked(rt, w);
+        notify_parked_local(w);
     } else {
         TRACE(rt->trace, TRACE_COMPLETE, w->index, id,
               (task_state(t) & TASK_CANCELLED) != 0, 0);
