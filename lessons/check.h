@@ -64,12 +64,28 @@ static inline void check_explain(const char *test, const char *fmt, ...)
         }                                                                      \
     } while (0)
 
-#define CHECK_MAIN(name, tests)                                                \
+/* main: run the tests (or the one named on the command line), with an
+ * optional group setup (a cmocka CMFixture: measure once, check many). */
+#define CHECK_MAIN_SETUP(name, tests, setup)                                   \
     int main(int argc, char **argv)                                            \
     {                                                                          \
         if (argc > 1)                                                          \
             cmocka_set_test_filter(argv[1]);                                   \
-        return cmocka_run_group_tests_name(name, tests, NULL, NULL);           \
+        return cmocka_run_group_tests_name(name, tests, setup, NULL);          \
+    }
+
+#define CHECK_MAIN(name, tests) CHECK_MAIN_SETUP(name, tests, NULL)
+
+/* Two groups: the exercise's tests, then a comparison's, whose setup runs
+ * the measurements once. */
+#define CHECK_MAIN2(name1, tests1, name2, tests2, setup2)                      \
+    int main(int argc, char **argv)                                            \
+    {                                                                          \
+        if (argc > 1)                                                          \
+            cmocka_set_test_filter(argv[1]);                                   \
+        int failed = cmocka_run_group_tests_name(name1, tests1, NULL, NULL);   \
+        return failed +                                                        \
+               cmocka_run_group_tests_name(name2, tests2, setup2, NULL);       \
     }
 
 #endif

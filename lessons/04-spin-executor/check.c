@@ -235,22 +235,16 @@ static void spin_compare_cpu_per_wall(void **state)
                   rs > rn ? "spin" : "notify", why);
 }
 
-int main(int argc, char **argv)
-{
-    static const struct CMUnitTest step[] = {
-        cmocka_unit_test(spin_step_on_empty_queue_does_nothing),
-        cmocka_unit_test(spin_step_polls_round_robin),
-        cmocka_unit_test(spin_run_empties_the_queue),
-    };
-    static const struct CMUnitTest compare[] = {
-        cmocka_unit_test(spin_compare_least_cpu),
-        cmocka_unit_test(spin_compare_most_wasted),
-        cmocka_unit_test(spin_compare_cpu_per_wall),
-    };
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
-    int failed = cmocka_run_group_tests_name("lesson04_step", step, NULL, NULL);
-    failed += cmocka_run_group_tests_name("lesson04_compare", compare,
-                                          measure_both, NULL);
-    return failed;
-}
+static const struct CMUnitTest step[] = {
+    cmocka_unit_test(spin_step_on_empty_queue_does_nothing),
+    cmocka_unit_test(spin_step_polls_round_robin),
+    cmocka_unit_test(spin_run_empties_the_queue),
+};
+
+static const struct CMUnitTest compare[] = {
+    cmocka_unit_test(spin_compare_least_cpu),
+    cmocka_unit_test(spin_compare_most_wasted),
+    cmocka_unit_test(spin_compare_cpu_per_wall),
+};
+
+CHECK_MAIN2("lesson04_step", step, "lesson04_compare", compare, measure_both)

@@ -269,26 +269,19 @@ static void notify_compare_who_parked(void **state)
                   sleep_spin.parks, sleep_notify.parks, "parks (sleepers)");
 }
 
-int main(int argc, char **argv)
-{
-    static const struct CMUnitTest part1[] = {
-        cmocka_unit_test(notify_spawn_queues_the_task),
-        cmocka_unit_test(notify_step_runs_a_ready_task),
-        cmocka_unit_test(notify_waiting_task_is_not_polled),
-        cmocka_unit_test(notify_double_wake_queues_once),
-        cmocka_unit_test(notify_self_wake_requeues),
-        cmocka_unit_test(notify_wake_after_done_is_ignored),
-    };
-    static const struct CMUnitTest part2[] = {
-        cmocka_unit_test(notify_compare_sleepers_polls),
-        cmocka_unit_test(notify_compare_widgets_polls),
-        cmocka_unit_test(notify_compare_who_parked),
-    };
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
-    int failed =
-        cmocka_run_group_tests_name("lesson06_executor", part1, NULL, NULL);
-    failed += cmocka_run_group_tests_name("lesson06_compare", part2,
-                                          measure_all, NULL);
-    return failed;
-}
+static const struct CMUnitTest part1[] = {
+    cmocka_unit_test(notify_spawn_queues_the_task),
+    cmocka_unit_test(notify_step_runs_a_ready_task),
+    cmocka_unit_test(notify_waiting_task_is_not_polled),
+    cmocka_unit_test(notify_double_wake_queues_once),
+    cmocka_unit_test(notify_self_wake_requeues),
+    cmocka_unit_test(notify_wake_after_done_is_ignored),
+};
+
+static const struct CMUnitTest part2[] = {
+    cmocka_unit_test(notify_compare_sleepers_polls),
+    cmocka_unit_test(notify_compare_widgets_polls),
+    cmocka_unit_test(notify_compare_who_parked),
+};
+
+CHECK_MAIN2("lesson06_executor", part1, "lesson06_compare", part2, measure_all)

@@ -78,9 +78,33 @@ static inline mini_task_t *ready_pop(mini_notify_t *ex)
  */
 void mini_task_wake(mini_task_t *t);
 
-/* The waker of t (its vtable calls mini_task_wake; clone and drop are
- * free: the task outlives every waker in these tests). Provided. */
-waker_t mini_task_waker(mini_task_t *t);
+/* ---- the task's waker (provided): its vtable calls mini_task_wake;
+ * clone and drop cost nothing, the task outlives every waker here. ---- */
+
+static const waker_vtable_t mini_vtable;
+
+static inline waker_t mini_clone(const void *data)
+{
+    return (waker_t){&mini_vtable, data};
+}
+
+static inline void mini_wake(const void *data)
+{
+    mini_task_wake((mini_task_t *)data);
+}
+
+static inline void mini_drop(const void *data)
+{
+    (void)data;
+}
+
+static const waker_vtable_t mini_vtable = {mini_clone, mini_wake, mini_wake,
+                                           mini_drop};
+
+static inline waker_t mini_task_waker(mini_task_t *t)
+{
+    return (waker_t){&mini_vtable, t};
+}
 
 /* Set t up for future f on ex and wake it (a new task is ready). */
 void mini_notify_spawn(mini_notify_t *ex, mini_task_t *t, future_t *f);

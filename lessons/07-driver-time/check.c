@@ -116,17 +116,13 @@ static void time_ticker_ticks_on_time(void **state)
                TICKER_PERIOD);
 }
 
-int main(int argc, char **argv)
-{
-    static const struct CMUnitTest tests[] = {
-        cmocka_unit_test(time_place_the_worked_example),
-        cmocka_unit_test(time_place_level_zero),
-        cmocka_unit_test(time_place_each_level),
-        cmocka_unit_test(time_place_far_future_is_clamped),
-        cmocka_unit_test(time_place_agrees_everywhere),
-        cmocka_unit_test(time_ticker_ticks_on_time),
-    };
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
-    return cmocka_run_group_tests_name("lesson07", tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(time_place_the_worked_example),
+    cmocka_unit_test(time_place_level_zero),
+    cmocka_unit_test(time_place_each_level),
+    cmocka_unit_test(time_place_far_future_is_clamped),
+    cmocka_unit_test(time_place_agrees_everywhere),
+    cmocka_unit_test(time_ticker_ticks_on_time),
+};
+
+CHECK_MAIN("lesson07", tests)

@@ -100,16 +100,12 @@ static void tasks_producers_were_joined(void **state)
            run.p.joined, PRODUCERS);
 }
 
-int main(int argc, char **argv)
-{
-    static const struct CMUnitTest tests[] = {
-        cmocka_unit_test(tasks_pipeline_finishes),
-        cmocka_unit_test(tasks_producers_were_spawned),
-        cmocka_unit_test(tasks_every_value_received),
-        cmocka_unit_test(tasks_nap_was_aborted),
-        cmocka_unit_test(tasks_producers_were_joined),
-    };
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
-    return cmocka_run_group_tests_name("lesson09", tests, run_once, NULL);
-}
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(tasks_pipeline_finishes),
+    cmocka_unit_test(tasks_producers_were_spawned),
+    cmocka_unit_test(tasks_every_value_received),
+    cmocka_unit_test(tasks_nap_was_aborted),
+    cmocka_unit_test(tasks_producers_were_joined),
+};
+
+CHECK_MAIN_SETUP("lesson09", tests, run_once)

@@ -169,9 +169,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(blocking_compare_answers),
 };
 
-int main(int argc, char **argv)
-{
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
-    return cmocka_run_group_tests_name("lesson11", tests, run_both, NULL);
-}
+CHECK_MAIN_SETUP("lesson11", tests, run_both)

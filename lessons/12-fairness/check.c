@@ -131,9 +131,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(fairness_compare_answers),
 };
 
-int main(int argc, char **argv)
-{
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
-    return cmocka_run_group_tests_name("lesson12", tests, race, NULL);
-}
+CHECK_MAIN_SETUP("lesson12", tests, race)

@@ -143,9 +143,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(capstone_compare_answers),
 };
 
-int main(int argc, char **argv)
-{
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
-    return cmocka_run_group_tests_name("lesson13", tests, run_all, NULL);
-}
+CHECK_MAIN_SETUP("lesson13", tests, run_all)

@@ -35,34 +35,6 @@ int mini_notify_step(mini_notify_t *ex)
     return 1;
 }
 
-/* ---- the waker (provided in the exercise too) -----------------------------
- */
-
-static const waker_vtable_t mini_vtable;
-
-static waker_t mini_clone(const void *data)
-{
-    return (waker_t){&mini_vtable, data};
-}
-
-static void mini_wake(const void *data)
-{
-    mini_task_wake((mini_task_t *)data);
-}
-
-static void mini_drop(const void *data)
-{
-    (void)data;
-}
-
-static const waker_vtable_t mini_vtable = {mini_clone, mini_wake, mini_wake,
-                                           mini_drop};
-
-waker_t mini_task_waker(mini_task_t *t)
-{
-    return (waker_t){&mini_vtable, t};
-}
-
 const char *const sleepers_fewest_polls = "notify";
 const char *const widgets_fewest_polls = "same";
 const char *const sleepers_parked = "notify";
