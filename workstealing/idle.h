@@ -38,7 +38,11 @@
  * read state" and "update state, then read the queues". Both sides use a
  * read-modify-write on state (seq_cst), so they are totally ordered: either
  * the pusher sees zero searchers and notifies, or the last searcher sees
- * the task. Plain loads would not give that order.
+ * the task. Plain loads would not give that order. (One exception, where
+ * it is safe: a push into the pusher's own ring first takes a relaxed
+ * look, ws_idle_may_notify. If the look is stale and nobody is woken,
+ * the pusher runs the task itself: parallelism is lost for a moment,
+ * never the task.)
  *
  * Who may touch what: state, any thread (atomic); sleepers and parked[],
  * under lock.

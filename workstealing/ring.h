@@ -6,14 +6,16 @@
  * scheduler 10x faster", 2019): a fixed ring, the owner pushing at the
  * tail and popping at the head, thieves taking half from the head.
  *
- *                     head: ONE 64-bit atomic, two 32-bit indices
- *                 ┌──────────────────────┬──────────────────────┐
- *                 │ steal (high 32 bits) │ real (low 32 bits)   │
- *                 └──────────┬───────────┴──────────┬───────────┘
- *                            │                      │         tail (32 bits)
- *                            v                      v              v
- *   slot   ... │ free │ being copied │ being copied │ queued │ queued │ free │
- * ... └─ claimed by a thief ─┘ [steal, real)           [real, tail)
+ *   head: ONE 64-bit atomic = steal (high 32 bits) | real (low 32 bits)
+ *   tail: 32 bits, on a cache line of its own
+ *
+ *                 steal               real                       tail
+ *                   |                   |                          |
+ *                   v                   v                          v
+ *   buf  ... | free | claimed | claimed | queued | queued | queued | free | ...
+ *                   \__________________/\_________________________/
+ *                       [steal, real)          [real, tail)
+ *                      a thief copies             queued
  *
  *   owner  push:  buf[tail % 256] = t; tail++          (one release store)
  *          pop:   take buf[real % 256]; real++         (CAS on head)
@@ -35,6 +37,13 @@
  * ring holds indices, not pointers, and an index comes back only after
  * 2^32 operations).
  *
+ * Why the owner pops with a CAS. Popping from the head means sharing
+ * head with the thieves, so a pop must claim its slot as they do. The
+ * classic alternative (Chase and Lev, 2005) pops from the tail, which
+ * the owner alone moves, and pays a full fence instead; but it runs the
+ * newest task first, and the FIFO order is what makes a yield go to the
+ * back. The push, the hot operation, stays a plain store.
+ *
  * Why steal half. Taking half (rounded up) of the victim's queue balances
  * the two workers in one operation; taking one would make a thief come
  * back 128 times. The thief's own ring must have room for 128.
@@ -43,7 +52,7 @@
  * (128 tasks) plus the new task to the inject queue in one batch; with a
  * steal in progress it moves just the new task (the thief is about to make
  * room). Pushing to the inject queue takes its lock, but once for 129
- * tasks.
+ * tasks. The ring only cuts the batch out; the worker pushes it.
  *
  * Who may touch what:
  *   head   any thread, atomic (owner pops by CAS; thieves claim by CAS)
