@@ -61,6 +61,7 @@ bool ws_inject_push_batch(ws_inject_t *q, task_t *first, task_t *last, size_t n)
     else
         q->head = first;
     q->tail = last;
+    /* Relaxed read: we hold the lock, and only lock holders write len. */
     set_len(q, atomic_load_explicit(&q->len, memory_order_relaxed) + n);
     pthread_mutex_unlock(&q->lock);
     return true;
@@ -91,6 +92,7 @@ task_t *ws_inject_pop_batch(ws_inject_t *q, size_t max, size_t *n)
         if (q->head == NULL)
             q->tail = NULL;
         last->next = NULL;
+        /* Relaxed read: under the lock, as in push. */
         set_len(q, atomic_load_explicit(&q->len, memory_order_relaxed) - taken);
     }
     pthread_mutex_unlock(&q->lock);

@@ -120,6 +120,7 @@ void ws_parker_unpark(ws_parker_t *p)
 
 bool ws_parker_is_notified(ws_parker_t *p)
 {
+    /* Acquire: pairs with the release exchange in ws_parker_unpark. */
     return atomic_load_explicit(&p->state, memory_order_acquire) ==
            WS_PARK_NOTIFIED;
 }

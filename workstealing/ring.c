@@ -62,6 +62,7 @@ static uint32_t own_tail(ws_ring_t *r)
     return atomic_load_explicit(&r->tail, memory_order_relaxed);
 }
 
+/* Relaxed: a statistic, written by the owner only. */
 static void note_len(ws_ring_t *r, uint32_t len)
 {
     if (len > atomic_load_explicit(&r->max_len, memory_order_relaxed))

@@ -66,6 +66,7 @@ static ws_worker_t *local_worker(ws_runtime_t *rt)
     return w != NULL && w->rt == rt ? w : NULL;
 }
 
+/* Relaxed: a count for the statistics, ordered with nothing. */
 static void count_remote(_Atomic uint64_t *c)
 {
     atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
@@ -83,6 +84,7 @@ bool ws__driver_try_take(ws_runtime_t *rt)
 
 void ws__driver_release(ws_runtime_t *rt)
 {
+    /* Release: pairs with the acquire exchange in ws__driver_try_take. */
     atomic_store_explicit(&rt->driver_taken, false, memory_order_release);
 }
 
@@ -315,6 +317,7 @@ static const waker_vtable_t root_vtable = {
 static waker_t root_clone(const void *data)
 {
     root_waker_t *r = (root_waker_t *)data;
+    /* Relaxed, as any reference count: the caller holds one already. */
     atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
     return (waker_t){&root_vtable, r};
 }
@@ -574,6 +577,7 @@ static void ws_stats(executor_t *ex, executor_stats_t *out)
     for (uint32_t i = 0; i < rt->nworkers; i++) {
         ws_worker_t *w = &rt->workers[i];
         add_counters(out, &w->counters);
+        /* Relaxed: a statistic. */
         uint64_t depth =
             atomic_load_explicit(&w->ring.max_len, memory_order_relaxed);
         if (depth > out->max_queue_depth)

@@ -492,6 +492,7 @@ static int wake_up(ws_worker_t *w)
             ws__driver_release(rt);
         }
     }
+    /* Acquire: pairs with destroy's release store (stop_threads). */
     if (atomic_load_explicit(&rt->shutdown, memory_order_acquire))
         return 0;
     if (!transition_from_parked(w)) {
