@@ -23,6 +23,7 @@
 #include "bench/workload.h"
 #include "cli/bench.h"
 #include "cli/cli.h"
+#include "core/trace.h"
 
 #define WARMUPS 2
 #define MAX_WORKLOADS 16
@@ -37,6 +38,7 @@ typedef struct bench_args {
     bool scaling;
     bool memory;
     int tasks;
+    const char *trace; /* record every event to this file: tracing's cost */
 } bench_args_t;
 
 static const cli_opt_t bench_opts[] = {
@@ -58,6 +60,8 @@ static const cli_opt_t bench_opts[] = {
     {"--memory", CLI_FLAG, 0, 0, offsetof(bench_args_t, memory), NULL,
      "bytes per task, and the memory of --tasks pending tasks "
      "(no WORKLOAD)"},
+    {"--trace", CLI_STRING, 0, 0, offsetof(bench_args_t, trace), "FILE",
+     "record every event to FILE while timing (the cost of watching)"},
     {"--tasks", CLI_INT, 1000, 10000000, offsetof(bench_args_t, tasks), "N",
      "--scaling: the largest size; --memory: how many (default 1000000)"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
@@ -246,6 +250,20 @@ static int bench_one(executor_t *ex, const workload_t *w,
     return err;
 }
 
+/* The file sink for --trace; NULL after saying why it cannot be made. */
+static trace_writer_t *open_trace(const bench_args_t *args, int workers)
+{
+    trace_info_t info;
+    trace_info_set(&info, args->executor, "bench", (uint32_t)workers,
+                   args->sim, args->seed,
+                   args->sim ? TRACE_CLOCK_VIRTUAL : TRACE_CLOCK_MONOTONIC);
+    int err = 0;
+    trace_writer_t *w = trace_writer_open(args->trace, &info, &err);
+    if (w == NULL)
+        fprintf(stderr, "asynclab: %s: %s\n", args->trace, strerror(-err));
+    return w;
+}
+
 /* --scaling and --memory: reports of their own, no WORKLOAD. */
 static int bench_report(const bench_args_t *args, const cli_positionals_t *pos)
 {
@@ -293,19 +311,28 @@ static int bench_main(int argc, char **argv)
                                args.executor, executor_names(", "));
 
     bool threaded = strcmp(args.executor, "ws") == 0;
+    int workers = threaded ? args.workers : 1;
+    trace_writer_t *trace = NULL;
+    if (args.trace != NULL && (trace = open_trace(&args, workers)) == NULL)
+        return CLI_EXIT_FAILED;
     executor_config_t cfg = {.kind = kind, .workers = args.workers,
                              .sim = args.sim, .seed = args.seed,
-                             .virtual_time = args.sim};
+                             .virtual_time = args.sim,
+                             .trace = trace ? trace_writer_sink(trace) : NULL};
     executor_t *ex = executor_create(&cfg);
+    int failed = 0;
     if (ex == NULL) {
         fprintf(stderr, "asynclab: cannot create the %s executor\n",
                 args.executor);
-        return CLI_EXIT_FAILED;
+        failed = 1;
     }
-    int failed = 0;
-    for (int i = 0; i < n; i++)
-        failed += bench_one(ex, list[i], &args,
-                            threaded ? args.workers : 1) != 0;
+    for (int i = 0; ex != NULL && i < n; i++)
+        failed += bench_one(ex, list[i], &args, workers) != 0;
     executor_destroy(ex);
+    if (trace != NULL && trace_writer_close(trace) != 0) {
+        fprintf(stderr, "asynclab: %s: could not finish the trace\n",
+                args.trace);
+        failed++;
+    }
     return failed == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }
