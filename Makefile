@@ -140,7 +140,7 @@ fuzz: $(FUZZ_BIN)
 # ---- leaks: valgrind memcheck over the program -----------------------------
 
 valgrind: $(PROGRAM)
-	@sh tools/valgrind.sh $(PROGRAM)
+	@bash tools/valgrind.sh $(PROGRAM)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_CLI_OBJ:.o=.d)
