@@ -10,6 +10,7 @@
 #   make valgrind   every scenario and a few benches under valgrind memcheck
 #   make bench      asynclab's benchmark workloads (ws executor, 2 workers)
 #   make bench-peers  the same beside Tokio 1.24 and Go 1.19, ARGS="--runs 5"
+#   make bench-report regenerate docs/PERFORMANCE.md (RUNS=3)
 #
 # Every *.c in a module folder goes into build/libasynclab.a; a new file
 # needs no line here. Each tests/test_<module>.c becomes its own binary.
@@ -42,7 +43,8 @@ PROGRAM = $(BUILD)/asynclab
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test asan tsan clean install fuzz valgrind bench bench-peers
+.PHONY: all deps run test asan tsan clean install fuzz valgrind bench bench-peers \
+        bench-report
 
 all: $(PROGRAM)
 
@@ -83,6 +85,9 @@ bench: $(PROGRAM)
 
 bench-peers: $(PROGRAM)
 	@sh tools/bench-peers.sh $(ARGS)
+
+bench-report: $(PROGRAM)
+	@bash tools/bench-report.sh
 
 install: $(PROGRAM)
 	install -d $(DESTDIR)$(PREFIX)/bin
