@@ -363,25 +363,48 @@ static bool all_tasks_lost(ws_runtime_t *rt)
     return lost && tasks > 0;
 }
 
-/* Say which tasks hang, in words, and count them. */
-static void report_lost(ws_runtime_t *rt, root_waker_t *root)
+static int by_id(const void *a, const void *b)
 {
-    for (int i = 0; i < WS_OWNED_SHARDS; i++) {
+    uint64_t x = (*(task_t *const *)a)->id, y = (*(task_t *const *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* The lost tasks, oldest first, in a malloc'd array (*n of them). They
+ * cannot complete, so they stay on their owned lists while we look. */
+static task_t **collect_lost(ws_runtime_t *rt, size_t *n)
+{
+    size_t cap = ws__owned_count(rt);
+    task_t **lost = malloc((cap > 0 ? cap : 1) * sizeof *lost);
+    *n = 0;
+    for (int i = 0; i < WS_OWNED_SHARDS && lost != NULL; i++) {
         ws_owned_t *o = &rt->owned[i];
         pthread_mutex_lock(&o->lock);
-        for (task_t *t = o->list.head; t != NULL;
-             t = task_trailer(t)->owned_next) {
-            if (!task_is_lost(t))
-                continue;
-            fprintf(stderr,
-                    "task %llu '%s' is pending and nothing holds its waker: "
-                    "a lost wakeup\n",
-                    (unsigned long long)t->id, task_trailer(t)->name);
-            TRACE(rt->trace, TRACE_LOST_WAKER, TRACE_NO_WORKER, t->id, 0, 0);
-            rt->lost_wakers++;
-        }
+        for (task_t *t = o->list.head; t != NULL && *n < cap;
+             t = task_trailer(t)->owned_next)
+            if (task_is_lost(t))
+                lost[(*n)++] = t;
         pthread_mutex_unlock(&o->lock);
     }
+    if (lost != NULL)
+        qsort(lost, *n, sizeof *lost, by_id);
+    return lost;
+}
+
+/* Say which tasks hang, in words, oldest first, and count them. */
+static void report_lost(ws_runtime_t *rt, root_waker_t *root)
+{
+    size_t n;
+    task_t **lost = collect_lost(rt, &n);
+    for (size_t i = 0; i < n; i++) {
+        task_t *t = lost[i];
+        fprintf(stderr,
+                "task %llu '%s' is pending and nothing holds its waker: "
+                "a lost wakeup\n",
+                (unsigned long long)t->id, task_trailer(t)->name);
+        TRACE(rt->trace, TRACE_LOST_WAKER, TRACE_NO_WORKER, t->id, 0, 0);
+        rt->lost_wakers++;
+    }
+    free(lost);
     if (root != NULL && root_is_lost(root)) {
         fprintf(stderr, "the block_on future is pending and nothing holds "
                         "its waker: a lost wakeup\n");
