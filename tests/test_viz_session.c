@@ -54,7 +54,7 @@ static void viz_session_follows_a_live_run(void **state)
     assert_true(viz_session_at_end(s));
     assert_int_equal(s->cursor, N_RUN);
     assert_int_equal(s->model.c.polls, 2);
-    assert_int_equal(viz_session_step_number(s), 3);
+    assert_int_equal(viz_session_step_number(s), 4); /* setup + 3 */
     assert_int_equal(viz_queue_len(&s->model.worker[1].ring), 0);
     session_free(s);
 }
@@ -77,8 +77,10 @@ static void viz_session_steps_by_decision(void **state)
     assert_true(viz_session_back(s)); /* before step 1 */
     assert_int_equal(s->cursor, 2);
     assert_int_equal(s->model.c.polls, 0);
+    assert_int_equal(viz_session_step_number(s), 1); /* the setup */
     assert_true(viz_session_back(s)); /* the start */
     assert_int_equal(s->cursor, 0);
+    assert_int_equal(viz_session_step_number(s), 0);
     assert_false(viz_session_back(s));
 
     /* forward again: setup, then a whole poll (start, end, complete) */

@@ -44,7 +44,11 @@ void viz_session_destroy(viz_session_t *s)
 
 static void apply_one(viz_session_t *s, const trace_event_t *ev)
 {
-    s->steps += viz_event_starts_step(ev);
+    /* A step ends where the next begins: the first event opens step 1
+     * whatever it is, and every later boundary opens one more. */
+    if (s->applied == 0 || viz_event_starts_step(ev))
+        s->steps++;
+    s->applied++;
     viz_model_apply(&s->model, ev);
 }
 
@@ -121,7 +125,7 @@ bool viz_session_back(viz_session_t *s)
     }
     viz_model_reset(&s->model);
     s->cursor = 0;
-    s->steps = 0;
+    s->steps = s->applied = 0;
     apply_to(s, to);
     s->mark = from;
     return true;
@@ -139,7 +143,7 @@ void viz_session_rewind(viz_session_t *s)
         return;
     viz_model_reset(&s->model);
     s->cursor = s->mark = 0;
-    s->steps = 0;
+    s->steps = s->applied = 0;
 }
 
 bool viz_session_at_end(const viz_session_t *s)

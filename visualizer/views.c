@@ -136,9 +136,10 @@ static void draw_title(viz_ui_t *ui)
     mvhline(0, 0, ' ', COLS);
     attroff(color(C_TITLE) | A_BOLD);
     text(0, 1, COLS - 2, color(C_TITLE) | A_BOLD,
-         "asynclab viz  %s  step %" PRIu64 "  event %zu/%zu  t=%.3f ms  %s",
+         "asynclab viz  %s  step %" PRIu64 "  event %zu/%zu  t=%.3f ms  %s%s%s",
          mode, viz_session_step_number(s), s->cursor, s->n_events,
-         (double)s->model.now_ns / 1e6, ui->o->title);
+         (double)s->model.now_ns / 1e6, ui->o->title,
+         ui->finished ? "  | " : "", ui->finished ? ui->status : "");
 }
 
 static void draw_keys(viz_ui_t *ui)
@@ -147,7 +148,7 @@ static void draw_keys(viz_ui_t *ui)
     const char *keys = "space pause  s/right step  left back  +/- speed  "
                        "tab panel  enter detail  ? help  q quit";
     text(y, 0, COLS, A_REVERSE, "%-*s", COLS, keys);
-    if (ui->status[0] != 0 && (int)strlen(keys) + 4 < COLS)
+    if (ui->status[0] != 0 && !ui->finished && (int)strlen(keys) + 4 < COLS)
         text(y, (int)strlen(keys) + 2, COLS - (int)strlen(keys) - 2,
              A_REVERSE | A_BOLD, "| %s", ui->status);
 }
@@ -442,9 +443,10 @@ static void draw_task_row(viz_ui_t *ui, int y, int x, int w,
     if (t->lost || t->warned_slow || t->warned_self)
         attr |= color(C_WARN);
     text(y, x, w, attr,
-         "%5" PRIu64 " %-12.12s %-7s %-8s %6" PRIu64 " %5" PRIu64 " %4" PRIu64
+         "%5" PRIu64 " %-14.14s %-7s %-8s %6" PRIu64 " %5" PRIu64 " %4" PRIu64
          " %4u%% %4u%%",
-         t->id, name ? name : "", viz_task_state_name(t->state), loc, t->polls,
+         t->id, name ? name : "",
+         t->cancelled ? "cancel" : viz_task_state_name(t->state), loc, t->polls,
          t->wakes, t->self_wakes, busy, idle);
 }
 
@@ -454,7 +456,7 @@ static void draw_tasks(viz_ui_t *ui, int y, int x, int w, int h)
     char title[64];
     snprintf(title, sizeof title, "tasks (%zu)", m->n_tasks);
     section(y, x, w, title, ui->focus == VIZ_PANEL_TASKS);
-    text(y + 1, x, w, A_UNDERLINE, "%5s %-12s %-7s %-8s %6s %5s %4s %5s %5s",
+    text(y + 1, x, w, A_UNDERLINE, "%5s %-14s %-7s %-8s %6s %5s %4s %5s %5s",
          "id", "name", "state", "where", "polls", "wakes", "self", "busy",
          "idle");
     int rows = h - 2;
@@ -499,33 +501,30 @@ static void draw_log(viz_ui_t *ui, int y, int x, int w, int h)
     }
 }
 
+/* The model's warnings (newest last; up/down scroll them), then as much
+ * of the workload's stderr as fits. */
 static void draw_warnings(viz_ui_t *ui, int y, int h)
 {
     const viz_model_t *m = &ui->s->model;
     char title[48];
     snprintf(title, sizeof title, "warnings (%zu)", m->n_warnings);
     section(y, 0, COLS, title, ui->focus == VIZ_PANEL_WARNINGS);
+    size_t rows = (size_t)(h - 1), row = 0;
+    size_t n = m->n_warnings;
+    if (ui->warn_top + rows > n)
+        ui->warn_top = n > rows ? n - rows : 0;
+    size_t first = n > rows ? n - rows - ui->warn_top : 0;
+    for (size_t k = first; k < n && row < rows; k++)
+        text(y + 1 + (int)row++, 1, COLS - 2, color(C_WARN) | A_BOLD, "! %s",
+             m->warnings[k].text);
     size_t notes = ui->n_notes < VIZ_NOTES ? ui->n_notes : VIZ_NOTES;
-    size_t total = m->n_warnings + notes;
-    if (total == 0) {
+    size_t room = rows - row;
+    size_t skip = notes > room ? notes - room : 0;
+    for (size_t k = skip; k < notes; k++)
+        text(y + 1 + (int)row++, 1, COLS - 2, A_DIM, "stderr: %s",
+             ui->notes[(ui->n_notes - notes + k) % VIZ_NOTES]);
+    if (n == 0 && notes == 0)
         text(y + 1, 1, COLS - 2, A_DIM, "none");
-        return;
-    }
-    /* newest last; warn_top scrolls back */
-    size_t rows = (size_t)(h - 1);
-    if (ui->warn_top + rows > total)
-        ui->warn_top = total > rows ? total - rows : 0;
-    size_t first = total > rows ? total - rows - ui->warn_top : 0;
-    for (size_t i = 0; i < rows && first + i < total; i++) {
-        size_t k = first + i;
-        if (k < m->n_warnings)
-            text(y + 1 + (int)i, 1, COLS - 2, color(C_WARN) | A_BOLD, "! %s",
-                 m->warnings[k].text);
-        else
-            text(y + 1 + (int)i, 1, COLS - 2, A_DIM, "stderr: %s",
-                 ui->notes[(ui->n_notes - notes + (k - m->n_warnings)) %
-                           VIZ_NOTES]);
-    }
 }
 
 /* ---- overlays --------------------------------------------------------------
@@ -687,7 +686,7 @@ void viz__draw(viz_ui_t *ui)
         return;
     }
     draw_title(ui);
-    int warn_h = 3, driver_h = 3;
+    int warn_h = 4, driver_h = 3;
     int room = LINES - 2 - warn_h - driver_h; /* title, keys */
     int want = executor_rows(&ui->s->model);
     int ex_h = want < room - 8 ? want : room - 8; /* keep 8 for tasks+log */

@@ -40,7 +40,8 @@ typedef struct viz_session {
     size_t mark;       /* cursor before the last move: what the last
                           step did is events[mark .. cursor) */
     uint64_t seen;     /* events appended, kept or not */
-    uint64_t steps;    /* step boundaries the model has passed */
+    uint64_t steps;    /* steps the model has entered (the step number) */
+    uint64_t applied;  /* events the model has applied */
     bool history_full; /* past VIZ_HISTORY_MAX: new events are applied
                           but not kept, and stepping back is off */
     bool hold;         /* do not follow: new events are only recorded
@@ -71,7 +72,9 @@ void viz_session_rewind(viz_session_t *s);
 
 bool viz_session_at_end(const viz_session_t *s);
 
-/* How many step boundaries lie in events[0 .. cursor): the step number. */
+/* The step number: how many steps forward from the start reach the
+ * cursor (0 at the start; the events before the first decision are step
+ * 1). */
 uint64_t viz_session_step_number(const viz_session_t *s);
 
 /* ---- the terminal UI ------------------------------------------------------
