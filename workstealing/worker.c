@@ -287,25 +287,52 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* What run_task remembers of a poll: after it, t may be gone. */
+typedef struct poll_note {
+    uint64_t id;
+    uint64_t self_wakes; /* the task's own count, before the poll */
+    uint64_t ns;         /* time in the poll, when task_timing */
+} poll_note_t;
+
+static uint64_t self_wakes_of(task_t *t)
+{
+    /* Relaxed: core counts self-wakes during the poll, on this thread. */
+    return atomic_load_explicit(&task_trailer(t)->stats.self_wakes,
+                                memory_order_relaxed);
+}
+
+/* Woken while its poll ran: by itself (a yield), or by another thread
+ * that found it RUNNING (core tells us by the task's self-wake count).
+ * Either way: to the back of our ring, behind everyone. */
+static void requeue_notified(ws_worker_t *w, task_t *t, const poll_note_t *n)
+{
+    ws__count(&w->counters.wakes, 1);
+    if (self_wakes_of(t) != n->self_wakes) {
+        ws__count(&w->counters.self_wakes, 1);
+        TRACE(w->rt->trace, TRACE_SELF_WAKE, w->index, n->id, 0, 0);
+    } else {
+        TRACE(w->rt->trace, TRACE_WAKE, w->index, n->id, TRACE_BY_THREAD, 0);
+    }
+    push_local(w, t);
+    notify_parked_local(w);
+}
+
 /* What the poll said: requeue, leave, or retire. t may be gone after
- * PENDING (another worker may have woken and run it): only id is used. */
-static void after_poll(ws_worker_t *w, task_t *t, uint64_t id,
-                       task_run_result_t r, uint64_t ns)
+ * PENDING (another worker may have woken and run it): only n is used. */
+static void after_poll(ws_worker_t *w, task_t *t, task_run_result_t r,
+                       const poll_note_t *n)
 {
     ws_runtime_t *rt = w->rt;
     bool ready = r == TASK_RUN_COMPLETE;
-    TRACE(rt->trace, TRACE_POLL_END, w->index, id,
-          ready ? POLL_READY : POLL_PENDING, ns);
+    TRACE(rt->trace, TRACE_POLL_END, w->index, n->id,
+          ready ? POLL_READY : POLL_PENDING, n->ns);
     if (r == TASK_RUN_PENDING) {
         ws__count(&w->counters.pending_polls, 1);
     } else if (r == TASK_RUN_NOTIFIED) {
         ws__count(&w->counters.pending_polls, 1);
-        ws__count(&w->counters.self_wakes, 1);
-        TRACE(rt->trace, TRACE_SELF_WAKE, w->index, id, 0, 0);
-        push_local(w, t); /* a yield: to the back, behind everyone */
-        notify_parked_local(w);
+        requeue_notified(w, t, n);
     } else {
-        TRACE(rt->trace, TRACE_COMPLETE, w->index, id,
+        TRACE(rt->trace, TRACE_COMPLETE, w->index, n->id,
               (task_state(t) & TASK_CANCELLED) != 0, 0);
         ws__count(&w->counters.completed, 1);
         ws__owned_remove(rt, t);
@@ -316,21 +343,22 @@ static void after_poll(ws_worker_t *w, task_t *t, uint64_t id,
  * and the books (searching, LIFO cap, counters) before and after. */
 static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
 {
-    uint64_t id = t->id;
+    poll_note_t n = {t->id, self_wakes_of(t), 0};
     bool timed = task_timing && !w->rt->sim;
     transition_from_searching(w);
     count_lifo(w, from_lifo);
     task_trailer(t)->worker = w->index;
 
-    TRACE(w->rt->trace, TRACE_POLL_START, w->index, id, 0, 0);
+    TRACE(w->rt->trace, TRACE_POLL_START, w->index, n.id, 0, 0);
     uint64_t start = timed ? now_ns() : 0;
     coop_budget_set(COOP_BUDGET);
     w->polling = true;
-    w->running_id = id;
+    w->running_id = n.id;
     task_run_result_t r = task_run(t);
     w->polling = false;
     ws__count(&w->counters.polls, 1);
-    after_poll(w, t, id, r, timed ? now_ns() - start : 0);
+    n.ns = timed ? now_ns() - start : 0;
+    after_poll(w, t, r, &n);
 }
 
 /* ---- phase: maintenance -------------------------------------------------- */
