@@ -30,9 +30,20 @@
  *                come from that one thread; blocking tasks run on it too,
  *                as steps of their own.
  *
+ * Virtual time moves only when every worker sleeps. A future that waits
+ * for time by yielding in a loop (instead of a timer) keeps a worker
+ * busy, so in simulation its time never comes: use driver/time.h.
+ *
  * Tracing: in threads mode events are emitted on every worker thread at
  * once; give a sink that takes concurrent writes (trace_rings_t does).
- * In simulation, trace timestamps are the virtual clock's.
+ * In simulation, trace timestamps are the virtual clock's, and task ids
+ * count from 1 per runtime, so a replay compares event for event.
+ *
+ * Shutdown: executor_destroy stops the workers, cancels every task (its
+ * future's drop runs, its join handle completes) and frees everything.
+ * No other thread may still be waking this runtime's tasks while destroy
+ * runs; once it has returned, such wakes are harmless (every task is
+ * complete).
  *
  * Files: ring.[ch] local queue, inject.[ch] inject queue, idle.[ch]
  * searching/parked books, park.[ch] parker, worker.c the loop, runtime.c
