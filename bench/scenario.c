@@ -58,5 +58,9 @@ const scenario_t *scenario_by_name(const char *name)
         if (strcmp((*s)->name, name) == 0)
             return *s;
     }
+    for (const scenario_t *const *s = scenario_workloads; *s != NULL; s++) {
+        if (strcmp((*s)->name, name) == 0)
+            return *s;
+    }
     return NULL;
 }

@@ -76,7 +76,11 @@ int scenario_spawn_copies_and_run(executor_t *ex, int n, const future_t *f,
 /* Every scenario, in --help order; ends with NULL. */
 extern const scenario_t *const scenario_table[];
 
-/* The scenario called name, or NULL. */
+/* The benchmark workloads as scenarios (bench/scenario_workloads.c):
+ * run once, sized by --tasks. Not listed in --help's scenarios. */
+extern const scenario_t *const scenario_workloads[];
+
+/* The scenario called name (a scenario, else a workload), or NULL. */
 const scenario_t *scenario_by_name(const char *name);
 
 #endif

@@ -20,11 +20,17 @@ enum { MAX_EXECUTORS = 8 };
 typedef struct compare_args {
     cli_scenario_args_t scenario; /* first: cli_scenario_opts fill it */
     const char *executors;        /* "spin,notify" */
+    bool csv;
+    bool json;
 } compare_args_t;
 
 static const cli_opt_t compare_opts[] = {
     {"--executors", CLI_STRING, 0, 0, offsetof(compare_args_t, executors),
      "A,B,...", "the executors to compare (default: all)"},
+    {"--csv", CLI_FLAG, 0, 0, offsetof(compare_args_t, csv), NULL,
+     "print the rows as CSV (a header line, then one line per executor)"},
+    {"--json", CLI_FLAG, 0, 0, offsetof(compare_args_t, json), NULL,
+     "print the rows as a JSON array of objects"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -33,14 +39,18 @@ static const cli_opt_t *const compare_tables[] = {compare_opts,
 
 static void compare_usage(FILE *out)
 {
-    fputs("usage: asynclab compare SCENARIO [--executors A,B,...] "
-          "[options]\n"
+    fputs("usage: asynclab compare WORKLOAD [--executors A,B,...] "
+          "[--csv|--json] [options]\n"
           "\n"
-          "Run SCENARIO once on each executor and print one row each: "
-          "tasks\n"
-          "finished, wall time, CPU time (user + sys), CPU/wall, polls, "
-          "wasted\n"
-          "polls, wakes, parks.\n"
+          "Run WORKLOAD (a scenario, or a benchmark workload such as "
+          "yield_many)\n"
+          "once on each executor and print one row each: tasks finished, "
+          "wall\n"
+          "time, CPU time (user + sys), CPU/wall, polls, wasted polls "
+          "(PENDING\n"
+          "results), wakes, self-wakes, steals, parks, max queue depth; "
+          "then a\n"
+          "bar chart of wall and CPU time per executor.\n"
           "\n",
           out);
     cli_print_options(out, compare_tables);
@@ -89,11 +99,13 @@ static int split_executors(const char *list, char *buf, size_t size,
     return n > 0 ? n : -1;
 }
 
+/* ---- the table, the chart, CSV and JSON -------------------------------- */
+
 static void print_header(void)
 {
-    printf("%-8s %11s %8s %8s %9s %12s %13s %10s %8s\n", "executor", "finished",
-           "wall s", "cpu s", "cpu/wall", "polls", "wasted polls", "wakes",
-           "parks");
+    printf("%-8s %9s %7s %7s %8s %9s %9s %9s %9s %7s %6s %9s\n", "executor",
+           "finished", "wall s", "cpu s", "cpu/wall", "polls", "wasted",
+           "wakes", "self", "steals", "parks", "max queue");
 }
 
 static void print_row(const cli_measure_t *m)
@@ -102,40 +114,113 @@ static void print_row(const cli_measure_t *m)
     char finished[32];
     snprintf(finished, sizeof finished, "%" PRIu64 "/%" PRIu64,
              m->result.tasks_done, m->result.tasks_expected);
-    printf("%-8s %11s %8.3f %8.3f %9.2f %12" PRIu64 " %13" PRIu64 " %10" PRIu64
-           " %8" PRIu64 "\n",
+    printf("%-8s %9s %7.3f %7.3f %8.2f %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+           " %9" PRIu64 " %7" PRIu64 " %6" PRIu64 " %9" PRIu64 "\n",
            m->executor, finished, m->wall_s, m->user_s + m->sys_s,
            cli_cpu_per_wall(m), st->polls, st->pending_polls, st->wakes,
-           st->parks);
+           st->self_wakes, st->steals, st->parks, st->max_queue_depth);
 }
 
-/*
- * Run one row; false when it failed (said on stderr after the row). The
- * first row printed is preceded by what the scenario did and the header.
- */
-static bool compare_one(const scenario_t *sc, const char *executor,
-                        const cli_scenario_args_t *args, bool *header_done)
+static const char *const csv_header =
+    "executor,tasks_done,tasks_expected,wall_s,cpu_s,cpu_per_wall,polls,"
+    "wasted_polls,wakes,self_wakes,steals,parks,max_queue_depth";
+
+static void print_csv_row(const cli_measure_t *m)
 {
-    cli_measure_t m;
-    int err = cli_measure(sc, executor, args, &m);
+    const executor_stats_t *st = &m->stats;
+    printf("%s,%" PRIu64 ",%" PRIu64 ",%.6f,%.6f,%.4f,%" PRIu64 ",%" PRIu64
+           ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+           m->executor, m->result.tasks_done, m->result.tasks_expected,
+           m->wall_s, m->user_s + m->sys_s, cli_cpu_per_wall(m), st->polls,
+           st->pending_polls, st->wakes, st->self_wakes, st->steals,
+           st->parks, st->max_queue_depth);
+}
+
+static void print_json_row(const cli_measure_t *m, bool first)
+{
+    const executor_stats_t *st = &m->stats;
+    printf("%s\n  {\"executor\": \"%s\", \"tasks_done\": %" PRIu64
+           ", \"tasks_expected\": %" PRIu64 ", \"wall_s\": %.6f, "
+           "\"cpu_s\": %.6f, \"cpu_per_wall\": %.4f, \"polls\": %" PRIu64
+           ", \"wasted_polls\": %" PRIu64 ", \"wakes\": %" PRIu64
+           ", \"self_wakes\": %" PRIu64 ", \"steals\": %" PRIu64
+           ", \"parks\": %" PRIu64 ", \"max_queue_depth\": %" PRIu64 "}",
+           first ? "" : ",", m->executor, m->result.tasks_done,
+           m->result.tasks_expected, m->wall_s, m->user_s + m->sys_s,
+           cli_cpu_per_wall(m), st->polls, st->pending_polls, st->wakes,
+           st->self_wakes, st->steals, st->parks, st->max_queue_depth);
+}
+
+#define BAR_WIDTH 40
+
+/* One bar, scaled so that the longest value of the chart fills it. */
+static void print_bar(const char *label, double value, double longest)
+{
+    int n = longest > 0 ? (int)(value / longest * BAR_WIDTH + 0.5) : 0;
+    printf("  %-12s |", label);
+    for (int i = 0; i < n; i++)
+        putchar('#');
+    printf("%*s %.3f s\n", BAR_WIDTH - n, "", value);
+}
+
+/* Wall time and CPU time per executor, both on one scale. */
+static void print_chart(const cli_measure_t *rows, int n)
+{
+    double longest = 0;
+    for (int i = 0; i < n; i++) {
+        double cpu = rows[i].user_s + rows[i].sys_s;
+        longest = rows[i].wall_s > longest ? rows[i].wall_s : longest;
+        longest = cpu > longest ? cpu : longest;
+    }
+    printf("\nwall time and CPU time (user + sys), one scale:\n");
+    for (int i = 0; i < n; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "%s wall", rows[i].executor);
+        print_bar(label, rows[i].wall_s, longest);
+        snprintf(label, sizeof label, "%s cpu", rows[i].executor);
+        print_bar(label, rows[i].user_s + rows[i].sys_s, longest);
+    }
+}
+
+/* Measure one executor into *m; false when it could not be created or
+ * the workload failed (said on stderr). */
+static bool measure_one(const scenario_t *sc, const char *executor,
+                        const cli_scenario_args_t *args, cli_measure_t *m)
+{
+    int err = cli_measure(sc, executor, args, m);
     if (err != 0) {
         fprintf(stderr, "asynclab: cannot create the %s executor: %s\n",
                 executor, cli_strerror(err));
         return false;
     }
-    if (!*header_done) {
-        *header_done = true;
-        printf("%s: %s\n\n", sc->name, m.result.what);
-        print_header();
-    }
-    print_row(&m);
-    fflush(stdout);
-    if (m.err != 0) {
+    if (m->err != 0) {
         fprintf(stderr, "asynclab: %s on %s failed: %s\n", sc->name, executor,
-                cli_strerror(m.err));
+                cli_strerror(m->err));
         return false;
     }
     return true;
+}
+
+/* Print the rows measured, in the format asked for. */
+static void print_rows(const compare_args_t *args, const scenario_t *sc,
+                       const cli_measure_t *rows, int n)
+{
+    if (args->csv) {
+        puts(csv_header);
+        for (int i = 0; i < n; i++)
+            print_csv_row(&rows[i]);
+    } else if (args->json) {
+        printf("[");
+        for (int i = 0; i < n; i++)
+            print_json_row(&rows[i], i == 0);
+        printf("\n]\n");
+    } else if (n > 0) {
+        printf("%s: %s\n\n", sc->name, rows[0].result.what);
+        print_header();
+        for (int i = 0; i < n; i++)
+            print_row(&rows[i]);
+        print_chart(rows, n);
+    }
 }
 
 static int compare_main(int argc, char **argv)
@@ -156,8 +241,19 @@ static int compare_main(int argc, char **argv)
     if (n < 0)
         return CLI_EXIT_USAGE;
 
-    bool ok = true, header_done = false;
-    for (int i = 0; i < n; i++)
-        ok = compare_one(sc, names[i], &args.scenario, &header_done) && ok;
+    if (args.csv && args.json)
+        return cli_usage_error(&cli_cmd_compare,
+                               "--csv and --json: choose one");
+
+    cli_measure_t rows[MAX_EXECUTORS];
+    int measured = 0;
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        if (measure_one(sc, names[i], &args.scenario, &rows[measured]))
+            measured++;
+        else
+            ok = false;
+    }
+    print_rows(&args, sc, rows, measured);
     return ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }
