@@ -37,6 +37,8 @@
  */
 #include "workstealing/runtime.h"
 
+#include <time.h>
+
 static bool runnable(ws_worker_t *w)
 {
     return w->phase != WS_PARKED || ws_parker_is_notified(&w->parker);
@@ -49,6 +51,27 @@ static ws_worker_t *nth_runnable(ws_runtime_t *rt, uint32_t n)
             return &rt->workers[i];
     }
     return NULL;
+}
+
+/*
+ * Registered fds, no timer, and nothing ready yet. Real I/O is outside
+ * the simulation's control: the kernel may be a moment behind (a
+ * loopback connect still in flight). Give it SIM_IO_PATIENCE_US of real
+ * time before concluding that nothing will ever happen.
+ */
+#define SIM_IO_PATIENCE_US 100000
+#define SIM_IO_POLL_US     100
+
+static int wait_for_io(ws_worker_t *holder)
+{
+    struct timespec nap = {0, SIM_IO_POLL_US * 1000};
+    for (int i = 0; i < SIM_IO_PATIENCE_US / SIM_IO_POLL_US; i++) {
+        nanosleep(&nap, NULL);
+        int woken = ws__turn_driver(holder, 0);
+        if (woken > 0)
+            return woken;
+    }
+    return 0;
 }
 
 /*
@@ -71,9 +94,11 @@ static int turn_idle_driver(ws_runtime_t *rt)
 
     ws_worker_t *outer = ws__set_current_worker(holder);
     int woken = ws__turn_driver(holder, -1);
+    if (woken == 0 && !timer)
+        woken = wait_for_io(holder);
     ws__set_current_worker(outer);
     ws_parker_unpark(&holder->parker);
-    /* Registered fds that never become ready, and no timer: nothing
+    /* Registered fds that never became ready, and no timer: nothing
      * will ever happen; say so rather than spin. */
     return woken > 0 || timer ? 1 : 0;
 }
