@@ -55,6 +55,10 @@ static void compare_usage(FILE *out)
           out);
     cli_print_options(out, compare_tables);
     cli_print_scenarios(out);
+    fputs("\nbenchmark workloads (run once, --tasks sets the size):\n ", out);
+    for (const scenario_t *const *w = scenario_workloads; *w != NULL; w++)
+        fprintf(out, " %s", (*w)->name);
+    fputs("\n", out);
 }
 
 static int compare_main(int argc, char **argv);

@@ -74,7 +74,7 @@ else
 fi
 for cmd in run compare; do
     if expect "$cmd --help" 0 "$cmd" --help &&
-        grep -q "^usage: asynclab $cmd SCENARIO" "$out" &&
+        grep -qE "^usage: asynclab $cmd (SCENARIO|WORKLOAD)" "$out" &&
         grep -q -- '--tasks N' "$out" && grep -q '^  sleepers ' "$out"; then
         ok "$cmd --help"
     else
