@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# tests/trace.sh - trace files end to end: `run --trace` writes one, the
+# same seed writes the same bytes, `trace export --perfetto` is valid JSON
+# with one slice per poll, a track per worker, steals, queue counters and
+# wake arrows (the tour's: task-to-task and timer wakes), `--text` has a
+# line per event, and every broken file gets one line and exit status 2.
+#
+#   bash tests/trace.sh build/asynclab
+#
+# Last line: "trace: N passed, M failed".
+
+set -u
+bin=${1:?usage: tests/trace.sh PATH_TO_ASYNCLAB}
+passed=0
+failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() {
+    failed=$((failed + 1))
+    echo "FAIL $1: $2"
+    [ -f "$tmp/err" ] && sed 's/^/     | /' "$tmp/err" | head -5
+}
+
+run_traced() { # FILE SEED
+    "$bin" run fanout --executor ws --workers 4 --sim --seed "$2" --tasks 40 \
+        --trace "$1" >"$tmp/out" 2>"$tmp/err"
+}
+
+# ---- recording -------------------------------------------------------------------
+
+if run_traced "$tmp/a.bin" 7 && run_traced "$tmp/b.bin" 7; then
+    ok "run --trace writes a file"
+    cmp -s "$tmp/a.bin" "$tmp/b.bin" && ok "the same seed writes the same bytes" ||
+        bad "determinism" "two runs with seed 7 differ"
+else
+    bad "run --trace" "exit status $?"
+fi
+run_traced "$tmp/c.bin" 8
+cmp -s "$tmp/a.bin" "$tmp/c.bin" && bad "seeds" "seed 8 wrote seed 7's file" ||
+    ok "another seed, another run"
+
+# kind COUNT: how many events of a kind `trace info` lists (0 if none).
+"$bin" trace info "$tmp/a.bin" >"$tmp/info" 2>"$tmp/err"
+kind() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/info" | grep . || echo 0; }
+events=$(awk '$1 == "events" { print $2 }' "$tmp/info")
+polls=$(kind poll-start)
+steals=$(kind steal)
+if [ "${events:-0}" -gt 0 ] && [ "$polls" -gt 0 ] && [ "$steals" -gt 0 ] &&
+    grep -q '^executor *ws' "$tmp/info" && grep -q '^seed *7' "$tmp/info"; then
+    ok "trace info: $events events, $polls polls, $steals steals"
+else
+    bad "trace info" "$(head -3 "$tmp/info")"
+fi
+
+# ---- exports ------------------------------------------------------------------------
+
+if "$bin" trace export "$tmp/a.bin" --perfetto "$tmp/a.json" \
+    --text "$tmp/a.txt" >"$tmp/out" 2>"$tmp/err"; then
+    ok "trace export writes both"
+else
+    bad "trace export" "exit status $?"
+fi
+# The tour has wakes of every kind (task to task, timer): flows to check.
+"$bin" run tour --executor ws --workers 4 --sim --seed 7 \
+    --trace "$tmp/tour.bin" >"$tmp/out" 2>"$tmp/err" &&
+    "$bin" trace export "$tmp/tour.bin" --perfetto "$tmp/tour.json" \
+        >"$tmp/out" 2>"$tmp/err" &&
+    "$bin" trace info "$tmp/tour.bin" >"$tmp/tour.info" 2>"$tmp/err" ||
+    bad "tour trace" "run, export or info failed"
+tour_polls=$(awk '$1 == "poll-start" { print $2 }' "$tmp/tour.info")
+tour_wakes=$(awk '$1 == "wake" { print $2 }' "$tmp/tour.info")
+
+if command -v python3 >/dev/null 2>&1; then
+    if python3 -m json.tool "$tmp/a.json" >/dev/null 2>"$tmp/err" &&
+        python3 -m json.tool "$tmp/tour.json" >/dev/null 2>"$tmp/err"; then
+        ok "the Perfetto exports are valid JSON"
+    else
+        bad "json" "python3 -m json.tool rejects it"
+    fi
+    python3 - "$tmp/tour.json" "${tour_polls:-0}" "${tour_wakes:-0}" \
+        >"$tmp/check" 2>&1 <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+evs = doc["traceEvents"]
+polls, wakes = int(sys.argv[2]), int(sys.argv[3])
+slices = [e for e in evs if e["ph"] == "X" and e.get("cat") == "poll"]
+starts = {e["id"] for e in evs if e["ph"] == "s"}
+ends = {e["id"] for e in evs if e["ph"] == "f"}
+names = {e["args"]["name"] for e in evs
+         if e["ph"] == "M" and e["name"] == "thread_name"}
+steals = [e for e in evs if e["ph"] == "i" and e.get("cat") == "steal"]
+counters = [e for e in evs if e["ph"] == "C"]
+problems = []
+if len(slices) != polls:
+    problems.append("%d poll slices for %d polls" % (len(slices), polls))
+if starts != ends:
+    problems.append("flows without both ends")
+if not 0 < len(starts) <= wakes:
+    problems.append("%d flows for %d wakes" % (len(starts), wakes))
+if not {"w0", "w1", "w2", "w3"} <= names:
+    problems.append("worker tracks missing: %s" % sorted(names))
+if not steals:
+    problems.append("no steal instants")
+if not counters:
+    problems.append("no queue counters")
+if any(e["dur"] < 0 for e in slices):
+    problems.append("negative durations")
+print("; ".join(problems) if problems else
+      "%d slices, %d flows, %d steals, %d counter samples"
+      % (len(slices), len(starts), len(steals), len(counters)))
+sys.exit(1 if problems else 0)
+EOF
+    if [ $? -eq 0 ]; then
+        ok "Perfetto: $(cat "$tmp/check")"
+    else
+        bad "Perfetto contents" "$(cat "$tmp/check")"
+    fi
+else
+    echo "skip JSON checks: no python3"
+fi
+
+lines=$(grep -vc '^#' "$tmp/a.txt")
+if [ "$lines" = "$events" ] && grep -q 'stole [0-9]* tasks\? from w' "$tmp/a.txt"; then
+    ok "text export: one line per event, steals in words"
+else
+    bad "text export" "$lines lines for $events events"
+fi
+
+# ---- broken files ---------------------------------------------------------------------
+
+# rejects NAME PATTERN FILE: replay and trace info both exit 2 with one
+# line "asynclab: FILE: PATTERN..." on stderr.
+rejects() {
+    local name=$1 pattern=$2 file=$3 cmd
+    for cmd in "replay" "trace info"; do
+        # shellcheck disable=SC2086 # "trace info" is two words
+        TERM=xterm "$bin" $cmd "$file" >"$tmp/out" 2>"$tmp/err" </dev/null
+        local st=$?
+        if [ "$st" -ne 2 ]; then
+            bad "$cmd: $name" "exit status $st, expected 2"
+            return
+        fi
+        if [ "$(wc -l <"$tmp/err")" -ne 1 ] ||
+            ! grep -q "^asynclab: .*: $pattern" "$tmp/err"; then
+            bad "$cmd: $name" "expected one line matching '$pattern'"
+            return
+        fi
+    done
+    ok "broken file: $name"
+}
+
+size=$(wc -c <"$tmp/a.bin")
+: >"$tmp/empty.bin"
+head -c 100 "$tmp/a.bin" >"$tmp/short-header.bin"
+head -c $((size - 7)) "$tmp/a.bin" >"$tmp/truncated.bin"
+cp "$tmp/a.bin" "$tmp/corrupt.bin"
+printf '\x55' | dd of="$tmp/corrupt.bin" bs=1 seek=200 conv=notrunc 2>/dev/null
+cp "$tmp/a.bin" "$tmp/version.bin"
+printf '\x02' | dd of="$tmp/version.bin" bs=1 seek=8 conv=notrunc 2>/dev/null
+printf 'not a trace at all, just words\n' >"$tmp/foreign.bin"
+
+rejects "empty" "empty file" "$tmp/empty.bin"
+rejects "header cut short" "truncated" "$tmp/short-header.bin"
+rejects "events cut short" "truncated: expected" "$tmp/truncated.bin"
+rejects "a flipped byte" "corrupt: checksum mismatch" "$tmp/corrupt.bin"
+rejects "wrong version" "unsupported trace format version 2" "$tmp/version.bin"
+rejects "not a trace" "not an asynclab trace file" "$tmp/foreign.bin"
+rejects "missing" "No such file" "$tmp/none.bin"
+
+"$bin" trace export "$tmp/a.bin" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q '^asynclab: trace export: give --perfetto' "$tmp/err" &&
+    ok "trace export with no output: usage, status 2" ||
+    bad "trace export usage" "expected status 2 and a reason"
+
+echo "trace: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
