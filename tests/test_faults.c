@@ -231,11 +231,14 @@ static void faults_foreign_wake_after_destroy(void **state)
         foreign_wake_around_destroy(e, false);
 }
 
+/* ws is left out: workstealing/ws.h asks that no other thread wake its
+ * tasks while destroy runs (its parkers are freed under the waker's feet;
+ * TSan shows the race). Wakes after destroy are covered above. */
 static void faults_foreign_wake_races_destroy(void **state)
 {
     (void)state;
     for (const executor_entry_t *e = executor_table; e->name != NULL; e++)
-        for (int i = 0; i < 50; i++)
+        for (int i = 0; i < 50 && strcmp(e->name, "ws") != 0; i++)
             foreign_wake_around_destroy(e, true);
 }
 
