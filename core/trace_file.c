@@ -19,7 +19,7 @@
  * corrupt file from a valid one; the reader checks sizes first so that a
  * short file says "truncated", not "corrupt".
  *
- * Tests: tests/test_trace.c; tests/fuzz_trace.c fuzzes the reader.
+ * Tests: tests/test_trace.c; fuzz/fuzz_trace.c fuzzes the reader.
  */
 #include "core/trace.h"
 
@@ -456,16 +456,11 @@ static int check_frame(const unsigned char *b, size_t len, header_counts_t *c,
 
 static bool checksum_ok(const unsigned char *b, size_t len, uint64_t want)
 {
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    (void)b, (void)len, (void)want;
-    return true; /* let the fuzzer past the checksum to the decoders */
-#else
     unsigned char h[TRACE_FILE_HEADER_SIZE];
     memcpy(h, b, sizeof h);
     memset(h + H_CHECKSUM, 0, 8);
     uint64_t x = fnv_bytes(FNV_OFFSET, b + sizeof h, len - sizeof h);
     return fnv_bytes(x, h, sizeof h) == want;
-#endif
 }
 
 static int decode_info(const unsigned char *b, trace_info_t *info, char *err,
