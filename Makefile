@@ -43,7 +43,7 @@ PROGRAM = $(BUILD)/asynclab
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test asan tsan clean install fuzz valgrind bench bench-peers \
+.PHONY: all deps run test asan tsan clean install fuzz fuzz-deps valgrind bench bench-peers \
         bench-report
 
 all: $(PROGRAM)
@@ -119,7 +119,7 @@ FUZZ_BIN      = $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_CLI_OBJ  = $(CLI_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 
-$(FUZZ_BUILD)/obj/%.o: %.c
+$(FUZZ_BUILD)/obj/%.o: %.c | fuzz-deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_DEFS) -c $< -o $@
 
@@ -139,12 +139,16 @@ $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/libcli.a \
 	    $(FUZZ_BUILD)/libcli.a $(FUZZ_BUILD)/libasynclab.a \
 	    $(NCURSES_LIBS) $(FUZZ_LDFLAGS) -o $@
 
+fuzz-deps:
+	@sh tools/deps.sh fuzz
+
 fuzz: $(FUZZ_BIN)
 	@sh tools/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 # ---- leaks: valgrind memcheck over the program -----------------------------
 
 valgrind: $(PROGRAM)
+	@sh tools/deps.sh valgrind
 	@bash tools/valgrind.sh $(PROGRAM)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -13,6 +13,24 @@ if command -v pkg-config >/dev/null 2>&1; then
 else
     need="$need libcmocka-dev libncurses-dev"
 fi
+# Extras for one target each: `sh tools/deps.sh fuzz` (make fuzz: clang and
+# its libFuzzer runtime), `sh tools/deps.sh valgrind` (make valgrind).
+libfuzzer_links() {
+    probe=$(mktemp -d) || return 1
+    printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\n'\
+'{ (void)d; (void)n; return 0; }\n' >"$probe/p.c"
+    clang -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" >/dev/null 2>&1
+    ok=$?
+    rm -rf "$probe"
+    return $ok
+}
+for extra in "$@"; do
+    case $extra in
+    fuzz) command -v clang >/dev/null 2>&1 && libfuzzer_links ||
+        need="$need clang libclang-rt-dev" ;;
+    valgrind) command -v valgrind >/dev/null 2>&1 || need="$need valgrind" ;;
+    esac
+done
 [ -z "$need" ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then
