@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "core/task.h" /* task_current: whose timer, for the trace */
 #include "driver/clock.h"
 #include "driver/reactor.h"
 
@@ -315,10 +316,25 @@ void driver_timer_init(driver_timer_t *t)
     t->waker = WAKER_EMPTY;
 }
 
+/* The task whose poll is running here (it is arming or cancelling), or 0:
+ * the visualizer's model keeps the driver's pending timers from these. */
+static uint64_t current_task_id(void)
+{
+    task_t *t = task_current();
+    return t != NULL ? t->id : 0;
+}
+
 void driver_timer_arm(driver_t *d, driver_timer_t *t, uint64_t deadline_ms,
                       const context_t *cx)
 {
+    /* Traced before the insert: once in the wheel, it may fire at once. */
+    trace_sink_t *sink = trace_of(d);
+    TRACE(sink, TRACE_TIMER_ADD, TRACE_NO_WORKER, current_task_id(),
+          deadline_ms, driver_clock_now_ms(&d->clock));
     pthread_mutex_lock(&d->lock);
+    if (wheel_entry_pending(&t->entry)) /* re-armed: the old one goes */
+        TRACE(sink, TRACE_TIMER_CANCEL, TRACE_NO_WORKER, current_task_id(),
+              t->entry.deadline, 0);
     wheel_cancel(&d->wheel, &t->entry);
     wheel_insert(&d->wheel, &t->entry, deadline_ms);
     waker_t old = keep_waker(&t->waker, cx);
@@ -345,8 +361,13 @@ bool driver_timer_poll(driver_t *d, driver_timer_t *t, const context_t *cx)
 void driver_timer_cancel(driver_t *d, driver_timer_t *t)
 {
     pthread_mutex_lock(&d->lock);
+    bool pending = wheel_entry_pending(&t->entry);
+    uint64_t deadline = t->entry.deadline;
     wheel_cancel(&d->wheel, &t->entry);
     waker_t w = waker_take(&t->waker);
     pthread_mutex_unlock(&d->lock);
+    if (pending)
+        TRACE(trace_of(d), TRACE_TIMER_CANCEL, TRACE_NO_WORKER,
+              current_task_id(), deadline, 0);
     waker_drop(&w); /* outside the lock: dropping may free a task */
 }
