@@ -66,8 +66,9 @@ $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) $< $(LIB) $(CMOCKA_LIBS) $(LDFLAGS) -o $@
 
+# The visualizer on the guided demo: ws, 4 workers, simulated, paced.
 run: $(PROGRAM)
-	./$(PROGRAM) run sleepers --executor spin --tasks 100 --ms 200
+	./$(PROGRAM) viz tour
 
 test: $(PROGRAM) $(TEST_BIN)
 	@sh tools/run-tests.sh $(BUILD)

@@ -28,7 +28,7 @@ failed=0
 
 if ! command -v tmux >/dev/null 2>&1; then
     echo "viz: tmux is not installed; skipping the terminal tests" \
-        "(apt-get install tmux)"
+        "(sh tools/deps.sh test installs it)"
     echo "viz: 0 passed, 0 failed"
     exit 0
 fi

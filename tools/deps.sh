@@ -14,7 +14,9 @@ else
     need="$need libcmocka-dev libncurses-dev"
 fi
 # Extras for one target each: `sh tools/deps.sh fuzz` (make fuzz: clang and
-# its libFuzzer runtime), `sh tools/deps.sh valgrind` (make valgrind).
+# its libFuzzer runtime), `sh tools/deps.sh valgrind` (make valgrind),
+# `sh tools/deps.sh test` (tmux, for the visualizer's terminal tests in
+# make test, which skip without it).
 libfuzzer_links() {
     probe=$(mktemp -d) || return 1
     printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\n'\
@@ -29,6 +31,7 @@ for extra in "$@"; do
     fuzz) command -v clang >/dev/null 2>&1 && libfuzzer_links ||
         need="$need clang libclang-rt-dev" ;;
     valgrind) command -v valgrind >/dev/null 2>&1 || need="$need valgrind" ;;
+    test) command -v tmux >/dev/null 2>&1 || need="$need tmux" ;;
     esac
 done
 [ -z "$need" ] && exit 0

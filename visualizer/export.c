@@ -382,8 +382,10 @@ int viz_export_text(const trace_file_t *f, FILE *out,
             "seed %" PRIu64 ", %s clock\n"
             "# %zu events, %" PRIu64 " dropped\n",
             i->scenario, i->executor, i->workers, i->workers == 1 ? "" : "s",
-            i->sim ? "simulated" : "threads", i->seed,
-            i->clock == TRACE_CLOCK_VIRTUAL ? "virtual" : "monotonic",
+            i->sim                           ? "simulated"
+            : strcmp(i->executor, "ws") == 0 ? "threads"
+                                             : "one thread",
+            i->seed, i->clock == TRACE_CLOCK_VIRTUAL ? "virtual" : "monotonic",
             f->n_events, f->dropped);
     uint64_t t0 = f->n_events > 0 ? f->events[0].time_ns : 0;
     for (size_t k = 0; k < f->n_events; k++) {

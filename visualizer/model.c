@@ -446,6 +446,9 @@ static void apply_poll_end(viz_model_t *m, const trace_event_t *ev)
             w->state = VIZ_WORKER_IDLE;
         w->task = 0;
         w->busy_ns += ns;
+        w->last_task = ev->task;
+        w->last_seq = m->seq;
+        w->last_ready = ev->a != 0;
     }
     if (t == NULL)
         return;

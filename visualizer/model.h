@@ -99,6 +99,9 @@ typedef struct viz_worker {
     viz_queue_t ring; /* the local ring, oldest first */
     uint64_t polls, steals, stolen, parks;
     uint64_t busy_ns;
+    uint64_t last_task;   /* the task it polled last, 0: none yet */
+    uint64_t last_seq;    /* seq of that poll's end */
+    bool last_ready;      /* and what the poll answered */
     uint64_t steal_seq;   /* seq of its last steal, 0: none */
     uint32_t steal_from;  /* that steal's victim */
     uint64_t steal_count; /* and how many it took */

@@ -171,25 +171,42 @@ static int state_attr(viz_worker_state_t st)
     }
 }
 
+/* "polling t12 'leaf'", or what its last poll did when that was in the
+ * last step (a step is a whole poll, so the poll itself is never seen
+ * running in step mode), or the state. */
+static int lane_state(viz_ui_t *ui, const viz_worker_t *w, char *buf, size_t n)
+{
+    const viz_model_t *m = &ui->s->model;
+    char lbuf[64];
+    if (w->state == VIZ_WORKER_POLLING) {
+        snprintf(buf, n, "polling %s", label(m, w->task, lbuf, sizeof lbuf));
+        return state_attr(w->state);
+    }
+    if (recent(ui->s, w->last_seq) && w->state == VIZ_WORKER_IDLE) {
+        snprintf(buf, n, "polled %s: %s",
+                 label(m, w->last_task, lbuf, sizeof lbuf),
+                 w->last_ready ? "Ready" : "Pending");
+        return color(C_POLLING) | A_BOLD;
+    }
+    if (w->state == VIZ_WORKER_DRIVER)
+        snprintf(buf, n, "parked, holds driver");
+    else
+        snprintf(buf, n, "%s", viz_worker_state_name(w->state));
+    return state_attr(w->state);
+}
+
 static void draw_lane(viz_ui_t *ui, int y, uint32_t i)
 {
     const viz_model_t *m = &ui->s->model;
     const viz_worker_t *w = &m->worker[i];
-    char state[64], lbuf[64], lifo[64];
-    if (w->state == VIZ_WORKER_POLLING)
-        snprintf(state, sizeof state, "polling %s",
-                 label(m, w->task, lbuf, sizeof lbuf));
-    else if (w->state == VIZ_WORKER_DRIVER)
-        snprintf(state, sizeof state, "parked, holds driver");
-    else
-        snprintf(state, sizeof state, "%s", viz_worker_state_name(w->state));
-    snprintf(lifo, sizeof lifo, "%s",
-             w->lifo ? label(m, w->lifo, lbuf, sizeof lbuf) : "-");
+    char state[96], lbuf[64];
+    int attr = lane_state(ui, w, state, sizeof state);
     text(y, 1, 3, A_BOLD, "w%u", i);
-    text(y, 5, 28, state_attr(w->state), "%s", state);
-    text(y, 34, 18, 0, "LIFO %s", lifo);
-    text(y, 53, 14, 0, "ring %3zu/%d", viz_queue_len(&w->ring), VIZ_RING_CAP);
-    int x = 68, room = COLS - x - 1;
+    text(y, 4, 31, attr, "%s", state);
+    text(y, 36, 16, w->lifo ? A_BOLD : 0, "LIFO %s",
+         w->lifo ? label(m, w->lifo, lbuf, sizeof lbuf) : "-");
+    text(y, 53, 13, 0, "ring %3zu/%d", viz_queue_len(&w->ring), VIZ_RING_CAP);
+    int x = 66, room = COLS - x - 1;
     if (recent(ui->s, w->steal_seq)) {
         char hot[48];
         snprintf(hot, sizeof hot, "<= stole %" PRIu64 " from w%u ",
@@ -336,42 +353,58 @@ static int draw_notify(viz_ui_t *ui, int y, int rows)
 /* ---- the driver and the counters -------------------------------------------
  */
 
+/* "3 (L0:2 L1:1)": pending timers, and how many on each occupied level. */
+static void timer_levels(const viz_driver_t *d, char *buf, size_t n)
+{
+    int levels[VIZ_WHEEL_LEVELS] = {0};
+    for (size_t i = 0; i < d->n_timers; i++)
+        levels[viz_timer_level(d->timers[i].deadline_ms, d->now_ms)]++;
+    size_t at = (size_t)snprintf(buf, n, "%zu", d->n_timers);
+    const char *sep = " (";
+    for (int l = 0; l < VIZ_WHEEL_LEVELS && at + 12 < n; l++) {
+        if (levels[l] == 0)
+            continue;
+        at += (size_t)snprintf(buf + at, n - at, "%sL%d:%d", sep, l, levels[l]);
+        sep = " ";
+    }
+    if (*sep == ' ' && sep[1] == 0 && at + 2 < n)
+        snprintf(buf + at, n - at, ")");
+}
+
 static void draw_driver(viz_ui_t *ui, int y)
 {
     const viz_model_t *m = &ui->s->model;
     const viz_driver_t *d = &m->driver;
     section(y, 0, COLS, "driver and counters", false);
-    char holder[24] = "none", next[64] = "none", fds[64] = "";
+    char holder[24] = "-", next[64] = "-", timers[64], fds[64] = "";
     if (d->holder >= 0)
         snprintf(holder, sizeof holder, "w%" PRId64, d->holder);
-    int levels[VIZ_WHEEL_LEVELS] = {0};
     const viz_timer_t *first = NULL;
-    for (size_t i = 0; i < d->n_timers; i++) {
-        levels[viz_timer_level(d->timers[i].deadline_ms, d->now_ms)]++;
+    for (size_t i = 0; i < d->n_timers; i++)
         if (first == NULL || d->timers[i].deadline_ms < first->deadline_ms)
             first = &d->timers[i];
-    }
     if (first != NULL)
         snprintf(next, sizeof next, "%" PRIu64 " ms (t%" PRIu64 ")",
                  first->deadline_ms, first->task);
+    timer_levels(d, timers, sizeof timers);
     size_t at = 0;
     for (size_t i = 0; i < d->n_fds && at + 12 < sizeof fds; i++)
-        at += (size_t)snprintf(fds + at, sizeof fds - at, "%" PRIu64 " ",
-                               d->fds[i]);
+        at +=
+            (size_t)snprintf(fds + at, sizeof fds - at, " %" PRIu64, d->fds[i]);
     text(y + 1, 1, COLS - 2, 0,
-         "holder %s  clock %" PRIu64 " ms  next timer %s  timers %zu by level"
-         " %d %d %d %d %d %d  fds %s(%zu)  turns %" PRIu64,
-         holder, d->now_ms, next, d->n_timers, levels[0], levels[1], levels[2],
-         levels[3], levels[4], levels[5], fds, d->n_fds, m->c.driver_turns);
+         "driver: holder %s | clock %" PRIu64 " ms | next timer %s | timers %s"
+         " | fds %zu%s | turns %" PRIu64 " | fired %" PRIu64,
+         holder, d->now_ms, next, timers, d->n_fds, fds, m->c.driver_turns,
+         m->c.timers_fired);
     char rate[32] = "-";
     double r = viz_model_poll_rate(m);
     if (r >= 0)
         snprintf(rate, sizeof rate, "%.0f/s", r);
     text(y + 2, 1, COLS - 2, 0,
-         "polls %" PRIu64 " (%s)  wasted %" PRIu64 "  wakes %" PRIu64
-         " (self %" PRIu64 ")  steals %" PRIu64 " (%" PRIu64
-         " tasks)  parks %" PRIu64 "  spawned %" PRIu64 "  done %" PRIu64
-         "  dropped %" PRIu64,
+         "polls %" PRIu64 " (%s) | wasted %" PRIu64 " | wakes %" PRIu64
+         " (self %" PRIu64 ") | steals %" PRIu64 " (%" PRIu64
+         " tasks) | parks %" PRIu64 " | spawned %" PRIu64 " | done %" PRIu64
+         " | dropped %" PRIu64,
          m->c.polls, rate, m->c.pending_polls, m->c.wakes, m->c.self_wakes,
          m->c.steals, m->c.stolen, m->c.parks, m->c.spawned, m->c.completed,
          m->dropped);
@@ -686,7 +719,8 @@ void viz__draw(viz_ui_t *ui)
         return;
     }
     draw_title(ui);
-    int warn_h = 4, driver_h = 3;
+    size_t said = ui->s->model.n_warnings + ui->n_notes;
+    int warn_h = said > 2 ? 4 : said == 2 ? 3 : 2, driver_h = 3;
     int room = LINES - 2 - warn_h - driver_h; /* title, keys */
     int want = executor_rows(&ui->s->model);
     int ex_h = want < room - 8 ? want : room - 8; /* keep 8 for tasks+log */
