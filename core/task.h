@@ -98,9 +98,11 @@ static inline void task_scheduler_init(task_scheduler_t *s,
  * thread, so they are relaxed atomics: counts, not synchronisation. */
 typedef struct task_stats {
     atomic_uint_fast64_t polls;
-    atomic_uint_fast64_t wakes; /* wakes that were not no-ops: the task
-                                   was idle (queued now) or running */
-    atomic_uint_fast64_t self_wakes; /* woken by its own poll (yield) */
+    atomic_uint_fast64_t wakes;      /* wakes by others that were not no-ops:
+                                        the task was idle (queued now) or
+                                        running; any thread */
+    atomic_uint_fast64_t self_wakes; /* woken by its own poll (a yield);
+                                        written by the poller only */
     atomic_uint_fast64_t waker_clones;
     atomic_uint_fast64_t waker_drops;
     uint64_t busy_ns; /* time inside poll, when task_timing is on */
