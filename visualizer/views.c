@@ -2,24 +2,33 @@
  * visualizer/views.c - drawing the model with ncurses.
  *
  * One screen, redrawn whole every frame (ncurses sends only what changed).
- * The top panel depends on the executor; the rest is common:
+ * The top panel depends on the executor; the rest is common. The tour at
+ * 80x24, stepped 9 times (a real capture, cut at 74 columns; from 130
+ * columns the task table and the event log stand side by side):
  *
- *   ┌──────────────────────────────────────────────────────────────────────┐
- *   │ asynclab · fanout on ws (4 workers, sim seed 7)  step 12  PAUSED     │
- * title │── workers ───────────────────────────────────────────────────────── │
- *   │ w0 polling t12 'leaf'   LIFO t13   ring   5/256 t14 t15 t16 ...      │
- * ws: a │ w1 searching            LIFO -     ring   4/256 t2 t3 t4 t5  <-
- * stole│ lane per │ inject (3): t40 t41 t42 │ worker │── driver ── counters
- * ──────────────────────────────────────────────  │ │ holder w0  clock 120 ms
- * next timer 200 ms (t5)  levels 3 2 0 0 0 0  │ │ polls 123 (4.1k/s)  wasted 12
- * wakes 50 (self 3)  steals 4 ...       │ │── tasks
- * ───────────────────────────┬── event log ──────────────────  │ │  id name
- * state   where polls   │ #311 w1 stole 4 tasks from w0   │ │ ... │ ... (or one
- * │ │                                    │                  above the other│
- *   │── warnings ────────────────────────┴──────────────── on 80 columns) │
- *   │ lost waker: t3 'naive-sleep' is pending and nothing holds its waker  │
- *   │ space pause  s/right step  left back  +/- speed  tab  enter  ? q     │
- * keys └──────────────────────────────────────────────────────────────────────┘
+ *   asynclab viz  PAUSED  step 12  event 75/75  t=0.000 ms  tour on ws (4 wo
+ *   -- workers: state, LIFO slot, local ring (front first) ------------------
+ *    w0 idle                            LIFO -           ring   0/256
+ *    w1 polled t4 'child': Pending      LIFO -           ring   5/256 t5 t6
+ *    w2 idle                            LIFO -           ring   9/256 t13 t1
+ *    w3 idle                            LIFO -           ring   4/256 t10 t1
+ *    inject (0):
+ *    last steal: w1 stole 5 tasks from w3 (event 51)   steals 2, tasks moved
+ *   -- driver and counters --------------------------------------------------
+ *    driver: holder - | clock 0 ms | next timer - | timers 0 | fds 0 | turns
+ *    polls 9 (-) | wasted 8 | wakes 8 (self 8) | steals 2 (14 tasks) | parks
+ *   -- tasks (19) -----------------------------------------------------------
+ *      id name           state   where     polls wakes self  busy  idle
+ *       1 tour           done    -             1     0    0    0%    0%
+ *       2 child          queued  w2 ring       1     1    1    0%    0%
+ *   -- event log (bold: the last step) --------------------------------------
+ *    #72     w1 polls t4 'child'
+ *    #73     w1 t4 'child' -> Pending
+ *    #74     t4 'child' woke itself (a yield)
+ *    #75     t4 'child' into w1's ring
+ *   -- warnings (0) ---------------------------------------------------------
+ *    none
+ *   space pause  s/right step  left back  +/- speed  tab panel  enter detail
  *
  *   spin:   the deque (front first), the task being polled, wasted polls
  *   notify: the ready queue and the waiting set side by side, with what
