@@ -224,6 +224,8 @@ struct trace_ring {
     /* Written by the owning producer (release), read by the consumer
      * (acquire): how far slots have been filled. */
     _Alignas(CACHE_LINE) atomic_uint_fast64_t tail;
+    uint64_t head_seen; /* producer only: head as last read; the shared
+                           head is read again only when this says full */
     atomic_uint_fast64_t dropped; /* producer adds, anyone reads: a count */
     /* Set before the ring is published, read-only after. */
     _Alignas(CACHE_LINE) const void *owner; /* the owning thread's token */
@@ -253,6 +255,7 @@ static trace_ring_t *ring_new(uint64_t capacity)
         return NULL;
     atomic_init(&ring->head, 0);
     atomic_init(&ring->tail, 0);
+    ring->head_seen = 0;
     atomic_init(&ring->dropped, 0);
     ring->owner = &thread_token;
     ring->next = NULL;
@@ -313,12 +316,17 @@ static void rings_write(trace_sink_t *self, const trace_event_t *ev)
     }
     /* relaxed: tail is written only by this thread. */
     uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
-    /* acquire: pairs with the consumer's release store of head, so the
-     * consumer has finished copying the slot we are about to reuse. */
-    uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
-    if (tail - head > ring->mask) {
-        atomic_fetch_add_explicit(&ring->dropped, 1, memory_order_relaxed);
-        return;
+    if (tail - ring->head_seen > ring->mask) {
+        /* acquire: pairs with the consumer's release store of head, so
+         * the consumer has finished copying the slots we are about to
+         * reuse. Read only when the cached value says full, so the
+         * producer does not pull the consumer's cache line every event. */
+        ring->head_seen =
+            atomic_load_explicit(&ring->head, memory_order_acquire);
+        if (tail - ring->head_seen > ring->mask) {
+            atomic_fetch_add_explicit(&ring->dropped, 1, memory_order_relaxed);
+            return;
+        }
     }
     ring->slots[tail & ring->mask] = *ev;
     /* release: pairs with the consumer's acquire load of tail, so it sees
@@ -379,6 +387,18 @@ static trace_ring_t *drain_oldest(trace_ring_t *first, uint64_t until)
     return best;
 }
 
+/* Slots are handed back to the producer this many at a time, not one by
+ * one: each store of head moves a cache line to the producer's core. */
+#define DRAIN_BATCH 256
+
+static void drain_release(trace_ring_t *ring)
+{
+    /* release: pairs with the producer's acquire load of head: the slots
+     * below drain_pos were copied out before the producer may overwrite
+     * them. */
+    atomic_store_explicit(&ring->head, ring->drain_pos, memory_order_release);
+}
+
 size_t trace_rings_drain_until(trace_rings_t *r, trace_sink_t *out,
                                uint64_t until)
 {
@@ -388,13 +408,13 @@ size_t trace_rings_drain_until(trace_rings_t *r, trace_sink_t *out,
     while ((ring = drain_oldest(first, until)) != NULL) {
         trace_event_t ev = ring->slots[ring->drain_pos & ring->mask];
         ring->drain_pos++;
-        /* release: pairs with the producer's acquire load of head: the
-         * slot was copied out before the producer may overwrite it. */
-        atomic_store_explicit(&ring->head, ring->drain_pos,
-                              memory_order_release);
+        if ((ring->drain_pos & (DRAIN_BATCH - 1)) == 0)
+            drain_release(ring);
         out->write(out, &ev);
         n++;
     }
+    for (ring = first; ring != NULL; ring = ring->next)
+        drain_release(ring);
     return n;
 }
 
