@@ -285,7 +285,7 @@ fi
 port=$((20000 + RANDOM % 20000))
 "$bin" run echo --executor notify --port "$port" >/dev/null 2>&1 &
 echo_pid=$!
-for _ in $(seq 50); do
+for _ in $(seq 200); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.1
 done
