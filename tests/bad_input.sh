@@ -94,11 +94,11 @@ row() {
         return
     fi
     local first count
-    first=$(grep -m1 '^asynclab: ' "$err")
+    first=$(head -n 1 "$err")
     count=$(grep -c '^asynclab: ' "$err")
     # shellcheck disable=SC2053 # REASON is a glob on purpose
-    if [ "$want" -eq 2 ] && [[ $(head -n 1 "$err") != "asynclab: "$reason ]]; then
-        bad "$name" "first stderr line '$(head -n 1 "$err")', expected" \
+    if [ "$want" -eq 2 ] && [[ $first != "asynclab: "$reason ]]; then
+        bad "$name" "first stderr line '$first', expected" \
             "'asynclab: $reason'"
     elif [ "$want" -eq 2 ] && [ "$count" -ne 1 ]; then
         bad "$name" "$count reason lines, expected one"

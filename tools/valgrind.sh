@@ -27,6 +27,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
     exit 1
 fi
 
+# shellcheck disable=SC2054 # the commas are memcheck's syntax
 VG=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99
     --track-fds=no)
