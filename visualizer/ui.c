@@ -342,8 +342,6 @@ static int ui_run(viz_session_t *s, const viz_source_t *src,
      * wait for a key that never comes (tests/bad_input.sh). */
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return -ENOTTY;
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-        return -ENOTTY;
     SCREEN *screen = newterm(NULL, stdout, stdin);
     if (screen == NULL)
         return -ENOTTY;
