@@ -327,12 +327,20 @@ static int draw_notify(viz_ui_t *ui, int y, int rows)
     const viz_model_t *m = &ui->s->model;
     char lbuf[64], wbuf[64];
     int half = COLS / 2;
-    section(y, 0, half, "ready queue (front first)", false);
+    section(y, 0, half, "ready queue (front first): woken by", false);
     section(y, half, COLS - half, "waiting set: last woken by", false);
     int list = rows - 3 > 1 ? rows - 3 : 1;
-    for (int i = 0; i < list && (size_t)i < viz_queue_len(&m->ready); i++)
-        text(y + 1 + i, 1, half - 2, 0, "%s",
-             label(m, viz_queue_at(&m->ready, (size_t)i), lbuf, sizeof lbuf));
+    for (int i = 0; i < list && (size_t)i < viz_queue_len(&m->ready); i++) {
+        uint64_t id = viz_queue_at(&m->ready, (size_t)i);
+        const viz_task_t *t = viz_model_task(m, id);
+        if (t != NULL && t->woken_by != 0)
+            text(y + 1 + i, 1, half - 2, 0, "%-22s <- %s",
+                 label(m, id, lbuf, sizeof lbuf),
+                 woke_by(m, t, wbuf, sizeof wbuf));
+        else
+            text(y + 1 + i, 1, half - 2, 0, "%s",
+                 label(m, id, lbuf, sizeof lbuf));
+    }
     int row = 0;
     size_t waiting = 0;
     for (size_t i = 0; i < m->n_tasks; i++) {
@@ -409,14 +417,16 @@ static void draw_driver(viz_ui_t *ui, int y)
     double r = viz_model_poll_rate(m);
     if (r >= 0)
         snprintf(rate, sizeof rate, "%.0f/s", r);
+    /* Pending polls are waste only where nothing waits for a wake. */
+    const char *pending = m->exec == VIZ_EXEC_SPIN ? "wasted" : "pending";
     text(y + 2, 1, COLS - 2, 0,
-         "polls %" PRIu64 " (%s) | wasted %" PRIu64 " | wakes %" PRIu64
+         "polls %" PRIu64 " (%s) | %s %" PRIu64 " | wakes %" PRIu64
          " (self %" PRIu64 ") | steals %" PRIu64 " (%" PRIu64
          " tasks) | parks %" PRIu64 " | spawned %" PRIu64 " | done %" PRIu64
          " | dropped %" PRIu64,
-         m->c.polls, rate, m->c.pending_polls, m->c.wakes, m->c.self_wakes,
-         m->c.steals, m->c.stolen, m->c.parks, m->c.spawned, m->c.completed,
-         m->dropped);
+         m->c.polls, rate, pending, m->c.pending_polls, m->c.wakes,
+         m->c.self_wakes, m->c.steals, m->c.stolen, m->c.parks, m->c.spawned,
+         m->c.completed, m->dropped);
 }
 
 /* ---- the task table
