@@ -424,8 +424,10 @@ static void warn_slow_poll(viz_model_t *m, viz_task_t *t, uint32_t worker,
     t->warned_slow = true;
     if (warned_name(m, VIZ_WARN_SLOW_POLL, t))
         return;
-    char label[64], who[16] = "its thread";
-    if (worker != TRACE_NO_WORKER)
+    char label[64], who[24] = "its thread";
+    if (m->exec != VIZ_EXEC_WS)
+        snprintf(who, sizeof who, "the executor");
+    else if (worker != TRACE_NO_WORKER)
         snprintf(who, sizeof who, "w%u", worker);
     warn(m, VIZ_WARN_SLOW_POLL, t->id,
          "%s held %s for %" PRIu64 " ms in one poll (blocking call?)",
