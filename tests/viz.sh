@@ -159,7 +159,8 @@ fi
 
 start term 100 30 viz timers --executor spin --step
 if wait_for term 'PAUSED'; then
-    pid=$(pgrep -f -n "asynclab viz timers --executor spin")
+    # the program is the child of the shell the pane runs
+    pid=$(pgrep -P "$(tm display-message -p -t term '#{pane_pid}')" asynclab)
     [ -n "$pid" ] && kill -TERM "$pid"
     if wait_exit term && restored term; then
         ok "SIGTERM exits and restores the terminal"
