@@ -15,8 +15,7 @@ static void count_done(demo_count_t *done)
         atomic_fetch_add_explicit(done, 1, memory_order_relaxed);
 }
 
-/* ---- yielder ---------------------------------------------------------------
- */
+/* ---- yielder ------------------------------------------------------------- */
 
 /* A few hundred nanoseconds of arithmetic (xorshift steps). */
 static uint64_t little_work(uint64_t x)
@@ -50,8 +49,7 @@ void demo_yielder_init(demo_yielder_t *y, int rounds, uint64_t seed,
                           .done = done};
 }
 
-/* ---- sleeper ---------------------------------------------------------------
- */
+/* ---- sleeper ------------------------------------------------------------- */
 
 static poll_t sleeper_poll(future_t *f, context_t *cx)
 {
@@ -82,8 +80,7 @@ void demo_sleeper_init(demo_sleeper_t *s, uint64_t ms, int rounds,
     sleep_init(&s->nap, ms);
 }
 
-/* ---- blocker ---------------------------------------------------------------
- */
+/* ---- blocker ------------------------------------------------------------- */
 
 /* The mistake on purpose: a blocking call inside poll. */
 static poll_t blocker_poll(future_t *f, context_t *cx)
@@ -106,8 +103,7 @@ void demo_blocker_init(demo_blocker_t *b, int ms, int rounds,
         .base = {blocker_poll, NULL}, .rounds = rounds, .ms = ms, .done = done};
 }
 
-/* ---- pingpong --------------------------------------------------------------
- */
+/* ---- pingpong ------------------------------------------------------------ */
 
 static poll_t pinger_poll(future_t *f, context_t *cx)
 {

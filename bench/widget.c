@@ -74,8 +74,7 @@ static poll_t widget_task_poll_hand(future_t *f, context_t *cx)
     return POLL_READY;
 }
 
-/* ---- the same task, with the macros of core/async.h -----------------------
- */
+/* ---- the same task, with the macros of core/async.h ---------------------- */
 
 static poll_t widget_task_poll_async(future_t *f, context_t *cx)
 {

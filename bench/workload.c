@@ -21,8 +21,7 @@
 #include "sync/join.h"
 #include "sync/oneshot.h"
 
-/* ---- the countdown ----------------------------------------------------------
- */
+/* ---- the countdown ------------------------------------------------------- */
 
 typedef struct countdown {
     atomic_int left;   /* any task, atomic */
@@ -616,8 +615,7 @@ static int timers(executor_t *ex, void *state, int tasks)
     return err;
 }
 
-/* ---- the table ----------------------------------------------------------------
- */
+/* ---- the table ----------------------------------------------------------- */
 
 static const workload_t spawn_many_local_w = {
     "spawn_many_local",

@@ -98,8 +98,7 @@ int cli_usage_error(const cli_command_t *cmd, const char *fmt, ...)
 /* The "options:" block of a usage text, from the tables. */
 void cli_print_options(FILE *out, const cli_opt_t *const *tables);
 
-/* ---- running a scenario, measured ------------------------------------------
- */
+/* ---- running a scenario, measured ---------------------------------------- */
 
 /* The options every scenario-running command shares (cli/scenario_opts.c). */
 typedef struct cli_scenario_args {

@@ -46,8 +46,7 @@ static int hint_main(int argc, char **argv)
     return lesson_cat(path) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }
 
-/* ---- solution --------------------------------------------------------------
- */
+/* ---- solution ------------------------------------------------------------ */
 
 typedef struct solution_args {
     bool force;

@@ -83,9 +83,7 @@ const cli_command_t cli_cmd_viz = {
     .main = viz_main,
 };
 
-/* ---- choosing the run
- * --------------------------------------------------------
- */
+/* ---- choosing the run ---------------------------------------------------- */
 
 /* The tour's defaults, where the user gave nothing. */
 static void tour_defaults(viz_args_t *a)
@@ -126,9 +124,7 @@ static const char *live_name(void *ctx, uint64_t id)
     return trace_name_of(id);
 }
 
-/* ---- stderr through a pipe while the screen is up
- * ------------------------------
- */
+/* ---- stderr through a pipe while the screen is up ------------------------ */
 
 typedef struct captured {
     int saved; /* the real stderr, -1 when not captured */
@@ -173,9 +169,7 @@ static void release_stderr(captured_t *c)
     c->saved = c->read_end = -1;
 }
 
-/* ---- the command
- * -----------------------------------------------------------------
- */
+/* ---- the command --------------------------------------------------------- */
 
 static int check_args(viz_args_t *a, const char *scenario)
 {

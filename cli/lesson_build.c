@@ -55,8 +55,7 @@ static const char *const san_flags[] = {NULL};
 static const int check_timeout_s = 60;
 #endif
 
-/* ---- running a program ------------------------------------------------------
- */
+/* ---- running a program --------------------------------------------------- */
 
 /* In the child: stdout and stderr into out_path (when given), a time limit
  * (when > 0), then exec. Never returns. */
@@ -94,8 +93,7 @@ int lesson_run_capture(char *const argv[], const char *out_path, int limit_s)
     return WEXITSTATUS(status);
 }
 
-/* ---- where the build goes, what it links with -------------------------------
- */
+/* ---- where the build goes, what it links with ---------------------------- */
 
 static void build_dir(char *out)
 {
@@ -136,8 +134,7 @@ static int find_library(const course_t *c, char *out)
     return -ENOENT;
 }
 
-/* ---- building a compiler command line
- * ---------------------------------------- */
+/* ---- building a compiler command line ------------------------------------ */
 
 typedef struct argv_buf {
     char *argv[MAX_ARGS];
@@ -188,8 +185,7 @@ static void push_cmocka(argv_buf_t *a)
         push(a, "-lcmocka");
 }
 
-/* ---- reading the outcome
- * ------------------------------------------------------ */
+/* ---- reading the outcome ------------------------------------------------- */
 
 /* One "test<TAB>sentence" line of the report, in words. */
 static void print_sentence(char *line)
@@ -252,8 +248,7 @@ static void say_crash(int rc, const char *out)
     print_lines(out, NULL);
 }
 
-/* ---- the check
- * ------------------------------------------------------------------ */
+/* ---- the check ----------------------------------------------------------- */
 
 typedef struct check_files {
     char lib[LESSON_PATH], dir[LESSON_PATH], inc[LESSON_PATH];
@@ -360,8 +355,7 @@ check_outcome_t lesson_check(const course_t *c, const lesson_t *l,
     return r;
 }
 
-/* ---- examples
- * -------------------------------------------------------------------- */
+/* ---- examples ------------------------------------------------------------ */
 
 static int run_example(const course_t *c, const char *src, const char *lib)
 {

@@ -28,8 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---- finding the repo root ------------------------------------------------
- */
+/* ---- finding the repo root ----------------------------------------------- */
 
 void lesson_fmt(char *out, const char *fmt, ...)
 {
@@ -88,8 +87,7 @@ static int find_root(char *root)
     return -ENOENT;
 }
 
-/* ---- the index --------------------------------------------------------------
- */
+/* ---- the index ----------------------------------------------------------- */
 
 /* One index line into l. False for blank lines and comments. */
 static bool parse_line(char *line, lesson_t *l)
@@ -126,8 +124,7 @@ static int load_index(course_t *c)
     return 0;
 }
 
-/* ---- progress -------------------------------------------------------------
- */
+/* ---- progress ------------------------------------------------------------ */
 
 static void progress_path(course_t *c)
 {
@@ -179,8 +176,7 @@ int course_mark_done(course_t *c, lesson_t *l)
     return fclose(f) == 0 ? 0 : -errno;
 }
 
-/* ---- the course -------------------------------------------------------------
- */
+/* ---- the course ---------------------------------------------------------- */
 
 int course_load(course_t *c)
 {
@@ -245,8 +241,7 @@ const char *lesson_relative(const course_t *c, const char *path)
                                                             : path;
 }
 
-/* ---- pristine exercises, files
- * ----------------------------------------------- */
+/* ---- pristine exercises, files ------------------------------------------- */
 
 int lesson_pristine_copy(const course_t *c, const lesson_t *l,
                          const char *out_path)
@@ -296,8 +291,7 @@ int lesson_copy(const char *src, const char *dst)
     return err;
 }
 
-/* ---- the command line of a lesson command
- * ------------------------------------ */
+/* ---- the command line of a lesson command -------------------------------- */
 
 int lesson_cli_args(const cli_command_t *cmd, const cli_opt_t *const *tables,
                     void *base, int argc, char **argv, bool required,

@@ -76,8 +76,7 @@ const scenario_t *cli_scenario_arg(const cli_command_t *cmd,
     return sc;
 }
 
-/* ---- the measured run ------------------------------------------------------
- */
+/* ---- the measured run ---------------------------------------------------- */
 
 static double seconds(struct timeval tv)
 {

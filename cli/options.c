@@ -33,8 +33,7 @@ int cli_usage_error(const cli_command_t *cmd, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
-/* ---- numbers ---------------------------------------------------------------
- */
+/* ---- numbers ------------------------------------------------------------- */
 
 /* "a positive integer", "an integer from 1 to 1024", ... */
 static void describe_range(const cli_opt_t *o, char *buf, size_t size)
@@ -93,8 +92,7 @@ static number_verdict_t parse_number(const cli_opt_t *o, const char *text,
     return NUMBER_OK;
 }
 
-/* ---- one option ------------------------------------------------------------
- */
+/* ---- one option ---------------------------------------------------------- */
 
 static const cli_opt_t *find_option(const cli_opt_t *const *tables,
                                     const char *name, size_t len)
@@ -151,8 +149,7 @@ static bool set_option(const cli_opt_t *o, void *base, const char *value,
     return true;
 }
 
-/* ---- the loop --------------------------------------------------------------
- */
+/* ---- the loop ------------------------------------------------------------ */
 
 static bool is_help(const char *arg)
 {

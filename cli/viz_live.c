@@ -63,8 +63,7 @@ struct viz_live {
     atomic_uint_fast64_t steps;
 };
 
-/* ---- the proxy executor ----------------------------------------------------
- */
+/* ---- the proxy executor -------------------------------------------------- */
 
 static viz_live_t *live_of(executor_t *ex)
 {
@@ -142,8 +141,7 @@ static const executor_ops_t proxy_ops = {
     .destroy = proxy_destroy,
 };
 
-/* ---- the scenario thread ---------------------------------------------------
- */
+/* ---- the scenario thread ------------------------------------------------- */
 
 static void finish(viz_live_t *l, int rc)
 {
@@ -200,9 +198,7 @@ viz_live_t *viz_live_start(const scenario_t *sc, const scenario_params_t *p,
     return l;
 }
 
-/* ---- the source the UI drives
- * ------------------------------------------------
- */
+/* ---- the source the UI drives -------------------------------------------- */
 
 static void live_grant(void *ctx, long n)
 {

@@ -212,8 +212,7 @@ uint64_t trace_name_count(void)
     return n;
 }
 
-/* ---- per-thread rings ------------------------------------------------------
- */
+/* ---- per-thread rings ---------------------------------------------------- */
 
 #define CACHE_LINE 64
 

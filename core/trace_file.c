@@ -63,8 +63,7 @@ enum {
 #define FNV_OFFSET        0xcbf29ce484222325ull
 #define FNV_PRIME         0x100000001b3ull
 
-/* ---- little-endian encoding ----------------------------------------------
- */
+/* ---- little-endian encoding ---------------------------------------------- */
 
 static void put_u16(unsigned char *p, uint16_t v)
 {
@@ -182,8 +181,7 @@ static void header_encode(unsigned char *h, const trace_info_t *info,
     put_u64(h + H_CHECKSUM, c->checksum);
 }
 
-/* ---- the encoder: bytes to a FILE, counted and hashed --------------------
- */
+/* ---- the encoder: bytes to a FILE, counted and hashed -------------------- */
 
 typedef struct encoder {
     FILE *f;
@@ -278,8 +276,7 @@ static int enc_open(encoder_t *e, const char *path, const trace_info_t *info)
     return 0;
 }
 
-/* ---- the writer: rings drained by a thread into the encoder --------------
- */
+/* ---- the writer: rings drained by a thread into the encoder -------------- */
 
 struct trace_writer {
     trace_rings_t rings;  /* the emitting threads' side */
@@ -392,8 +389,7 @@ int trace_file_save(const char *path, const trace_info_t *info,
     return enc_finish(&e, info, dropped, names_size);
 }
 
-/* ---- the reader -----------------------------------------------------------
- */
+/* ---- the reader ---------------------------------------------------------- */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -134,8 +134,7 @@ static void count(atomic_uint_fast64_t *c, uint64_t n)
     atomic_fetch_add_explicit(c, n, memory_order_relaxed);
 }
 
-/* ---- firing timers ---------------------------------------------------------
- */
+/* ---- firing timers ------------------------------------------------------- */
 
 /*
  * Turn the wheel to now and wake every due timer. Wakers are taken under
@@ -171,8 +170,7 @@ static int fire_timers(driver_t *d)
     return woken;
 }
 
-/* ---- park, in phases --------------------------------------------------------
- */
+/* ---- park, in phases ----------------------------------------------------- */
 
 /* Phase 1: how long epoll_wait may sleep (ms, -1 forever). Marks the driver
  * parked so that an earlier timer armed meanwhile unparks us. */
@@ -249,8 +247,7 @@ int driver_advance(driver_t *d, uint64_t ms)
     return fire_timers(d);
 }
 
-/* ---- queries
- * ----------------------------------------------------------------- */
+/* ---- queries ------------------------------------------------------------- */
 
 bool driver_next_timer(driver_t *d, uint64_t *deadline_ms)
 {
@@ -293,8 +290,7 @@ driver_t *driver_set_current(driver_t *d)
     return prev;
 }
 
-/* ---- timers
- * --------------------------------------------------------------------- */
+/* ---- timers -------------------------------------------------------------- */
 
 /*
  * waker_register, except that the replaced waker is handed back to be

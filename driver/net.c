@@ -24,8 +24,7 @@
 
 #define LISTEN_BACKLOG SOMAXCONN
 
-/* ---- addresses and sockets
- * ---------------------------------------------------- */
+/* ---- addresses and sockets ----------------------------------------------- */
 
 /* A numeric IPv4 or IPv6 address (NULL: 127.0.0.1). 0 or -EINVAL. */
 static int sockaddr_of(const char *addr, uint16_t port,
@@ -70,8 +69,7 @@ static void detach_and_close(int *fd, reactor_reg_t **reg)
     *reg = NULL;
 }
 
-/* ---- the one loop behind every operation
- * ---------------------------------------- */
+/* ---- the one loop behind every operation --------------------------------- */
 
 /* A syscall attempt: bytes (or 0) on success, -errno on failure. */
 typedef ssize_t (*io_op_fn)(int fd, void *arg);
@@ -180,8 +178,7 @@ poll_t tcp_listener_poll_accept(tcp_listener_t *l, context_t *cx,
     return POLL_READY;
 }
 
-/* ---- listener
- * ------------------------------------------------------------------ */
+/* ---- listener ------------------------------------------------------------ */
 
 int tcp_listener_bind(tcp_listener_t *l, driver_t *d, const char *addr,
                       uint16_t port)
@@ -226,8 +223,7 @@ void tcp_listener_close(tcp_listener_t *l)
     detach_and_close(&l->fd, &l->reg);
 }
 
-/* ---- stream
- * ---------------------------------------------------------------------- */
+/* ---- stream -------------------------------------------------------------- */
 
 int tcp_stream_set_nodelay(tcp_stream_t *s, bool on)
 {
@@ -247,8 +243,7 @@ void tcp_stream_close(tcp_stream_t *s)
     detach_and_close(&s->fd, &s->reg);
 }
 
-/* ---- accept and connect futures
- * ------------------------------------------------------ */
+/* ---- accept and connect futures ------------------------------------------ */
 
 static poll_t accept_poll(future_t *f, context_t *cx)
 {
@@ -347,8 +342,7 @@ void tcp_connect_init(tcp_connect_t *c, const char *addr, uint16_t port)
     c->result = 0;
 }
 
-/* ---- read and write futures
- * ------------------------------------------------------------ */
+/* ---- read and write futures ---------------------------------------------- */
 
 static poll_t read_poll(future_t *f, context_t *cx)
 {

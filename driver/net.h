@@ -57,8 +57,7 @@ typedef struct tcp_stream {
 
 #define TCP_STREAM_CLOSED ((tcp_stream_t){-1, NULL, NULL})
 
-/* ---- listener ---------------------------------------------------------------
- */
+/* ---- listener ------------------------------------------------------------ */
 
 /*
  * Bind and listen on addr:port. addr NULL means "127.0.0.1" (IPv4 or IPv6
@@ -75,8 +74,7 @@ int tcp_listener_port(const tcp_listener_t *l);
 
 void tcp_listener_close(tcp_listener_t *l);
 
-/* ---- stream
- * ------------------------------------------------------------------ */
+/* ---- stream -------------------------------------------------------------- */
 
 /* Disable (on) or enable Nagle's algorithm. 0 or -errno. */
 int tcp_stream_set_nodelay(tcp_stream_t *s, bool on);
@@ -98,8 +96,7 @@ poll_t tcp_stream_poll_write(tcp_stream_t *s, context_t *cx, const void *buf,
 poll_t tcp_listener_poll_accept(tcp_listener_t *l, context_t *cx,
                                 tcp_stream_t *out, int *result);
 
-/* ---- futures
- * ------------------------------------------------------------------ */
+/* ---- futures ------------------------------------------------------------- */
 
 /* Accept one connection: result 0 and stream set, or -errno. */
 typedef struct tcp_accept {

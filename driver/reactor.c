@@ -101,8 +101,7 @@ void reactor_destroy(reactor_t *r)
     pthread_mutex_destroy(&r->lock);
 }
 
-/* ---- registration ----------------------------------------------------------
- */
+/* ---- registration -------------------------------------------------------- */
 
 int reactor_register(reactor_t *r, int fd, reactor_reg_t **out)
 {
@@ -161,8 +160,7 @@ void reactor_deregister(reactor_reg_t *reg)
         reg_free(reg); /* else the dispatching thread frees it */
 }
 
-/* ---- readiness
- * ---------------------------------------------------------------- */
+/* ---- readiness ----------------------------------------------------------- */
 
 static uint32_t interest_of(reactor_dir_t dir)
 {
@@ -264,8 +262,7 @@ int reactor_set_ready(reactor_reg_t *reg, uint32_t bits)
     return n;
 }
 
-/* ---- the turn
- * ------------------------------------------------------------------ */
+/* ---- the turn ------------------------------------------------------------ */
 
 static uint32_t bits_from_epoll(uint32_t events)
 {

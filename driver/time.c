@@ -59,8 +59,7 @@ static void sleep_disarm(sleep_t *s)
     s->armed = false;
 }
 
-/* ---- sleep
- * ------------------------------------------------------------------- */
+/* ---- sleep --------------------------------------------------------------- */
 
 /* The one poll behind sleep, interval and timeout; `spend` is false for a
  * timeout's timer, whose inner future already spent the budget. */
@@ -137,8 +136,7 @@ uint64_t sleep_deadline(const sleep_t *s)
     return s->deadline;
 }
 
-/* ---- interval
- * ------------------------------------------------------------------ */
+/* ---- interval ------------------------------------------------------------ */
 
 /* When the tick after the one due at `tick` is due, seen at `now`. */
 static uint64_t interval_next(const interval_t *iv, uint64_t tick, uint64_t now)
@@ -189,8 +187,7 @@ void interval_set_missed(interval_t *iv, interval_missed_t missed)
     iv->missed = missed;
 }
 
-/* ---- timeout
- * --------------------------------------------------------------------- */
+/* ---- timeout ------------------------------------------------------------- */
 
 static poll_t timeout_poll(future_t *f, context_t *cx)
 {

@@ -39,8 +39,7 @@
 #include "core/future.h"
 #include "driver/driver.h"
 
-/* ---- sleep -----------------------------------------------------------------
- */
+/* ---- sleep --------------------------------------------------------------- */
 
 typedef struct sleep {
     future_t base;
@@ -68,8 +67,7 @@ void sleep_reset(sleep_t *s, uint64_t deadline_ms);
 /* The deadline; valid from the first poll on. */
 uint64_t sleep_deadline(const sleep_t *s);
 
-/* ---- interval
- * ----------------------------------------------------------------- */
+/* ---- interval ------------------------------------------------------------ */
 
 /*
  * What an interval does when it falls behind (its task was busy, or the
@@ -114,8 +112,7 @@ void interval_init(interval_t *iv, uint64_t period_ms);
 
 void interval_set_missed(interval_t *iv, interval_missed_t missed);
 
-/* ---- timeout
- * ------------------------------------------------------------------- */
+/* ---- timeout ------------------------------------------------------------- */
 
 /*
  * Poll *inner until it is READY or ms have passed since the first poll,

@@ -66,8 +66,7 @@ static size_t list_splice(wheel_list_t *dst, wheel_list_t *src, uint8_t state)
     return n;
 }
 
-/* ---- placement ------------------------------------------------------------
- */
+/* ---- placement ----------------------------------------------------------- */
 
 static uint64_t slot_range(unsigned level)
 {
@@ -163,8 +162,7 @@ void wheel_cancel(wheel_t *w, wheel_entry_t *e)
     w->count--;
 }
 
-/* ---- finding what is next ---------------------------------------------------
- */
+/* ---- finding what is next ------------------------------------------------ */
 
 /* The earliest occupied slot of `level` and when it starts; false if none. */
 static bool level_next(const wheel_t *w, unsigned level, unsigned *slot,
@@ -233,8 +231,7 @@ bool wheel_next_deadline(const wheel_t *w, uint64_t *deadline_ms)
     return true;
 }
 
-/* ---- turning ----------------------------------------------------------------
- */
+/* ---- turning ------------------------------------------------------------- */
 
 /* elapsed has reached the start of slots[level][slot]: fire or cascade. */
 static size_t process_slot(wheel_t *w, unsigned level, unsigned slot,
@@ -281,8 +278,7 @@ wheel_entry_t *wheel_pop_due(wheel_t *w)
     return e;
 }
 
-/* ---- teardown
- * ---------------------------------------------------------------- */
+/* ---- teardown ------------------------------------------------------------ */
 
 static void drain_list(wheel_t *w, wheel_list_t *l,
                        void (*fn)(wheel_entry_t *, void *), void *arg)

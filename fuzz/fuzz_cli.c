@@ -48,8 +48,7 @@ bool __real_cli_parse(const cli_command_t *cmd, const cli_opt_t *const *tables,
                       void *base, int argc, char **argv, cli_positionals_t *pos,
                       int *exit_status);
 
-/* ---- door 1: the program, stopped right after its parse -------------------
- */
+/* ---- door 1: the program, stopped right after its parse ------------------ */
 
 static jmp_buf after_parse; /* where __wrap_cli_parse returns to */
 static bool in_program;     /* door 1 is open: the wrap may longjmp */
@@ -87,8 +86,7 @@ static void through_the_program(int argc, char **argv)
     in_program = false;
 }
 
-/* ---- door 2: every kind of option, every edge of a range --------------------
- */
+/* ---- door 2: every kind of option, every edge of a range ----------------- */
 
 typedef struct all_kinds {
     cli_scenario_args_t scenario; /* first: cli_scenario_opts fill it */
@@ -154,9 +152,7 @@ static void through_the_parser(int argc, char **argv, int max_pos)
     assert(pos.count >= 0 && pos.count <= max_pos);
 }
 
-/* ---- libFuzzer's entry
- * -------------------------------------------------------
- */
+/* ---- libFuzzer's entry --------------------------------------------------- */
 
 /* Split data at NUL into argv[1..]; argv[0] = "asynclab". Returns argc;
  * the words are copies in *store (free it). */

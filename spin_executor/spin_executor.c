@@ -129,8 +129,7 @@ static const task_scheduler_ops_t spin_scheduler_ops = {
     .schedule = spin_schedule,
 };
 
-/* ---- spawn ----------------------------------------------------------------
- */
+/* ---- spawn --------------------------------------------------------------- */
 
 /*
  * executor_ops_t.spawn: t is new (NOTIFIED, three references). We keep the
@@ -150,8 +149,7 @@ static int spin_spawn(executor_t *ex, task_t *t)
     return 0;
 }
 
-/* ---- one step -------------------------------------------------------------
- */
+/* ---- one step ------------------------------------------------------------ */
 
 /* Fire due timers without waiting: the start of every pass. */
 static void turn_driver(spin_executor_t *s)
@@ -222,8 +220,7 @@ static int spin_step(executor_t *ex)
     return 1;
 }
 
-/* ---- run and block_on -----------------------------------------------------
- */
+/* ---- run and block_on ---------------------------------------------------- */
 
 /* executor_ops_t.run: step until every task has completed. Never -EDEADLK:
  * a spin task that can never finish is simply polled forever. */
@@ -272,8 +269,7 @@ static int spin_block_on(executor_t *ex, future_t *f)
     return 0;
 }
 
-/* ---- stats, create, destroy -----------------------------------------------
- */
+/* ---- stats, create, destroy ---------------------------------------------- */
 
 static void spin_stats(executor_t *ex, executor_stats_t *out)
 {

@@ -93,8 +93,7 @@ static void async_tally_adds_each_finished_task(void **state)
     assert_int_equal(atomic_load(&tally.sum), 12);
 }
 
-/* ---- a tree of futures in one task ----------------------------------------
- */
+/* ---- a tree of futures in one task --------------------------------------- */
 
 /*
  *   root ── AWAIT ──> pair ── AWAIT ──> left  (widget task, hand)

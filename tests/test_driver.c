@@ -68,8 +68,7 @@ static uint64_t pending_timers(driver_t *d)
     return s.timers_pending;
 }
 
-/* ---- park and unpark
- * --------------------------------------------------------- */
+/* ---- park and unpark ----------------------------------------------------- */
 
 typedef struct unparker {
     driver_t *d;
@@ -254,8 +253,7 @@ static void driver_traces_turns_and_timer_fires(void **state)
     driver_set_trace(f->d, NULL);
 }
 
-/* ---- sleep
- * --------------------------------------------------------------------- */
+/* ---- sleep --------------------------------------------------------------- */
 
 static void sleep_waits_for_its_deadline(void **state)
 {
@@ -390,8 +388,7 @@ static void sleep_without_a_driver_busy_waits(void **state)
     driver_set_current(f->d);
 }
 
-/* ---- interval
- * ---------------------------------------------------------------------- */
+/* ---- interval ------------------------------------------------------------ */
 
 /* Poll iv once; returns the tick's due time, or -1 when PENDING. */
 static int64_t tick(interval_t *iv, fixture_t *f)
@@ -460,8 +457,7 @@ static void interval_skip_keeps_the_grid(void **state)
     future_drop(&iv.base);
 }
 
-/* ---- timeout
- * -------------------------------------------------------------------------- */
+/* ---- timeout ------------------------------------------------------------- */
 
 static void timeout_lets_a_fast_future_finish(void **state)
 {

@@ -63,8 +63,7 @@
 #define SANITIZED 0
 #endif
 
-/* ---- helpers ----------------------------------------------------------------
- */
+/* ---- helpers ------------------------------------------------------------- */
 
 static executor_t *new_executor(const executor_entry_t *e)
 {
@@ -149,9 +148,7 @@ static void block_until(executor_t *ex, atomic_bool *flag)
     assert_int_equal(executor_block_on(ex, &u.base), 0);
 }
 
-/* ---- a waker kept by a foreign thread
- * ------------------------------------------
- */
+/* ---- a waker kept by a foreign thread ------------------------------------ */
 
 /* Polled once: hands a clone of its waker to the meeting point, then
  * stays pending forever. */
@@ -242,9 +239,7 @@ static void faults_foreign_wake_races_destroy(void **state)
             foreign_wake_around_destroy(e, true);
 }
 
-/* ---- abort of a running task
- * -----------------------------------------------------
- */
+/* ---- abort of a running task --------------------------------------------- */
 
 /* Aborts itself (through its own join handle) during a poll, wakes itself,
  * and returns PENDING: it must be dropped, not polled again. The handle is
@@ -370,9 +365,7 @@ static void faults_abort_from_another_thread_mid_poll(void **state)
     }
 }
 
-/* ---- join handles dropped early
- * ------------------------------------------------
- */
+/* ---- join handles dropped early ------------------------------------------ */
 
 /* Yields `left` times, then READY; its output is "owned" until dropped. */
 typedef struct yielder {
@@ -425,9 +418,7 @@ static void faults_join_handles_dropped_early(void **state)
     }
 }
 
-/* ---- spawning while the executor shuts down
- * ------------------------------------
- */
+/* ---- spawning while the executor shuts down ------------------------------ */
 
 /* Pending forever; when destroy drops it, it tries to spawn, twice: on its
  * executor by name, and on the current one. */
@@ -473,9 +464,7 @@ static void faults_spawn_during_shutdown_is_refused(void **state)
     }
 }
 
-/* ---- a million pending tasks at destroy
- * -------------------------------------------
- */
+/* ---- a million pending tasks at destroy ---------------------------------- */
 
 /* ws runs in simulation here: stepping needs all workers on one thread. */
 static void million_pending(const executor_entry_t *e, int n)
@@ -504,9 +493,7 @@ static void faults_million_pending_tasks_freed_at_destroy(void **state)
         million_pending(e, n);
 }
 
-/* ---- a TCP peer that resets mid-echo
- * ----------------------------------------------
- */
+/* ---- a TCP peer that resets mid-echo ------------------------------------- */
 
 /* The server: bind, accept one connection, echo until an error or the
  * end; remembers the first error. */
@@ -883,9 +870,7 @@ static void faults_c10k_out_of_fds_is_an_error(void **state)
     }
 }
 
-/* ---- a full trace ring
- * --------------------------------------------------------------
- */
+/* ---- a full trace ring --------------------------------------------------- */
 
 /* Counts every event, then hands it to the rings. */
 typedef struct tee {

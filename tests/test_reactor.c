@@ -81,8 +81,7 @@ static void tcp_pair(driver_t *d, tcp_listener_t *l, tcp_stream_t *client,
     future_drop(&acc.base);
 }
 
-/* ---- reactor
- * ------------------------------------------------------------------ */
+/* ---- reactor ------------------------------------------------------------- */
 
 static void reactor_registers_and_deregisters(void **state)
 {
@@ -391,8 +390,7 @@ static void reactor_deregister_during_dispatch_is_safe(void **state)
     driver_destroy(p.d);
 }
 
-/* ---- TCP
- * ------------------------------------------------------------------------ */
+/* ---- TCP ----------------------------------------------------------------- */
 
 typedef struct echo_server {
     future_t base;

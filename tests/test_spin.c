@@ -170,8 +170,7 @@ static void spin_step_is_one_poll(void **state)
     executor_destroy(ex);
 }
 
-/* ---- spawn from a task -----------------------------------------------------
- */
+/* ---- spawn from a task --------------------------------------------------- */
 
 typedef struct parent {
     future_t base;
@@ -317,8 +316,7 @@ static void spin_destroy_drops_pending_tasks(void **state)
     waker_drop(&cw);
 }
 
-/* ---- the driver: sleeps -----------------------------------------------------
- */
+/* ---- the driver: sleeps -------------------------------------------------- */
 
 /* Sleeps, then notes the driver's clock: READY with now_ms set. */
 typedef struct napper {

@@ -22,8 +22,7 @@
 
 #include "core/trace.h"
 
-/* ---- helpers ---------------------------------------------------------------
- */
+/* ---- helpers ------------------------------------------------------------- */
 
 /* A sink that keeps what it is given. */
 typedef struct recorder {
@@ -68,8 +67,7 @@ static char *temp_path(void)
     return path;
 }
 
-/* ---- emit, hash, names -----------------------------------------------------
- */
+/* ---- emit, hash, names --------------------------------------------------- */
 
 static void trace_emit_stamps_with_the_clock(void **state)
 {
@@ -134,8 +132,7 @@ static void trace_names_are_interned(void **state)
     assert_true(trace_name_count() >= 2);
 }
 
-/* ---- rings ----------------------------------------------------------------
- */
+/* ---- rings --------------------------------------------------------------- */
 
 static void trace_rings_deliver_in_order(void **state)
 {
@@ -268,8 +265,7 @@ static void trace_rings_never_block_many_producers(void **state)
     trace_rings_destroy(&rings);
 }
 
-/* ---- files ----------------------------------------------------------------
- */
+/* ---- files --------------------------------------------------------------- */
 
 static const char *const NAMES[] = {"root", "leaf", "sleeper"};
 

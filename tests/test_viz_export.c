@@ -68,8 +68,7 @@ static trace_file_t known_run(void)
     return f;
 }
 
-/* ---- a small JSON checker (RFC 8259 grammar, no semantics) ----------------
- */
+/* ---- a small JSON checker (RFC 8259 grammar, no semantics) --------------- */
 
 typedef struct json {
     const char *p;
@@ -184,8 +183,7 @@ static size_t occurrences(const char *hay, const char *needle)
     return n;
 }
 
-/* ---- tests -----------------------------------------------------------------
- */
+/* ---- tests --------------------------------------------------------------- */
 
 static void viz_export_json_checker_works(void **state)
 {

@@ -18,8 +18,7 @@
 #include "core/future.h"
 #include "visualizer/model.h"
 
-/* ---- helpers ---------------------------------------------------------------
- */
+/* ---- helpers ------------------------------------------------------------- */
 
 static const char *const NAMES[] = {NULL, "root", "leaf", "sleeper"};
 
@@ -80,8 +79,7 @@ static bool has_warning(const viz_model_t *m, viz_warning_kind_t kind,
     return false;
 }
 
-/* ---- spin and notify -------------------------------------------------------
- */
+/* ---- spin and notify ----------------------------------------------------- */
 
 static void viz_model_spin_deque_and_wasted_polls(void **state)
 {
@@ -142,8 +140,7 @@ static void viz_model_notify_ready_and_waiting(void **state)
     model_free(m);
 }
 
-/* ---- work stealing ---------------------------------------------------------
- */
+/* ---- work stealing ------------------------------------------------------- */
 
 static void viz_model_ws_ring_lifo_and_inject(void **state)
 {
@@ -251,8 +248,7 @@ static void viz_model_timers_and_wheel_levels(void **state)
     model_free(m);
 }
 
-/* ---- warnings ---------------------------------------------------------------
- */
+/* ---- warnings ------------------------------------------------------------ */
 
 static void viz_model_warns_lost_waker_once(void **state)
 {
@@ -329,8 +325,7 @@ static void viz_model_warns_about_a_poll_over_10ms(void **state)
     model_free(m);
 }
 
-/* ---- time, the log, replay, garbage ----------------------------------------
- */
+/* ---- time, the log, replay, garbage -------------------------------------- */
 
 static void viz_model_counts_busy_and_idle_time(void **state)
 {

@@ -42,8 +42,7 @@ const char *viz_file_name(void *trace_file, uint64_t id)
     return trace_file_name(trace_file, id);
 }
 
-/* ---- the exporter's state --------------------------------------------------
- */
+/* ---- the exporter's state ------------------------------------------------ */
 
 typedef struct pending_flow {
     uint64_t task;
@@ -366,8 +365,7 @@ int viz_export_perfetto(const trace_file_t *f, FILE *out,
     return rc;
 }
 
-/* ---- text ------------------------------------------------------------------
- */
+/* ---- text ---------------------------------------------------------------- */
 
 int viz_export_text(const trace_file_t *f, FILE *out,
                     viz_export_counts_t *counts)

@@ -25,8 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- queues ----------------------------------------------------------------
- */
+/* ---- queues -------------------------------------------------------------- */
 
 size_t viz_queue_len(const viz_queue_t *q)
 {
@@ -98,8 +97,7 @@ static bool queue_remove(viz_queue_t *q, uint64_t id)
     return false;
 }
 
-/* ---- tasks: lookup by id --------------------------------------------------
- */
+/* ---- tasks: lookup by id ------------------------------------------------- */
 
 static size_t slot_of(uint64_t id, size_t cap)
 {
@@ -210,8 +208,7 @@ static void task_enter(viz_model_t *m, viz_task_t *t, viz_task_state_t s)
     t->state = s;
 }
 
-/* ---- workers ---------------------------------------------------------------
- */
+/* ---- workers ------------------------------------------------------------- */
 
 /* The lane of worker w, or NULL when w is no lane (TRACE_NO_WORKER, or out
  * of range). A worker number beyond the lanes shown adds lanes. */
@@ -259,8 +256,7 @@ static void queue_leave(viz_model_t *m, viz_task_t *t)
     t->queue = 0;
 }
 
-/* ---- warnings and the log --------------------------------------------------
- */
+/* ---- warnings and the log ------------------------------------------------ */
 
 __attribute__((format(printf, 4, 5))) static void warn(viz_model_t *m,
                                                        viz_warning_kind_t kind,
@@ -337,8 +333,7 @@ static void check_self_wakes(viz_model_t *m, viz_task_t *t)
          t->wakes);
 }
 
-/* ---- one function per event kind ------------------------------------------
- */
+/* ---- one function per event kind ----------------------------------------- */
 
 static void apply_spawn(viz_model_t *m, const trace_event_t *ev)
 {
@@ -569,8 +564,7 @@ static void apply_search(viz_model_t *m, const trace_event_t *ev)
         w->state = VIZ_WORKER_SEARCHING;
 }
 
-/* ---- the driver ------------------------------------------------------------
- */
+/* ---- the driver ---------------------------------------------------------- */
 
 static void timer_push(viz_driver_t *d, uint64_t task, uint64_t deadline)
 {
@@ -668,8 +662,7 @@ int viz_timer_level(uint64_t deadline_ms, uint64_t now_ms)
     return level < VIZ_WHEEL_LEVELS ? level : VIZ_WHEEL_LEVELS - 1;
 }
 
-/* ---- blocking, completion, lost wakers -------------------------------------
- */
+/* ---- blocking, completion, lost wakers ----------------------------------- */
 
 static void apply_blocking(viz_model_t *m, const trace_event_t *ev)
 {
@@ -728,8 +721,7 @@ static void apply_lost_waker(viz_model_t *m, const trace_event_t *ev)
          viz_task_label(m, t->id, label, sizeof label));
 }
 
-/* ---- apply -----------------------------------------------------------------
- */
+/* ---- apply --------------------------------------------------------------- */
 
 static void advance_clock(viz_model_t *m, const trace_event_t *ev)
 {
@@ -841,8 +833,7 @@ void viz_model_set_dropped(viz_model_t *m, uint64_t dropped)
              "the trace dropped events (full rings): queues may be off");
 }
 
-/* ---- life cycle ------------------------------------------------------------
- */
+/* ---- life cycle ---------------------------------------------------------- */
 
 static viz_exec_t exec_of(const char *name)
 {

@@ -59,8 +59,7 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* ---- signals: leave the terminal usable on every way out -------------------
- */
+/* ---- signals: leave the terminal usable on every way out ----------------- */
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t curses_up;
@@ -103,8 +102,7 @@ static const int SIGS[] = {SIGINT,  SIGTERM, SIGHUP, SIGSEGV,
                            SIGABRT, SIGBUS,  SIGFPE, SIGILL};
 #define N_SIGS ((int)(sizeof SIGS / sizeof SIGS[0]))
 
-/* ---- the live source and the workload's stderr -----------------------------
- */
+/* ---- the live source and the workload's stderr --------------------------- */
 
 static void pull(viz_ui_t *ui)
 {
@@ -170,9 +168,7 @@ static void step_forward(viz_ui_t *ui)
         live_step(ui);
 }
 
-/* ---- pacing
- * ------------------------------------------------------------------
- */
+/* ---- pacing -------------------------------------------------------------- */
 
 /* Start or stop a live source according to paused/speed. */
 static void set_running(viz_ui_t *ui, bool run)
@@ -208,9 +204,7 @@ static void advance(viz_ui_t *ui, uint64_t *next_tick)
         step_forward(ui);
 }
 
-/* ---- keys
- * ----------------------------------------------------------------------
- */
+/* ---- keys ---------------------------------------------------------------- */
 
 static void scroll_focus(viz_ui_t *ui, int delta)
 {
@@ -325,9 +319,7 @@ static bool key(viz_ui_t *ui, int ch)
     return true;
 }
 
-/* ---- the loop
- * ----------------------------------------------------------------
- */
+/* ---- the loop ------------------------------------------------------------ */
 
 static int ui_run(viz_session_t *s, const viz_source_t *src,
                   const viz_options_t *o)

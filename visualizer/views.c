@@ -59,8 +59,7 @@ enum {
     C_FOCUS,
 };
 
-/* ---- small drawing helpers -------------------------------------------------
- */
+/* ---- small drawing helpers ----------------------------------------------- */
 
 /* printf at (y, x), clipped to w columns. */
 __attribute__((format(printf, 5, 6))) static void
@@ -126,8 +125,7 @@ static bool recent(const viz_session_t *s, uint64_t seq)
     return seq > s->mark && seq <= s->cursor && seq != 0;
 }
 
-/* ---- the title and the keys --------------------------------------------
- */
+/* ---- the title and the keys ---------------------------------------------- */
 
 static void draw_title(viz_ui_t *ui)
 {
@@ -162,8 +160,7 @@ static void draw_keys(viz_ui_t *ui)
              A_REVERSE | A_BOLD, "| %s", ui->status);
 }
 
-/* ---- executor panels: ws ---------------------------------------------------
- */
+/* ---- executor panels: ws ------------------------------------------------- */
 
 static int state_attr(viz_worker_state_t st)
 {
@@ -276,8 +273,7 @@ static int ws_rows(const viz_model_t *m)
     return (int)m->workers + 3;
 }
 
-/* ---- executor panels: spin and notify --------------------------------------
- */
+/* ---- executor panels: spin and notify ------------------------------------ */
 
 static int draw_spin(viz_ui_t *ui, int y)
 {
@@ -367,8 +363,7 @@ static int draw_notify(viz_ui_t *ui, int y, int rows)
     return list + 2;
 }
 
-/* ---- the driver and the counters -------------------------------------------
- */
+/* ---- the driver and the counters ----------------------------------------- */
 
 /* "3 (L0:2 L1:1)": pending timers, and how many on each occupied level. */
 static void timer_levels(const viz_driver_t *d, char *buf, size_t n)
@@ -429,9 +424,7 @@ static void draw_driver(viz_ui_t *ui, int y)
          m->c.completed, m->dropped);
 }
 
-/* ---- the task table
- * ----------------------------------------------------------
- */
+/* ---- the task table ------------------------------------------------------ */
 
 static void where(const viz_task_t *t, char *buf, size_t n)
 {
@@ -527,8 +520,7 @@ static void draw_tasks(viz_ui_t *ui, int y, int x, int w, int h)
     }
 }
 
-/* ---- the event log and the warnings ----------------------------------------
- */
+/* ---- the event log and the warnings -------------------------------------- */
 
 static void draw_log(viz_ui_t *ui, int y, int x, int w, int h)
 {
@@ -579,8 +571,7 @@ static void draw_warnings(viz_ui_t *ui, int y, int h)
         text(y + 1, 1, COLS - 2, A_DIM, "none");
 }
 
-/* ---- overlays --------------------------------------------------------------
- */
+/* ---- overlays ------------------------------------------------------------ */
 
 static void box_at(int y, int x, int h, int w, const char *title)
 {
@@ -665,9 +656,7 @@ static void draw_detail(viz_ui_t *ui)
     text(y + h - 2, c, cw, A_DIM, "enter or esc closes");
 }
 
-/* ---- the screen
- * --------------------------------------------------------------
- */
+/* ---- the screen ---------------------------------------------------------- */
 
 static void colors_once(void)
 {

@@ -77,8 +77,7 @@ bool viz_session_at_end(const viz_session_t *s);
  * 1). */
 uint64_t viz_session_step_number(const viz_session_t *s);
 
-/* ---- the terminal UI ------------------------------------------------------
- */
+/* ---- the terminal UI ----------------------------------------------------- */
 
 /* A live run, as the UI drives it. */
 typedef struct viz_source {

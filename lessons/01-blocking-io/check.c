@@ -32,8 +32,7 @@ static void close_pipe(int p[2])
         close(p[1]);
 }
 
-/* ---- nb_set_nonblocking ----------------------------------------------------
- */
+/* ---- nb_set_nonblocking -------------------------------------------------- */
 
 static void blocking_io_sets_o_nonblocking(void **state)
 {
@@ -81,8 +80,7 @@ static void blocking_io_reports_bad_fd(void **state)
            r);
 }
 
-/* ---- nb_read
- * ----------------------------------------------------------------- */
+/* ---- nb_read ------------------------------------------------------------- */
 
 static void blocking_io_read_says_eagain_when_empty(void **state)
 {
@@ -131,8 +129,7 @@ static void blocking_io_read_sees_end_of_file(void **state)
            n);
 }
 
-/* ---- nb_serve_pass
- * ------------------------------------------------------------- */
+/* ---- nb_serve_pass ------------------------------------------------------- */
 
 /* Three connections: one with 10 000 bytes (more than one read), one with
  * nothing yet, one that sends 3 bytes and closes. */

@@ -41,8 +41,7 @@ static double cpu_s(void)
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-/* ---- 1. one blocking read -------------------------------------------------
- */
+/* ---- 1. one blocking read ------------------------------------------------ */
 
 static void *late_writer(void *arg)
 {
@@ -71,8 +70,7 @@ static void one_blocking_read(void)
     close(p[1]);
 }
 
-/* ---- 2. a thread per connection --------------------------------------------
- */
+/* ---- 2. a thread per connection ------------------------------------------ */
 
 static void *serve_one(void *arg)
 {
@@ -108,8 +106,7 @@ static void thread_per_connection(void)
     pthread_attr_destroy(&attr);
 }
 
-/* ---- 3. one thread, non-blocking reads
- * --------------------------------------- */
+/* ---- 3. one thread, non-blocking reads ----------------------------------- */
 
 static void *slow_writers(void *arg)
 {

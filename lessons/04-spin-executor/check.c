@@ -17,8 +17,7 @@
 #include "bench/scenario.h"
 #include "exercise.h"
 
-/* ---- part 1: the step ------------------------------------------------------
- */
+/* ---- part 1: the step ---------------------------------------------------- */
 
 typedef struct poll_log {
     int ids[64];
@@ -118,8 +117,7 @@ static void spin_run_empties_the_queue(void **state)
            (unsigned long long)s.polls);
 }
 
-/* ---- part 2: the comparison
- * ---------------------------------------------------- */
+/* ---- part 2: the comparison ---------------------------------------------- */
 
 typedef struct measured {
     double cpu_s, wall_s;

@@ -135,8 +135,7 @@ static void wakers_destroy_drops_without_waking(void **state)
     event_destroy(&quiet);
 }
 
-/* ---- on the notify executor ------------------------------------------------
- */
+/* ---- on the notify executor ---------------------------------------------- */
 
 typedef struct waiter_task {
     future_t base;

@@ -14,8 +14,7 @@
 #include "bench/scenario.h"
 #include "exercise.h"
 
-/* ---- futures to run
- * ----------------------------------------------------------- */
+/* ---- futures to run ------------------------------------------------------ */
 
 static poll_t ready_poll(future_t *f, context_t *cx)
 {
@@ -74,8 +73,7 @@ static int drain(mini_notify_t *ex, int limit)
     return n;
 }
 
-/* ---- part 1
- * --------------------------------------------------------------------- */
+/* ---- part 1 -------------------------------------------------------------- */
 
 static void notify_spawn_queues_the_task(void **state)
 {
@@ -190,8 +188,7 @@ static void notify_wake_after_done_is_ignored(void **state)
            "of done tasks");
 }
 
-/* ---- part 2
- * ---------------------------------------------------------------------- */
+/* ---- part 2 -------------------------------------------------------------- */
 
 static executor_stats_t measure(const char *scenario, const char *kind)
 {

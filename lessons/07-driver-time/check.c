@@ -87,8 +87,7 @@ static void time_place_agrees_everywhere(void **state)
     }
 }
 
-/* ---- part 2
- * ------------------------------------------------------------------ */
+/* ---- part 2 -------------------------------------------------------------- */
 
 static void time_ticker_ticks_on_time(void **state)
 {

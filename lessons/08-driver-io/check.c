@@ -53,8 +53,7 @@ static poll_t server_poll(future_t *f, context_t *cx)
     ASYNC_END(self);
 }
 
-/* ---- a client: ROUNDS messages, each echoed back ----------------------------
- */
+/* ---- a client: ROUNDS messages, each echoed back ------------------------- */
 
 typedef struct client {
     future_t base;

@@ -27,8 +27,7 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* ---- 1 and 2: waiting ------------------------------------------------------
- */
+/* ---- 1 and 2: waiting ---------------------------------------------------- */
 
 typedef struct waits {
     future_t base;
@@ -75,8 +74,7 @@ static void waiting(bool spawned)
     executor_destroy(ex);
 }
 
-/* ---- 3: computing
- * ------------------------------------------------------------ */
+/* ---- 3: computing -------------------------------------------------------- */
 
 /* Computes for 100 ms in one poll: no await, nothing to overlap. */
 static poll_t crunch_poll(future_t *f, context_t *cx)

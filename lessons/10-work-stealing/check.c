@@ -138,8 +138,7 @@ static void steal_conserves_tasks(void **state)
            small_len(&a) + small_len(&b), total);
 }
 
-/* ---- part 2
- * ------------------------------------------------------------------- */
+/* ---- part 2 -------------------------------------------------------------- */
 
 static long sim_steals(int workers, uint64_t seed)
 {

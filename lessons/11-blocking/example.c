@@ -79,8 +79,7 @@ static poll_t heartbeat_poll(future_t *f, context_t *cx)
     ASYNC_END(h);
 }
 
-/* ---- the callers ------------------------------------------------------------
- */
+/* ---- the callers --------------------------------------------------------- */
 
 typedef struct caller {
     future_t base;

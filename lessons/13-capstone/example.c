@@ -21,8 +21,7 @@
 #include "core/trace.h"
 #include "exercise.h"
 
-/* ---- the job, by hand ------------------------------------------------------
- */
+/* ---- the job, by hand ---------------------------------------------------- */
 
 enum { START, SLEEPING, YIELDING, SENDING };
 
@@ -61,8 +60,7 @@ poll_t job_poll(future_t *f, context_t *cx)
     return job_by_hand(f, cx);
 }
 
-/* ---- running it
- * ---------------------------------------------------------------- */
+/* ---- running it ---------------------------------------------------------- */
 
 static double now_ms(void)
 {

@@ -55,8 +55,7 @@ static inline void job_init(job_t *j, int id, mpsc_tx_t tx)
         .base = {.poll = job_poll, .drop = job_drop}, .id = id, .tx = tx};
 }
 
-/* ---- the root (provided) ---------------------------------------------------
- */
+/* ---- the root (provided) ------------------------------------------------- */
 
 typedef struct capstone {
     future_t base;
