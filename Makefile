@@ -11,6 +11,8 @@
 #   make bench      asynclab's benchmark workloads (ws executor, 2 workers)
 #   make bench-peers  the same beside Tokio 1.24 and Go 1.19, ARGS="--runs 5"
 #   make bench-report regenerate docs/PERFORMANCE.md (RUNS=3)
+#   make check-sim  the ws simulation over SEEDS seeds (1000) x 8 workloads,
+#                   invariants checked after every run; check-sim-asan too
 #
 # Every *.c in a module folder goes into build/libasynclab.a; a new file
 # needs no line here. Each tests/test_<module>.c becomes its own binary.
@@ -161,3 +163,22 @@ valgrind: $(PROGRAM)
 check-lessons: $(PROGRAM)
 	./$(PROGRAM) check --solutions
 	./$(PROGRAM) check --pristine
+
+# ---- check-sim: the ws simulation over many seeds (docs/check-sim.md) -------
+# tests/sim_check.c is not a test_* suite, so `make test` stays quick: it
+# runs SEEDS seeds x 8 workloads and checks the invariants after each run.
+# A failure prints its replay command and writes its trace to
+# $(BUILD)/sim-failures/. check-sim-asan: the same under ASan + UBSan +
+# LSan (leak-checked every 10 seeds), in build/asan.
+SEEDS      ?= 1000
+ASAN_SEEDS ?= 1000
+
+.PHONY: check-sim check-sim-asan
+check-sim: $(BUILD)/tests/sim_check
+	./$(BUILD)/tests/sim_check --seeds $(SEEDS) \
+	    --trace-dir $(BUILD)/sim-failures
+
+check-sim-asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    SEEDS=$(ASAN_SEEDS) check-sim
