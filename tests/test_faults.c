@@ -44,6 +44,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench/executors.h"
@@ -931,6 +932,80 @@ static void faults_full_trace_ring_drops_and_counts(void **state)
     }
 }
 
+/* ---- a task that blocks its worker for 2 s ------------------------------- */
+
+/*
+ * The careless task: it sleeps 2 s inside its poll, holding its worker.
+ * Meanwhile 1,000 small tasks arrive from outside. On ws with two workers
+ * the other worker must run them all while the first is still held: the
+ * check is on order (every small task done before the blocker returns),
+ * with a two-second margin, not on how fast they ran.
+ */
+typedef struct blocker2 {
+    future_t base;
+    atomic_bool *returned;
+} blocker2_t;
+
+static poll_t blocker2_poll(future_t *f, context_t *cx)
+{
+    (void)cx;
+    struct timespec two_s = {2, 0};
+    while (nanosleep(&two_s, &two_s) != 0)
+        ;
+    atomic_store(((blocker2_t *)f)->returned, true);
+    return POLL_READY;
+}
+
+typedef struct small_task {
+    future_t base;
+    atomic_int *left;
+} small_task_t;
+
+static poll_t small_task_poll(future_t *f, context_t *cx)
+{
+    (void)cx;
+    atomic_fetch_sub(((small_task_t *)f)->left, 1);
+    return POLL_READY;
+}
+
+/* block_on this: READY once every small task has run. */
+typedef struct all_small_done {
+    future_t base;
+    atomic_int *left;
+} all_small_done_t;
+
+static poll_t all_small_done_poll(future_t *f, context_t *cx)
+{
+    if (atomic_load(((all_small_done_t *)f)->left) == 0)
+        return POLL_READY;
+    waker_wake_by_ref(cx->waker); /* poll again soon: a test, not a lesson */
+    return POLL_PENDING;
+}
+
+static void faults_blocked_worker_for_two_seconds(void **state)
+{
+    (void)state;
+    executor_config_t cfg = {.kind = executor_kind_by_name("ws"),
+                             .workers = 2};
+    executor_t *ex = executor_create(&cfg);
+    assert_non_null(ex);
+    atomic_bool returned = false;
+    atomic_int left = 1000;
+    blocker2_t b = {{blocker2_poll, NULL}, &returned};
+    assert_int_equal(executor_spawn(ex, &b.base, sizeof b, "blocker", NULL),
+                     0);
+    small_task_t s = {{small_task_poll, NULL}, &left};
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(executor_spawn(ex, &s.base, sizeof s, "small", NULL),
+                         0);
+    all_small_done_t done = {{all_small_done_poll, NULL}, &left};
+    assert_int_equal(executor_block_on(ex, &done.base), 0);
+    assert_false(atomic_load(&returned)); /* all ran while it blocked */
+    assert_int_equal(executor_run(ex), 0);  /* then the blocker finishes */
+    assert_true(atomic_load(&returned));
+    executor_destroy(ex);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -945,6 +1020,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(faults_out_of_fds_gives_emfile),
         cmocka_unit_test(faults_c10k_out_of_fds_is_an_error),
         cmocka_unit_test(faults_full_trace_ring_drops_and_counts),
+        cmocka_unit_test(faults_blocked_worker_for_two_seconds),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
