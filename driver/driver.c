@@ -129,6 +129,11 @@ static trace_sink_t *trace_of(driver_t *d)
     return atomic_load_explicit(&d->trace, memory_order_acquire);
 }
 
+trace_sink_t *driver_trace(driver_t *d)
+{
+    return trace_of(d);
+}
+
 static void count(atomic_uint_fast64_t *c, uint64_t n)
 {
     atomic_fetch_add_explicit(c, n, memory_order_relaxed);

@@ -91,6 +91,10 @@ driver_t *driver_set_current(driver_t *d);
  * (NULL: stop). Set it before the executor runs. */
 void driver_set_trace(driver_t *d, trace_sink_t *sink);
 
+/* The sink driver_set_trace gave (NULL: none), for the driver's own
+ * futures (driver/net.c traces fd registrations through it). */
+trace_sink_t *driver_trace(driver_t *d);
+
 /* True when the clock is virtual (driver_create(true)). */
 bool driver_is_virtual(driver_t *d);
 

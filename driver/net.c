@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/coop.h"
+#include "core/task.h"
 
 #define LISTEN_BACKLOG SOMAXCONN
 
@@ -50,19 +51,35 @@ static int sockaddr_of(const char *addr, uint16_t port,
     return -EINVAL;
 }
 
-/* Register fd with d's reactor (none without a driver). 0 or -errno. */
+/* The task asking, for the trace: 0 outside a task. */
+static uint64_t current_task_id(void)
+{
+    task_t *t = task_current();
+    return t != NULL ? t->id : 0;
+}
+
+/* Register fd with d's reactor (none without a driver). 0 or -errno.
+ * Traced, so the visualizer's driver panel can list registered fds. */
 static int attach(int fd, driver_t *d, reactor_reg_t **reg)
 {
     *reg = NULL;
     if (d == NULL)
         return 0;
-    return reactor_register(driver_reactor(d), fd, reg);
+    int err = reactor_register(driver_reactor(d), fd, reg);
+    if (err == 0)
+        TRACE(driver_trace(d), TRACE_IO_REGISTER, TRACE_NO_WORKER,
+              current_task_id(), (uint64_t)fd, 0);
+    return err;
 }
 
-static void detach_and_close(int *fd, reactor_reg_t **reg)
+static void detach_and_close(int *fd, reactor_reg_t **reg, driver_t *d)
 {
-    if (*reg != NULL)
+    if (*reg != NULL) {
         reactor_deregister(*reg); /* before close: the fd number is reused */
+        if (d != NULL)
+            TRACE(driver_trace(d), TRACE_IO_DEREGISTER, TRACE_NO_WORKER,
+                  current_task_id(), (uint64_t)*fd, 0);
+    }
     if (*fd >= 0)
         close(*fd);
     *fd = -1;
@@ -174,7 +191,7 @@ poll_t tcp_listener_poll_accept(tcp_listener_t *l, context_t *cx,
     *out = (tcp_stream_t){fd, NULL, l->driver};
     *result = attach(fd, l->driver, &out->reg);
     if (*result < 0)
-        detach_and_close(&out->fd, &out->reg);
+        detach_and_close(&out->fd, &out->reg, out->driver);
     return POLL_READY;
 }
 
@@ -203,7 +220,7 @@ int tcp_listener_bind(tcp_listener_t *l, driver_t *d, const char *addr,
         goto fail;
     return 0;
 fail:
-    detach_and_close(&l->fd, &l->reg);
+    detach_and_close(&l->fd, &l->reg, l->driver);
     return err;
 }
 
@@ -220,7 +237,7 @@ int tcp_listener_port(const tcp_listener_t *l)
 
 void tcp_listener_close(tcp_listener_t *l)
 {
-    detach_and_close(&l->fd, &l->reg);
+    detach_and_close(&l->fd, &l->reg, l->driver);
 }
 
 /* ---- stream -------------------------------------------------------------- */
@@ -240,7 +257,7 @@ int tcp_stream_shutdown(tcp_stream_t *s, int how)
 
 void tcp_stream_close(tcp_stream_t *s)
 {
-    detach_and_close(&s->fd, &s->reg);
+    detach_and_close(&s->fd, &s->reg, s->driver);
 }
 
 /* ---- accept and connect futures ------------------------------------------ */
