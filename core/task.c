@@ -22,6 +22,7 @@
 #include "core/task.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -224,6 +225,22 @@ bool task_is_lost(task_t *t)
         return false;
     return atomic_load_explicit(&task_trailer(t)->live_wakers,
                                 memory_order_acquire) == 0;
+}
+
+void task_report_lost(task_t *t, size_t nth)
+{
+    if (nth < TASK_LOST_SHOWN)
+        fprintf(stderr,
+                "task %llu '%s' is pending and nothing holds its waker: "
+                "a lost wakeup\n",
+                (unsigned long long)t->id, task_trailer(t)->name);
+}
+
+void task_report_lost_end(size_t total)
+{
+    if (total > TASK_LOST_SHOWN)
+        fprintf(stderr, "... and %zu more tasks like it\n",
+                total - TASK_LOST_SHOWN);
 }
 
 /* ---- running one poll --------------------------------------------------- */

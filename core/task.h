@@ -231,6 +231,17 @@ void task_shutdown(task_t *t);
  */
 bool task_is_lost(task_t *t);
 
+/*
+ * Say on stderr, in words, that t is a lost wakeup. An executor's report
+ * calls it for each lost task in order (nth from 0) and then
+ * task_report_lost_end with the total: the first TASK_LOST_SHOWN are
+ * named, the rest counted in one line, so a thousand naive sleepers do
+ * not bury the terminal.
+ */
+#define TASK_LOST_SHOWN 10
+void task_report_lost(task_t *t, size_t nth);
+void task_report_lost_end(size_t total);
+
 /* ---- the owned list: every live task of one executor ------------------- */
 
 typedef struct task_list {

@@ -578,14 +578,13 @@ static void report_lost_locked(notify_executor_t *n)
     task_t *oldest = n->owned.head;
     while (oldest != NULL && task_trailer(oldest)->owned_next != NULL)
         oldest = task_trailer(oldest)->owned_next;
+    size_t nth = 0;
     for (task_t *t = oldest; t != NULL; t = task_trailer(t)->owned_prev) {
-        fprintf(stderr,
-                "task %llu '%s' is pending and nothing holds its waker: "
-                "a lost wakeup\n",
-                (unsigned long long)t->id, task_trailer(t)->name);
+        task_report_lost(t, nth++);
         TRACE(n->trace, TRACE_LOST_WAKER, NOTIFY_WORKER, t->id, 0, 0);
         n->stats.lost_wakers++;
     }
+    task_report_lost_end(nth);
     if (n->root != NULL && root_is_lost(n->root)) {
         fprintf(stderr, "the block_on future is pending and nothing holds "
                         "its waker: a lost wakeup\n");

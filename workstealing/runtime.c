@@ -396,14 +396,11 @@ static void report_lost(ws_runtime_t *rt, root_waker_t *root)
     size_t n;
     task_t **lost = collect_lost(rt, &n);
     for (size_t i = 0; i < n; i++) {
-        task_t *t = lost[i];
-        fprintf(stderr,
-                "task %llu '%s' is pending and nothing holds its waker: "
-                "a lost wakeup\n",
-                (unsigned long long)t->id, task_trailer(t)->name);
-        TRACE(rt->trace, TRACE_LOST_WAKER, TRACE_NO_WORKER, t->id, 0, 0);
+        task_report_lost(lost[i], i);
+        TRACE(rt->trace, TRACE_LOST_WAKER, TRACE_NO_WORKER, lost[i]->id, 0, 0);
         rt->lost_wakers++;
     }
+    task_report_lost_end(n);
     free(lost);
     if (root != NULL && root_is_lost(root)) {
         fprintf(stderr, "the block_on future is pending and nothing holds "
