@@ -23,8 +23,11 @@
  * point of use, after its address is fixed). Dropping an I/O future only
  * forgets the waker; closing is the stream's owner's call.
  *
- * Without a driver (the spin executor) sockets are not registered and
- * every EWOULDBLOCK wakes the task at once: a busy wait, as sleep does.
+ * Without a driver (a socket made outside any executor, where
+ * driver_current() is NULL) sockets are not registered and every
+ * EWOULDBLOCK wakes the task at once: a busy wait, as sleep does. Every
+ * executor here has a driver, the spin executor included (it turns it
+ * without waiting, once per pass).
  *
  * Close every stream and listener before driver_destroy.
  *

@@ -142,6 +142,7 @@ void ws_ring_push_list(ws_ring_t *r, task_t *first, uint32_t n)
     /* Release: pairs with the thieves' acquire load of tail, as in
      * ws_ring_push_back; one store publishes all n slots. */
     atomic_store_explicit(&r->tail, tail + n, memory_order_release);
+    note_len(r, ws_ring_len(r));
 }
 
 /* ---- owner: pop ---------------------------------------------------------- */
