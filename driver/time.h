@@ -17,9 +17,10 @@
  *                       (arm timer)            (wheel woke us)   (budget)
  *
  * The driver is driver_current() at the first poll (the executor sets it).
- * With no driver at all (the spin executor) the futures still work: they
- * read CLOCK_MONOTONIC and wake themselves on every poll, a busy wait,
- * which is exactly how the spin executor runs everything anyway.
+ * With no driver at all (a future polled outside any executor) they still
+ * work: they read CLOCK_MONOTONIC and wake themselves on every poll, a
+ * busy wait. Every executor here has a driver; the spin executor turns
+ * its own without waiting, once per pass, and so busy-waits just the same.
  *
  * Leaf futures spend one unit of the cooperative budget (core/coop.h) when
  * they are about to return READY; with the budget gone they stay DUE, wake

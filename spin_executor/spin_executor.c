@@ -332,6 +332,8 @@ static executor_t *spin_create(const executor_config_t *cfg)
     s->base.scheduler = &s->scheduler;
     s->turn_ms = cfg->virtual_time ? 1 : 0;
     s->trace = cfg->trace;
+    if (s->trace != NULL) /* timers and turns, for the visualizer's driver */
+        driver_set_trace(s->driver, s->trace);
     s->noop = waker_noop();
     return &s->base;
 }
