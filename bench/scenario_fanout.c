@@ -20,40 +20,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "bench/demo.h"
 #include "bench/scenario.h"
-#include "core/async.h"
-
-typedef struct child {
-    future_t base;
-    async_t async;
-    int rounds, i;
-    uint64_t work;              /* the little work: kept so it is done */
-    atomic_uint_fast64_t *done; /* finished children, shared */
-} child_t;
-
-/* A few hundred nanoseconds of arithmetic (xorshift steps). */
-static uint64_t little_work(uint64_t x)
-{
-    for (int i = 0; i < 200; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-    }
-    return x;
-}
-
-static poll_t child_poll(future_t *f, context_t *cx)
-{
-    child_t *c = (child_t *)f;
-    ASYNC_BEGIN(c);
-    for (c->i = 0; c->i < c->rounds; c->i++) {
-        c->work = little_work(c->work + 1);
-        YIELD_NOW(c, cx);
-    }
-    /* Relaxed: a count, read after executor_run returned. */
-    atomic_fetch_add_explicit(c->done, 1, memory_order_relaxed);
-    ASYNC_END(c);
-}
 
 typedef struct parent {
     future_t base;
@@ -67,10 +35,8 @@ static poll_t parent_poll(future_t *f, context_t *cx)
     (void)cx;
     parent_t *p = (parent_t *)f;
     for (int i = 0; i < p->children; i++) {
-        child_t c = {.base = {child_poll, NULL},
-                     .rounds = p->rounds,
-                     .work = (uint64_t)i + 1,
-                     .done = p->done};
+        demo_yielder_t c; /* works a little, yields, `rounds` times */
+        demo_yielder_init(&c, p->rounds, (uint64_t)i + 1, p->done);
         if (spawn(&c.base, sizeof c, "child", NULL) != 0)
             break; /* shutting down: the run reports the shortfall */
     }
