@@ -5,6 +5,15 @@
 #ifndef ASYNCLAB_CLI_BENCH_H
 #define ASYNCLAB_CLI_BENCH_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+/* CLOCK_MONOTONIC in nanoseconds: what every bench timing reads. */
+uint64_t bench_now_ns(void);
+
+/* Sort n timings ascending: sorted[n/2] is the median, sorted[0] the min. */
+void bench_sort(uint64_t *v, size_t n);
+
 /* ns per task for 1,000 ... max_tasks tasks on 1, 2 and 4 workers. */
 int bench_scaling(const char *executor, int max_tasks);
 

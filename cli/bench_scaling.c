@@ -30,7 +30,7 @@
 
 #define SCALING_RUNS 3
 
-static uint64_t now_ns(void)
+uint64_t bench_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -43,20 +43,25 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+void bench_sort(uint64_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_u64);
+}
+
 /* Median ns of SCALING_RUNS iterations of w at size n, after a warm-up. */
 static int median_ns(executor_t *ex, const workload_t *w, int n,
                      uint64_t *out)
 {
     uint64_t t[SCALING_RUNS];
     for (int i = -1; i < SCALING_RUNS; i++) {
-        uint64_t start = now_ns();
+        uint64_t start = bench_now_ns();
         int err = w->iteration(ex, NULL, n);
         if (err != 0)
             return err;
         if (i >= 0)
-            t[i] = now_ns() - start;
+            t[i] = bench_now_ns() - start;
     }
-    qsort(t, SCALING_RUNS, sizeof t[0], cmp_u64);
+    bench_sort(t, SCALING_RUNS);
     *out = t[SCALING_RUNS / 2];
     return 0;
 }

@@ -17,7 +17,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench/executors.h"
 #include "bench/workload.h"
@@ -138,22 +137,14 @@ static bool parse_workloads(const char *arg, const workload_t **list,
 
 static uint64_t now_us(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
+    return bench_now_ns() / 1000u;
 }
 
 /* Sort times[] and report sorted[n/2] and sorted[0]. */
 static void median_min(uint64_t *times, int n, uint64_t *median,
                        uint64_t *min)
 {
-    qsort(times, (size_t)n, sizeof *times, cmp_u64);
+    bench_sort(times, (size_t)n);
     *median = times[n / 2];
     *min = times[0];
 }
