@@ -21,6 +21,8 @@
  */
 #include "core/task.h"
 
+#include "core/task_cache.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +52,8 @@ static task_t *task_alloc(task_scheduler_t *s, const future_t *f, size_t size,
     assert(size >= sizeof(future_t) && size <= UINT32_MAX);
     size_t trailer_at =
         align_up(TASK_FUTURE_OFFSET + size, _Alignof(task_trailer_t));
-    task_t *t = malloc(trailer_at + sizeof(task_trailer_t));
+    task_cache_t *cache;
+    task_t *t = task_cache_alloc(trailer_at + sizeof(task_trailer_t), &cache);
     if (t == NULL)
         return NULL;
 
@@ -61,6 +64,7 @@ static task_t *task_alloc(task_scheduler_t *s, const future_t *f, size_t size,
     t->id = atomic_fetch_add_explicit(&s->next_id, 1, memory_order_relaxed);
     t->trailer_offset = (uint32_t)trailer_at;
     t->future_size = (uint32_t)size;
+    t->cache = cache;
     memcpy(task_future(t), f, size);
 
     task_trailer_t *tr = task_trailer(t);
@@ -76,8 +80,8 @@ task_t *task_new(task_scheduler_t *s, const future_t *f, size_t size,
                       TASK_NOTIFIED | TASK_JOIN_INTEREST | 3 * TASK_REF_ONE);
 }
 
-task_t *task_new_detached(task_scheduler_t *s, const future_t *f,
-                          size_t size, const char *name)
+task_t *task_new_detached(task_scheduler_t *s, const future_t *f, size_t size,
+                          const char *name)
 {
     return task_alloc(s, f, size, name, TASK_NOTIFIED | 2 * TASK_REF_ONE);
 }
@@ -87,7 +91,7 @@ static void task_free(task_t *t)
     task_trailer_t *tr = task_trailer(t);
     assert(!tr->has_output); /* the join handle should have dropped it */
     waker_drop(&tr->join_waker);
-    free(t);
+    task_cache_free(t, t->trailer_offset + sizeof(task_trailer_t), t->cache);
 }
 
 void task_ref_inc(task_t *t)
@@ -313,7 +317,8 @@ task_run_result_t task_run(task_t *t)
     uint64_t cur = atomic_load_explicit(&t->state, memory_order_acquire);
     uint64_t next;
     do {
-        assert((cur & TASK_NOTIFIED) && !(cur & (TASK_RUNNING | TASK_COMPLETE)));
+        assert((cur & TASK_NOTIFIED) &&
+               !(cur & (TASK_RUNNING | TASK_COMPLETE)));
         next = (cur & ~TASK_NOTIFIED) | TASK_RUNNING;
     } while (!atomic_compare_exchange_weak_explicit(
         &t->state, &cur, next, memory_order_acq_rel, memory_order_acquire));

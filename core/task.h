@@ -66,7 +66,7 @@ enum {
     TASK_CANCELLED = 1u << 5,
 };
 #define TASK_REF_SHIFT 6
-#define TASK_REF_ONE ((uint64_t)1 << TASK_REF_SHIFT)
+#define TASK_REF_ONE   ((uint64_t)1 << TASK_REF_SHIFT)
 
 /*
  * How a task gets back into its executor's queue. Each executor embeds one
@@ -110,24 +110,26 @@ typedef struct task_stats {
 
 /* The hot header: what every queue operation touches. */
 struct task {
-    _Atomic uint64_t state;       /* flags and refcount, any thread */
-    task_scheduler_t *scheduler;  /* set at spawn, read-only after */
-    task_t *next;                 /* intrusive queue link: owned by the
+    _Atomic uint64_t state;      /* flags and refcount, any thread */
+    task_scheduler_t *scheduler; /* set at spawn, read-only after */
+    task_t *next;                /* intrusive queue link: owned by the
                                      queue that holds the task */
-    uint64_t id;                  /* 1, 2, 3 ... per executor */
-    uint32_t trailer_offset;      /* bytes from the task to its trailer */
+    uint64_t id;                 /* 1, 2, 3 ... per executor */
+    uint32_t trailer_offset;     /* bytes from the task to its trailer */
     uint32_t future_size;
+    struct task_cache *cache; /* where the memory goes back to
+                                     (core/task_cache.h); NULL: malloc */
     /* the future follows, aligned for any type */
 };
 
 typedef struct task_trailer {
-    waker_t join_waker;          /* JOIN_WAKER protocol, see task.c */
-    const char *name;            /* static string, "task" by default */
-    task_t *owned_prev;          /* the executor's list of live tasks, */
-    task_t *owned_next;          /* under the executor's lock */
-    atomic_int live_wakers;      /* clones not yet dropped or woken */
-    uint32_t worker;             /* executor's note: last worker to poll */
-    bool has_output;             /* the future returned READY and has not
+    waker_t join_waker;     /* JOIN_WAKER protocol, see task.c */
+    const char *name;       /* static string, "task" by default */
+    task_t *owned_prev;     /* the executor's list of live tasks, */
+    task_t *owned_next;     /* under the executor's lock */
+    atomic_int live_wakers; /* clones not yet dropped or woken */
+    uint32_t worker;        /* executor's note: last worker to poll */
+    bool has_output;        /* the future returned READY and has not
                                     been dropped; written before COMPLETE
                                     is published, read after it */
     task_stats_t stats;
@@ -149,8 +151,8 @@ task_t *task_new(task_scheduler_t *s, const future_t *f, size_t size,
  * list), no JOIN_INTEREST. Saves a spawn the three atomic operations of
  * making a join handle only to drop it.
  */
-task_t *task_new_detached(task_scheduler_t *s, const future_t *f,
-                          size_t size, const char *name);
+task_t *task_new_detached(task_scheduler_t *s, const future_t *f, size_t size,
+                          const char *name);
 
 void task_ref_inc(task_t *t);
 /* Drop one reference; the last one frees the task (and its join waker). */
@@ -158,7 +160,7 @@ void task_ref_dec(task_t *t);
 
 /* The future sits right after the header, aligned for any type. */
 #define TASK_FUTURE_OFFSET                                                     \
-    ((sizeof(task_t) + _Alignof(max_align_t) - 1) &                          \
+    ((sizeof(task_t) + _Alignof(max_align_t) - 1) &                            \
      ~(_Alignof(max_align_t) - 1))
 
 static inline future_t *task_future(task_t *t)

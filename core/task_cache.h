@@ -1,0 +1,64 @@
+/*
+ * core/task_cache.h - where task memory comes from: a free list per
+ * thread, so that a spawn and a completion cost a few instructions and
+ * no lock.
+ *
+ * A task is allocated on the thread that spawns it and very often freed
+ * on another one (a worker that ran it, or stole it). glibc's malloc
+ * handles that by taking the allocating arena's lock on free: with tasks
+ * spawned on one thread and finished on two others, that lock was about a
+ * fifth of spawn_many_local's profile, and it is a lock a preempted thread
+ * can hold while the others wait. The cache below is the idea of
+ * mimalloc's "free list sharding" (Leijen, Zorn and de Moura, 2019), cut
+ * down to what tasks need:
+ *
+ *     thread A's cache, one size class           thread B frees a block
+ *     +---------------------------+               that A allocated:
+ *     | local: [b]->[b]->[b]       |  <- A pops and pushes, no atomics
+ *     | remote: [b]->[b]           |  <- B pushes with one CAS
+ *     +---------------------------+
+ *        A's local list runs dry: A takes the whole remote list at once
+ *        (one exchange) and goes on popping.
+ *
+ * Sizes are rounded up to classes of 64 bytes up to 1 KiB; bigger blocks
+ * come from malloc. A thread keeps at most TASK_CACHE_KEEP blocks of a
+ * class; the rest go back to malloc, so a burst of a million tasks does
+ * not stay cached. A thread's cache outlives the thread (blocks it handed
+ * out may be freed later, elsewhere): at thread exit it is put on a list
+ * and the next new thread adopts it.
+ *
+ * Under AddressSanitizer the cache is compiled out (malloc and free are
+ * called directly) so that a use after free is still caught on the spot;
+ * ASYNCLAB_TASK_CACHE=0 in the environment does the same at run time (for
+ * valgrind). ThreadSanitizer keeps it: its races are what TSan checks.
+ *
+ * Tests: tests/test_task_cache.c.
+ */
+#ifndef ASYNCLAB_CORE_TASK_CACHE_H
+#define ASYNCLAB_CORE_TASK_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct task_cache task_cache_t;
+
+/* Blocks kept per size class and thread, locally and again for frees
+ * from other threads: 16,384 of 200 bytes (a typical task) is 3 MiB,
+ * enough for a burst of 10,000 spawns to reuse the last burst's memory. */
+#define TASK_CACHE_KEEP 16384
+
+/*
+ * A block of at least size bytes, aligned for any type, or NULL. *from is
+ * set to the cache the block must go back to (NULL: it came from malloc);
+ * the caller keeps it and hands it to task_cache_free with the same size.
+ */
+void *task_cache_alloc(size_t size, task_cache_t **from);
+
+/* Give back a block from task_cache_alloc, on any thread. */
+void task_cache_free(void *block, size_t size, task_cache_t *from);
+
+/* False when the cache is compiled out or switched off: every block then
+ * comes from malloc. */
+bool task_cache_enabled(void);
+
+#endif
