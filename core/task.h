@@ -56,6 +56,7 @@
 
 typedef struct task task_t;
 typedef struct task_scheduler task_scheduler_t;
+typedef struct task_cache task_cache_t; /* core/task_cache.h */
 
 enum {
     TASK_RUNNING = 1u << 0,
@@ -113,12 +114,12 @@ struct task {
     _Atomic uint64_t state;      /* flags and refcount, any thread */
     task_scheduler_t *scheduler; /* set at spawn, read-only after */
     task_t *next;                /* intrusive queue link: owned by the
-                                     queue that holds the task */
+                                    queue that holds the task */
     uint64_t id;                 /* 1, 2, 3 ... per executor */
     uint32_t trailer_offset;     /* bytes from the task to its trailer */
     uint32_t future_size;
-    struct task_cache *cache; /* where the memory goes back to
-                                     (core/task_cache.h); NULL: malloc */
+    task_cache_t *cache;         /* where the memory goes back to
+                                    (core/task_cache.h); NULL: malloc */
     /* the future follows, aligned for any type */
 };
 
@@ -130,8 +131,8 @@ typedef struct task_trailer {
     atomic_int live_wakers; /* clones not yet dropped or woken */
     uint32_t worker;        /* executor's note: last worker to poll */
     bool has_output;        /* the future returned READY and has not
-                                    been dropped; written before COMPLETE
-                                    is published, read after it */
+                               been dropped; written before COMPLETE
+                               is published, read after it */
     task_stats_t stats;
 } task_trailer_t;
 
