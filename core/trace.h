@@ -29,7 +29,9 @@
  *    the task out of whatever queue it was in. An overflow that moves tasks
  *    from a ring to the inject queue SCHEDULEs each of them to INJECT.
  *  - A STEAL moves the `count` oldest tasks of the victim's ring to the
- *    thief's ring; the stolen tasks get no SCHEDULE of their own.
+ *    thief's ring; the stolen tasks get no SCHEDULE of their own. A STEAL
+ *    with a task id took that task from the victim's LIFO slot (the
+ *    victim was stuck in a poll); the thief polls it next.
  *  - A wake of a task by its own poll is a SELF_WAKE (a WAKE with
  *    a = TRACE_BY_TASK and b = the task itself means the same; emitting
  *    both for one wake counts it once).
@@ -54,7 +56,8 @@ typedef enum trace_kind {
     TRACE_POLL_END,    /* task; a = poll_t result, b = ns in poll */
     TRACE_WAKE,        /* task woken; a = trace_waker_t, b = waker id */
     TRACE_SELF_WAKE,   /* task woke itself during its poll (a yield) */
-    TRACE_STEAL,       /* worker = thief; a = victim worker, b = count */
+    TRACE_STEAL,       /* worker = thief; a = victim worker, b = count;
+                          task: taken from the victim's LIFO slot */
     TRACE_PARK,        /* worker; a = 1 when it holds the driver */
     TRACE_UNPARK,      /* worker; a = worker or thread that unparked */
     TRACE_DRIVER_TURN, /* a = I/O events, b = timers fired */

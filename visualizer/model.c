@@ -520,6 +520,17 @@ static void apply_steal(viz_model_t *m, const trace_event_t *ev)
     thief->state = VIZ_WORKER_SEARCHING;
     if (victim == NULL || victim == thief)
         return;
+    if (ev->task != 0) {
+        /* A stuck worker's LIFO task: the thief polls it next. */
+        if (victim->lifo == ev->task)
+            victim->lifo = 0;
+        viz_task_t *t = task_find(m, ev->task);
+        if (t != NULL) {
+            t->queue = 0;
+            t->worker = ev->worker;
+        }
+        return;
+    }
     for (uint64_t i = 0; i < ev->b && victim->ring.len > 0; i++) {
         uint64_t id = queue_pop(&victim->ring);
         queue_push(&thief->ring, id);

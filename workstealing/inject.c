@@ -14,7 +14,7 @@
 
 void ws_inject_init(ws_inject_t *q)
 {
-    pthread_mutex_init(&q->lock, NULL);
+    ws_lock_init(&q->lock);
     q->head = NULL;
     q->tail = NULL;
     q->closed = false;
@@ -24,7 +24,6 @@ void ws_inject_init(ws_inject_t *q)
 void ws_inject_destroy(ws_inject_t *q)
 {
     assert(q->head == NULL);
-    pthread_mutex_destroy(&q->lock);
 }
 
 /* Drop the queue references of a list that a closed queue refused. */
@@ -50,9 +49,9 @@ bool ws_inject_push_batch(ws_inject_t *q, task_t *first, task_t *last, size_t n)
 {
     assert(n > 0 && first != NULL && last != NULL);
     last->next = NULL;
-    pthread_mutex_lock(&q->lock);
+    ws_lock(&q->lock);
     if (q->closed) {
-        pthread_mutex_unlock(&q->lock);
+        ws_unlock(&q->lock);
         drop_refused(first, n);
         return false;
     }
@@ -63,7 +62,7 @@ bool ws_inject_push_batch(ws_inject_t *q, task_t *first, task_t *last, size_t n)
     q->tail = last;
     /* Relaxed read: we hold the lock, and only lock holders write len. */
     set_len(q, atomic_load_explicit(&q->len, memory_order_relaxed) + n);
-    pthread_mutex_unlock(&q->lock);
+    ws_unlock(&q->lock);
     return true;
 }
 
@@ -79,7 +78,7 @@ task_t *ws_inject_pop_batch(ws_inject_t *q, size_t max, size_t *n)
     if (ws_inject_is_empty(q))
         return NULL; /* the common case on a busy worker: no lock */
 
-    pthread_mutex_lock(&q->lock);
+    ws_lock(&q->lock);
     task_t *first = q->head;
     task_t *last = NULL;
     size_t taken = 0;
@@ -95,7 +94,7 @@ task_t *ws_inject_pop_batch(ws_inject_t *q, size_t max, size_t *n)
         /* Relaxed read: under the lock, as in push. */
         set_len(q, atomic_load_explicit(&q->len, memory_order_relaxed) - taken);
     }
-    pthread_mutex_unlock(&q->lock);
+    ws_unlock(&q->lock);
     *n = taken;
     return taken > 0 ? first : NULL;
 }
@@ -108,7 +107,7 @@ task_t *ws_inject_pop(ws_inject_t *q)
 
 void ws_inject_close(ws_inject_t *q)
 {
-    pthread_mutex_lock(&q->lock);
+    ws_lock(&q->lock);
     q->closed = true;
-    pthread_mutex_unlock(&q->lock);
+    ws_unlock(&q->lock);
 }

@@ -15,8 +15,8 @@
  *      ^ pop_batch takes from here           ^ push / push_batch append here
  *
  * The design is Tokio's inject queue (2019): an intrusive singly linked
- * list of tasks under one mutex. A lock is fine here because nothing hot
- * goes through it: workers take batches (one lock for up to 128 tasks),
+ * list of tasks under one lock (lock.h). A lock is fine here because
+ * little goes through it: workers take batches (one lock for up to 128 tasks),
  * and the length is mirrored in an atomic so that "is there anything?"
  * -- asked on every search -- takes no lock at all.
  *
@@ -30,15 +30,15 @@
 #ifndef ASYNCLAB_WORKSTEALING_INJECT_H
 #define ASYNCLAB_WORKSTEALING_INJECT_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "core/task.h"
+#include "workstealing/lock.h"
 
 typedef struct ws_inject {
-    pthread_mutex_t lock;
+    ws_lock_t lock;
     task_t *head;      /* under lock; oldest task */
     task_t *tail;      /* under lock; newest task */
     bool closed;       /* under lock; set once by shutdown */

@@ -65,11 +65,12 @@ void ws_parker_destroy(ws_parker_t *p);
 
 /*
  * Owner only. Sleep until unparked (or a timer or I/O event, when
- * in_driver: the caller holds the driver and parks in it). Returns at
- * once if a token is waiting. In simulation mode never blocks: it records
- * where the worker sleeps and returns.
+ * in_driver: the caller holds the driver and parks in it), or until
+ * timeout_ms have passed (-1: no limit). Returns at once if a token is
+ * waiting. In simulation mode never blocks: it records where the worker
+ * sleeps and returns (the timeout is not simulated).
  */
-void ws_parker_park(ws_parker_t *p, bool in_driver);
+void ws_parker_park(ws_parker_t *p, bool in_driver, int timeout_ms);
 
 /* Any thread. Wake the owner, or make its next park return at once. */
 void ws_parker_unpark(ws_parker_t *p);

@@ -120,11 +120,11 @@ static ws_owned_t *shard_of(ws_runtime_t *rt, task_t *t)
 static int owned_add(ws_runtime_t *rt, task_t *t)
 {
     ws_owned_t *o = shard_of(rt, t);
-    pthread_mutex_lock(&o->lock);
+    ws_lock(&o->lock);
     bool closed = o->closed;
     if (!closed)
         task_owned_push(&o->list, t);
-    pthread_mutex_unlock(&o->lock);
+    ws_unlock(&o->lock);
     if (closed)
         return -ESHUTDOWN;
     if (rt->sim)
@@ -143,10 +143,10 @@ static void signal_runner(ws_runtime_t *rt)
 void ws__owned_remove(ws_runtime_t *rt, task_t *t)
 {
     ws_owned_t *o = shard_of(rt, t);
-    pthread_mutex_lock(&o->lock);
+    ws_lock(&o->lock);
     task_owned_remove(&o->list, t);
     bool emptied = o->list.len == 0;
-    pthread_mutex_unlock(&o->lock);
+    ws_unlock(&o->lock);
     if (rt->sim)
         rt->sim_live--;
     /* seq_cst: run_threads stores run_waiting, then reads the shards
@@ -163,9 +163,9 @@ size_t ws__owned_count(ws_runtime_t *rt)
         return (size_t)rt->sim_live;
     size_t n = 0;
     for (int i = 0; i < WS_OWNED_SHARDS; i++) {
-        pthread_mutex_lock(&rt->owned[i].lock);
+        ws_lock(&rt->owned[i].lock);
         n += rt->owned[i].list.len;
-        pthread_mutex_unlock(&rt->owned[i].lock);
+        ws_unlock(&rt->owned[i].lock);
     }
     return n;
 }
@@ -251,7 +251,7 @@ static int ws_spawn(executor_t *ex, task_t *t)
           trace_name_id(task_trailer(t)->name));
     if (w != NULL) {
         ws__count(&w->counters.spawned, 1);
-        ws__schedule_local(w, t, false);
+        ws__schedule_local(w, t, w->polling);
     } else {
         count_remote(&rt->remote.spawned);
         schedule_remote(rt, t);
@@ -353,12 +353,12 @@ static bool all_tasks_lost(ws_runtime_t *rt)
     bool lost = true;
     for (int i = 0; i < WS_OWNED_SHARDS && lost; i++) {
         ws_owned_t *o = &rt->owned[i];
-        pthread_mutex_lock(&o->lock);
+        ws_lock(&o->lock);
         tasks += o->list.len;
         for (task_t *t = o->list.head; t != NULL && lost;
              t = task_trailer(t)->owned_next)
             lost = task_is_lost(t);
-        pthread_mutex_unlock(&o->lock);
+        ws_unlock(&o->lock);
     }
     return lost && tasks > 0;
 }
@@ -378,12 +378,12 @@ static task_t **collect_lost(ws_runtime_t *rt, size_t *n)
     *n = 0;
     for (int i = 0; i < WS_OWNED_SHARDS && lost != NULL; i++) {
         ws_owned_t *o = &rt->owned[i];
-        pthread_mutex_lock(&o->lock);
+        ws_lock(&o->lock);
         for (task_t *t = o->list.head; t != NULL && *n < cap;
              t = task_trailer(t)->owned_next)
             if (task_is_lost(t))
                 lost[(*n)++] = t;
-        pthread_mutex_unlock(&o->lock);
+        ws_unlock(&o->lock);
     }
     if (lost != NULL)
         qsort(lost, *n, sizeof *lost, by_id);
@@ -626,7 +626,8 @@ int ws_view(executor_t *ex, ws_view_t *out, ws_worker_view_t *views, size_t n)
             .parked = ws_idle_is_parked(&rt->idle, (uint32_t)i),
         };
         if (rt->sim) {
-            views[i].lifo = w->lifo != NULL;
+            views[i].lifo =
+                atomic_load_explicit(&w->lifo, memory_order_relaxed) != NULL;
             views[i].searching = w->is_searching;
             views[i].holds_driver = w->holds_driver;
         }
@@ -652,9 +653,9 @@ static void cancel_owned(ws_runtime_t *rt)
 {
     for (int i = 0; i < WS_OWNED_SHARDS; i++) {
         ws_owned_t *o = &rt->owned[i];
-        pthread_mutex_lock(&o->lock);
+        ws_lock(&o->lock);
         o->closed = true;
-        pthread_mutex_unlock(&o->lock);
+        ws_unlock(&o->lock);
     }
     ws_inject_close(&rt->inject);
     /* No lock while dropping futures: a drop may wake a join handle,
@@ -705,8 +706,6 @@ static void free_runtime(ws_runtime_t *rt)
     for (uint32_t i = 0; i < rt->nworkers; i++)
         ws__worker_destroy(&rt->workers[i]);
     free(rt->workers);
-    for (int i = 0; i < WS_OWNED_SHARDS; i++)
-        pthread_mutex_destroy(&rt->owned[i].lock);
     ws_inject_destroy(&rt->inject);
     ws_idle_destroy(&rt->idle);
     pthread_cond_destroy(&rt->run_cond);
@@ -783,7 +782,7 @@ static void init_runtime(ws_runtime_t *rt, const executor_config_t *cfg)
     task_scheduler_init(&rt->scheduler, &ws_scheduler_ops);
     ws_inject_init(&rt->inject);
     for (int i = 0; i < WS_OWNED_SHARDS; i++)
-        pthread_mutex_init(&rt->owned[i].lock, NULL);
+        ws_lock_init(&rt->owned[i].lock);
     pthread_mutex_init(&rt->run_lock, NULL);
     pthread_cond_init(&rt->run_cond, NULL);
     ws_rng_seed(&rt->sim_rng, cfg->seed);

@@ -52,6 +52,7 @@
 #define WS_INJECT_INTERVAL 61  /* worker.c: next_task */
 #define WS_EVENT_INTERVAL  61  /* worker.c: maintenance */
 #define WS_SPIN_ROUNDS     256 /* worker.c: spin_for_work */
+#define WS_LIFO_STUCK_MS   1   /* worker.c: steal_stuck_lifo */
 #define WS_OWNED_SHARDS    16  /* runtime.c: owned lists */
 #define WS_DEFAULT_WORKERS 2
 
@@ -79,7 +80,6 @@ struct ws_worker {
     ws_runtime_t *rt;
     uint32_t index;
     uint32_t tick;          /* one per scheduling decision */
-    task_t *lifo;           /* the LIFO slot: NULL or one queued task */
     uint32_t lifo_polls;    /* LIFO tasks polled in a row */
     bool lifo_enabled;      /* false after WS_LIFO_MAX_POLLS in a row */
     bool is_searching;      /* counted as a searcher in rt->idle */
@@ -91,8 +91,17 @@ struct ws_worker {
     ws_phase_t phase;
     ws_rng_t rng;     /* steal victims */
     pthread_t thread; /* threads mode */
+    struct {          /* a LIFO task seen in another worker's slot */
+        ws_worker_t *victim;
+        task_t *task;
+        uint64_t polls; /* the victim's poll count when first seen */
+        uint64_t since_ns;
+    } watch;
 
     /* Any thread. */
+    _Atomic(task_t *) lifo; /* the LIFO slot: NULL or one queued task;
+                               the owner fills and empties it, a thief
+                               may empty it when the owner is stuck */
     ws_parker_t parker;
     ws_counters_t counters; /* owner writes, anyone reads */
 };
@@ -101,7 +110,7 @@ struct ws_worker {
  * chosen by id, so spawns and completions on different workers rarely
  * meet on the same lock. */
 typedef struct ws_owned {
-    alignas(WS_CACHE_LINE) pthread_mutex_t lock;
+    alignas(WS_CACHE_LINE) ws_lock_t lock; /* lock.h: a few stores */
     task_list_t list; /* under lock */
     bool closed;      /* under lock: shutdown has begun, no more adds */
 } ws_owned_t;

@@ -21,12 +21,15 @@
  *
  * The choices, and why (Tokio's, but for the spin, whose reason is at
  * spin_for_work):
- *  - LIFO slot. A task woken by the running task (a message sent to the
- *    receiver) runs next, while what it needs is still in this core's
- *    cache; message passing then costs almost nothing. Capped at 3 polls
- *    in a row: two tasks waking each other would otherwise keep the slot
- *    forever and starve the ring. The slot is never stolen (a cost: a
- *    task in the slot of a worker stuck in a blocking call waits for it).
+ *  - LIFO slot. A task woken or spawned by the running task (a message
+ *    sent to the receiver, the next link of a chain) runs next, while
+ *    what it needs is still in this core's cache; message passing then
+ *    costs almost nothing, and filling an empty slot wakes no other
+ *    worker. Capped at 3 polls in a row: two tasks waking each other
+ *    would otherwise keep the slot forever and starve the ring. A thief
+ *    takes a slot's task only when its owner has been inside one poll
+ *    for WS_LIFO_STUCK_MS (see steal_stuck_lifo): Tokio never steals
+ *    it, so a task there waits for a worker stuck in a blocking call.
  *  - Self-wakes (YIELD_NOW) go to the BACK of the ring: a yield must let
  *    everything else run first, or it is no yield.
  *  - The inject queue is checked first every 61 ticks, even when the
@@ -57,6 +60,30 @@
 
 #include "core/coop.h"
 
+/* ---- the LIFO slot ------------------------------------------------------- */
+
+/* Relaxed: a hint (is anything there?); the exchanges below decide. */
+static task_t *lifo_peek(ws_worker_t *w)
+{
+    return atomic_load_explicit(&w->lifo, memory_order_relaxed);
+}
+
+/* Put t in the slot; returns what was there. Release: a thief's acquire
+ * exchange (lifo_take) then sees the task as we queued it. Acquire: the
+ * previous occupant, as its queuer left it. */
+static task_t *lifo_put(ws_worker_t *w, task_t *t)
+{
+    return atomic_exchange_explicit(&w->lifo, t, memory_order_acq_rel);
+}
+
+/* Empty the slot: the owner to run its task, a thief a stuck one. */
+static task_t *lifo_take(ws_worker_t *w)
+{
+    if (lifo_peek(w) == NULL)
+        return NULL; /* the common case: no locked instruction */
+    return atomic_exchange_explicit(&w->lifo, NULL, memory_order_acq_rel);
+}
+
 void ws__worker_init(ws_worker_t *w, ws_runtime_t *rt, uint32_t index)
 {
     memset(w, 0, sizeof *w);
@@ -70,7 +97,7 @@ void ws__worker_init(ws_worker_t *w, ws_runtime_t *rt, uint32_t index)
 
 void ws__worker_destroy(ws_worker_t *w)
 {
-    assert(w->lifo == NULL && ws_ring_is_empty(&w->ring));
+    assert(lifo_peek(w) == NULL && ws_ring_is_empty(&w->ring));
     ws_parker_destroy(&w->parker);
 }
 
@@ -143,8 +170,7 @@ static void push_local(ws_worker_t *w, task_t *t)
 void ws__schedule_local(ws_worker_t *w, task_t *t, bool in_poll)
 {
     if (in_poll && w->lifo_enabled) {
-        task_t *prev = w->lifo;
-        w->lifo = t;
+        task_t *prev = lifo_put(w, t);
         TRACE(w->rt->trace, TRACE_SCHEDULE, w->index, t->id, TRACE_Q_LIFO, 0);
         if (prev == NULL)
             return; /* nothing stealable was added: wake nobody */
@@ -209,9 +235,7 @@ static task_t *next_task(ws_worker_t *w, bool *from_lifo)
     if (w->tick % WS_INJECT_INTERVAL == 0 &&
         (t = ws_inject_pop(&rt->inject)) != NULL)
         return t; /* fairness: outside work gets in even when busy */
-    if (w->lifo != NULL) {
-        t = w->lifo;
-        w->lifo = NULL;
+    if ((t = lifo_take(w)) != NULL) {
         *from_lifo = true;
         return t;
     }
@@ -240,8 +264,60 @@ static void transition_from_searching(ws_worker_t *w)
         ws__notify_parked(w->rt, w);
 }
 
+static uint64_t now_ns(void);
+
+/*
+ * Nothing in any ring or the inject queue: is a task waiting in the LIFO
+ * slot of a worker that is stuck inside one poll (a task that blocks)?
+ * Usually the owner runs its slot's task within microseconds, and taking
+ * it would only move it away from the cache that holds what it needs
+ * (Go's scheduler waits about 3 us before it takes a "runnext"). So we
+ * watch: the first look notes the task and the owner's poll count; a
+ * later look that finds both unchanged after WS_LIFO_STUCK_MS takes the
+ * task. A watching worker parks for that long at most (park), so the
+ * task is not left behind when every other worker sleeps. Threads mode
+ * only: in simulation no poll can block.
+ */
+static task_t *steal_stuck_lifo(ws_worker_t *w)
+{
+    ws_runtime_t *rt = w->rt;
+    if (rt->sim)
+        return NULL;
+    for (uint32_t i = 0; i < rt->nworkers; i++) {
+        ws_worker_t *victim = &rt->workers[i];
+        task_t *seen = victim == w ? NULL : lifo_peek(victim);
+        if (seen == NULL)
+            continue;
+        /* Relaxed: the count is a hint; the exchange decides. */
+        uint64_t polls =
+            atomic_load_explicit(&victim->counters.polls, memory_order_relaxed);
+        uint64_t now = now_ns();
+        if (w->watch.victim != victim || w->watch.task != seen ||
+            w->watch.polls != polls) {
+            w->watch.victim = victim; /* first look: note, and wait */
+            w->watch.task = seen;
+            w->watch.polls = polls;
+            w->watch.since_ns = now;
+            return NULL;
+        }
+        if (now - w->watch.since_ns < WS_LIFO_STUCK_MS * 1000000ull)
+            return NULL;
+        w->watch.victim = NULL;
+        task_t *t = lifo_take(victim);
+        if (t != NULL) {
+            ws__count(&w->counters.steals, 1);
+            ws__count(&w->counters.stolen, 1);
+            TRACE(rt->trace, TRACE_STEAL, w->index, t->id, victim->index, 1);
+        }
+        return t;
+    }
+    w->watch.victim = NULL; /* every slot is empty: nothing to watch */
+    return NULL;
+}
+
 /* Steal half of a victim's ring, starting at a random victim so that
- * thieves spread out; failing that, one task from the inject queue. */
+ * thieves spread out; failing that, one task from the inject queue, or
+ * a stuck worker's LIFO task. */
 static task_t *search(ws_worker_t *w)
 {
     ws_runtime_t *rt = w->rt;
@@ -262,7 +338,8 @@ static task_t *search(ws_worker_t *w)
             return t;
         }
     }
-    return ws_inject_pop(&rt->inject);
+    task_t *t = ws_inject_pop(&rt->inject);
+    return t != NULL ? t : steal_stuck_lifo(w);
 }
 
 /* ---- phase: run_task ----------------------------------------------------- */
@@ -345,6 +422,7 @@ static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
 {
     poll_note_t n = {t->id, self_wakes_of(t), 0};
     bool timed = task_timing && !w->rt->sim;
+    w->watch.victim = NULL;
     transition_from_searching(w);
     count_lifo(w, from_lifo);
     task_trailer(t)->worker = w->index;
@@ -391,15 +469,6 @@ static void maintenance(ws_worker_t *w)
 
 /* ---- phase: spin --------------------------------------------------------- */
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 /*
  * Threads mode, a searcher that found nothing: look again for a few
  * microseconds before sleeping. Work that is about to arrive (a spawner
@@ -421,7 +490,7 @@ static bool spin_for_work(ws_worker_t *w)
         for (uint32_t v = 0; v < rt->nworkers; v++)
             if (!ws_ring_is_empty(&rt->workers[v].ring))
                 return true;
-        cpu_relax();
+        ws_cpu_relax();
     }
     return false;
 }
@@ -430,7 +499,7 @@ static bool spin_for_work(ws_worker_t *w)
 
 static bool has_tasks(ws_worker_t *w)
 {
-    return w->lifo != NULL || !ws_ring_is_empty(&w->ring);
+    return lifo_peek(w) != NULL || !ws_ring_is_empty(&w->ring);
 }
 
 /* Nothing anywhere: join the sleepers (false if our own queues filled up
@@ -472,8 +541,9 @@ static bool transition_from_parked(ws_worker_t *w)
 
 /*
  * Sleep in the parker: in the driver if nobody holds it (so timers and
- * I/O still fire while everyone sleeps), on the condvar otherwise. In
- * simulation this only records it; sim.c decides when we wake.
+ * I/O still fire while everyone sleeps), on the condvar otherwise; for
+ * WS_LIFO_STUCK_MS at most while we watch a LIFO slot. In simulation
+ * this only records it; sim.c decides when we wake.
  */
 static void sleep_in_parker(ws_worker_t *w)
 {
@@ -481,7 +551,7 @@ static void sleep_in_parker(ws_worker_t *w)
     w->holds_driver = ws__driver_try_take(rt);
     TRACE(rt->trace, TRACE_PARK, w->index, 0, w->holds_driver, 0);
     if (rt->sim) {
-        ws_parker_park(&w->parker, w->holds_driver);
+        ws_parker_park(&w->parker, w->holds_driver, -1);
         return; /* the driver stays ours until we wake (wake_up) */
     }
     if (w->holds_driver) {
@@ -489,7 +559,8 @@ static void sleep_in_parker(ws_worker_t *w)
         w->wake_cause[0] = TRACE_BY_IO;
         w->wake_cause[1] = 0;
     }
-    ws_parker_park(&w->parker, w->holds_driver);
+    ws_parker_park(&w->parker, w->holds_driver,
+                   w->watch.victim != NULL ? WS_LIFO_STUCK_MS : -1);
     if (w->holds_driver) {
         w->holds_driver = false;
         ws__driver_release(rt);
@@ -508,6 +579,21 @@ static int park(ws_worker_t *w)
     return 1;
 }
 
+/* Nobody woke us, but we watch a LIFO slot and our timed park is over:
+ * leave the sleepers to look at it again (steal_stuck_lifo). */
+static bool end_watch_sleep(ws_worker_t *w)
+{
+    if (w->watch.victim == NULL)
+        return false;
+    /* A notify may have taken us off the sleepers meanwhile, counting us
+     * as a searcher: then we are one. */
+    bool by_us = ws_idle_unpark_worker_by_id(&w->rt->idle, w->index);
+    if (by_us)
+        TRACE(w->rt->trace, TRACE_UNPARK, w->index, 0, w->index, 0);
+    w->is_searching = !by_us;
+    return true;
+}
+
 /* The PARKED phase's step: our park returned (threads) or the simulation
  * saw our token (sim). */
 static int wake_up(ws_worker_t *w)
@@ -523,7 +609,7 @@ static int wake_up(ws_worker_t *w)
     /* Acquire: pairs with destroy's release store (stop_threads). */
     if (atomic_load_explicit(&rt->shutdown, memory_order_acquire))
         return 0;
-    if (!transition_from_parked(w)) {
+    if (!transition_from_parked(w) && !end_watch_sleep(w)) {
         sleep_in_parker(w); /* spurious: nobody woke us for work */
         return 0;
     }
@@ -567,12 +653,9 @@ void *ws__worker_main(void *arg)
 
 void ws__worker_drain(ws_worker_t *w)
 {
-    task_t *t;
-    if (w->lifo != NULL) {
-        t = w->lifo;
-        w->lifo = NULL;
+    task_t *t = lifo_take(w);
+    if (t != NULL)
         task_ref_dec(t);
-    }
     while ((t = ws_ring_pop(&w->ring)) != NULL)
         task_ref_dec(t);
 }
