@@ -32,8 +32,6 @@
 bool task_timing = false;
 
 static _Thread_local task_t *current_task;
-static _Thread_local bool current_woke_itself; /* current_task's poll woke
-                                                  its own task */
 
 task_t *task_current(void)
 {
@@ -136,16 +134,16 @@ static void count_own(atomic_uint_fast64_t *counter)
 
 /*
  * A wake from inside the task's own poll (a yield, or a future waking its
- * own task): we are the poller, RUNNING is set and only we will clear it.
- * So the wake need not touch the state word at all: a note on this thread
- * is enough, and task_run sets NOTIFIED in the same compare-and-swap that
- * clears RUNNING after the poll. No locked instruction, and a counter
- * only this thread writes: yield is the hottest wake there is (yield_many
- * makes 200,000 of them per iteration).
+ * own task): we are the poller, RUNNING is set and only we will clear it,
+ * so nothing can make setting NOTIFIED wrong. One fetch_or, no retry loop,
+ * and a counter only this thread writes: yield is the hottest wake there
+ * is (yield_many makes 200,000 of them per iteration).
  */
 static void task_wake_self(task_t *t)
 {
-    current_woke_itself = true;
+    /* acq_rel, as every transition: task_run's transition to idle reads
+     * NOTIFIED with the same word. */
+    atomic_fetch_or_explicit(&t->state, TASK_NOTIFIED, memory_order_acq_rel);
     count_own(&task_trailer(t)->stats.self_wakes);
 }
 
@@ -258,23 +256,18 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Poll the future once with w, with the bookkeeping around it.
- * *woke_itself: the poll woke its own task (task_wake_self). */
-static poll_t poll_future(task_t *t, const waker_t *w, bool *woke_itself)
+/* Poll the future once with w, with the bookkeeping around it. */
+static poll_t poll_future(task_t *t, const waker_t *w)
 {
     task_trailer_t *tr = task_trailer(t);
     context_t cx = {.waker = w};
     task_t *outer = current_task;
-    bool outer_woke = current_woke_itself;
     uint64_t start = task_timing ? now_ns() : 0;
 
     current_task = t;
-    current_woke_itself = false;
     count_own(&tr->stats.polls);
     poll_t r = future_poll(task_future(t), &cx);
-    *woke_itself = current_woke_itself;
     current_task = outer;
-    current_woke_itself = outer_woke;
 
     if (task_timing)
         tr->stats.busy_ns += now_ns() - start;
@@ -332,26 +325,22 @@ task_run_result_t task_run(task_t *t)
 
     if (cur & TASK_CANCELLED)
         return cancel(t);
-    bool woke_itself;
-    if (poll_future(t, &(waker_t){&task_waker_vtable, t}, &woke_itself) ==
-        POLL_READY) {
+    if (poll_future(t, &(waker_t){&task_waker_vtable, t}) == POLL_READY) {
         task_trailer(t)->has_output = true;
         return complete(t);
     }
 
-    /* RUNNING -> idle; or, if a wake came during the poll (from another
-     * thread, or its own: then NOTIFIED is set here), keep the queue's
-     * reference and tell the caller to queue the task again. */
-    uint64_t self = woke_itself ? TASK_NOTIFIED : 0;
+    /* RUNNING -> idle; or, if a wake came during the poll, keep the
+     * queue's reference and tell the caller to queue the task again. */
     cur = atomic_load_explicit(&t->state, memory_order_relaxed);
     do {
-        next = (cur & ~TASK_RUNNING) | self;
-        if (!(next & TASK_NOTIFIED))
+        next = cur & ~TASK_RUNNING;
+        if (!(cur & TASK_NOTIFIED))
             next -= TASK_REF_ONE;
     } while (!atomic_compare_exchange_weak_explicit(
         &t->state, &cur, next, memory_order_acq_rel, memory_order_relaxed));
 
-    if (next & TASK_NOTIFIED)
+    if (cur & TASK_NOTIFIED)
         return TASK_RUN_NOTIFIED;
     assert((next >> TASK_REF_SHIFT) >= 1); /* the owned list holds one */
     return TASK_RUN_PENDING;
@@ -366,8 +355,7 @@ task_run_result_t task_run_busy(task_t *t, const waker_t *w)
 
     if (prev & TASK_CANCELLED)
         return cancel(t);
-    bool woke_itself; /* nothing to do: NOTIFIED stays set here anyway */
-    if (poll_future(t, w, &woke_itself) == POLL_READY) {
+    if (poll_future(t, w) == POLL_READY) {
         task_trailer(t)->has_output = true;
         return complete(t);
     }

@@ -103,8 +103,6 @@ struct ws_worker {
                                the owner fills and empties it, a thief
                                may empty it when the owner is stuck */
     ws_parker_t parker;
-    atomic_bool parked_for_ever; /* asleep with no timeout (worker.c:
-                                    park_timeout_ms) */
     ws_counters_t counters;      /* owner writes, anyone reads */
 };
 
@@ -135,7 +133,6 @@ struct ws_runtime {
     ws_idle_t idle;
     atomic_bool driver_taken;    /* a worker is parked in (or turning) it */
     atomic_bool shutdown;        /* destroy has begun */
-    atomic_uint parked_for_ever; /* workers asleep with no timeout */
     ws_owned_t owned[WS_OWNED_SHARDS];
     ws_counters_t remote; /* spawns and wakes from non-workers, and
                              tasks cancelled by shutdown: unlike a

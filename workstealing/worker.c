@@ -70,12 +70,10 @@ static task_t *lifo_peek(ws_worker_t *w)
 
 /* Put t in the slot; returns what was there. Release: a thief's acquire
  * exchange (lifo_take) then sees the task as we queued it. Acquire: the
- * previous occupant, as its queuer left it. seq_cst (no dearer than
- * acq_rel for an exchange on x86 or arm64): it is one half of the pair in
- * set_parked_for_ever. */
+ * previous occupant, as its queuer left it. */
 static task_t *lifo_put(ws_worker_t *w, task_t *t)
 {
-    return atomic_exchange_explicit(&w->lifo, t, memory_order_seq_cst);
+    return atomic_exchange_explicit(&w->lifo, t, memory_order_acq_rel);
 }
 
 /* Empty the slot: the owner to run its task, a thief a stuck one. */
@@ -84,29 +82,6 @@ static task_t *lifo_take(ws_worker_t *w)
     if (lifo_peek(w) == NULL)
         return NULL; /* the common case: no locked instruction */
     return atomic_exchange_explicit(&w->lifo, NULL, memory_order_acq_rel);
-}
-
-/*
- * We just filled our empty LIFO slot, which wakes nobody. If we then
- * block, only a worker that looks at the slots can take the task
- * (steal_stuck_lifo), and a worker that went to sleep while nobody ran
- * sleeps with no timeout: it would never look. Wake such sleepers once;
- * they go back to sleep with a timeout, since we run (park_timeout_ms).
- * Once per burst of work, not per spawn: the count is zero after that.
- */
-static void nudge_sleepers(ws_worker_t *w)
-{
-    ws_runtime_t *rt = w->rt;
-    /* seq_cst: the other half of set_parked_for_ever's pair. */
-    if (rt->sim ||
-        atomic_load_explicit(&rt->parked_for_ever, memory_order_seq_cst) == 0)
-        return;
-    for (uint32_t i = 0; i < rt->nworkers; i++) {
-        ws_worker_t *other = &rt->workers[i];
-        if (other != w &&
-            atomic_load_explicit(&other->parked_for_ever, memory_order_seq_cst))
-            ws_parker_unpark(&other->parker);
-    }
 }
 
 void ws__worker_init(ws_worker_t *w, ws_runtime_t *rt, uint32_t index)
@@ -197,11 +172,9 @@ void ws__schedule_local(ws_worker_t *w, task_t *t, bool in_poll)
     if (in_poll && w->lifo_enabled) {
         task_t *prev = lifo_put(w, t);
         TRACE(w->rt->trace, TRACE_SCHEDULE, w->index, t->id, TRACE_Q_LIFO, 0);
-        if (prev == NULL) {
-            nudge_sleepers(w); /* rarely anyone to nudge: one load */
-            return;            /* nothing in the ring: wake nobody */
-        }
-        t = prev; /* the previous occupant goes to the back */
+        if (prev == NULL)
+            return; /* nothing in the ring: wake nobody */
+        t = prev;   /* the previous occupant goes to the back */
     }
     push_local(w, t);
     notify_parked_local(w);
@@ -567,57 +540,10 @@ static bool transition_from_parked(ws_worker_t *w)
 }
 
 /*
- * How long a parked worker sleeps before it looks at the LIFO slots
- * again (steal_stuck_lifo): for ever, unless a slot's task could be stuck
- * behind a busy worker. Filling an empty slot wakes nobody, so someone
- * must look now and then while any worker runs: the watcher, and the
- * worker parked in the driver (there is always one while any worker
- * sleeps). With every worker asleep nothing runs, nothing is stuck, and
- * nobody wakes. At most one wake-up per WS_LIFO_STUCK_MS: the price of
- * spawning into the slot without waking anyone.
- */
-static int park_timeout_ms(ws_worker_t *w)
-{
-    if (w->watch.victim != NULL)
-        return WS_LIFO_STUCK_MS;
-    if (ws_idle_num_unparked(&w->rt->idle) > 0)
-        return WS_LIFO_STUCK_MS;
-    return -1;
-}
-
-/* Does another worker's LIFO slot hold a task? seq_cst when it is one
- * half of the pair in set_parked_for_ever. */
-static bool lifo_task_elsewhere(ws_worker_t *w, memory_order order)
-{
-    for (uint32_t i = 0; i < w->rt->nworkers; i++) {
-        ws_worker_t *other = &w->rt->workers[i];
-        if (other != w && atomic_load_explicit(&other->lifo, order) != NULL)
-            return true;
-    }
-    return false;
-}
-
-/* Mark us asleep with no timeout, or not; see nudge_sleepers. */
-static void set_parked_for_ever(ws_worker_t *w, bool on)
-{
-    /* seq_cst: with nudge_sleepers' load of the count after it fills the
-     * slot, a Dekker pair: either we see the full slot before we sleep
-     * (lifo_task_elsewhere, after the park returns at once) or it sees
-     * us and wakes us. */
-    atomic_store_explicit(&w->parked_for_ever, on, memory_order_seq_cst);
-    if (on)
-        atomic_fetch_add_explicit(&w->rt->parked_for_ever, 1,
-                                  memory_order_seq_cst);
-    else
-        atomic_fetch_sub_explicit(&w->rt->parked_for_ever, 1,
-                                  memory_order_seq_cst);
-}
-
-/*
  * Sleep in the parker: in the driver if nobody holds it (so timers and
  * I/O still fire while everyone sleeps), on the condvar otherwise; for
- * park_timeout_ms at most. In simulation this only records it; sim.c
- * decides when we wake.
+ * WS_LIFO_STUCK_MS at most while we watch a LIFO slot. In simulation
+ * this only records it; sim.c decides when we wake.
  */
 static void sleep_in_parker(ws_worker_t *w)
 {
@@ -633,15 +559,8 @@ static void sleep_in_parker(ws_worker_t *w)
         w->wake_cause[0] = TRACE_BY_IO;
         w->wake_cause[1] = 0;
     }
-    int timeout = park_timeout_ms(w);
-    if (timeout < 0) {
-        set_parked_for_ever(w, true);
-        if (lifo_task_elsewhere(w, memory_order_seq_cst))
-            timeout = WS_LIFO_STUCK_MS; /* filled before we said so */
-    }
-    ws_parker_park(&w->parker, w->holds_driver, timeout);
-    if (timeout < 0)
-        set_parked_for_ever(w, false);
+    ws_parker_park(&w->parker, w->holds_driver,
+                   w->watch.victim != NULL ? WS_LIFO_STUCK_MS : -1);
     if (w->holds_driver) {
         w->holds_driver = false;
         ws__driver_release(rt);
@@ -660,13 +579,12 @@ static int park(ws_worker_t *w)
     return 1;
 }
 
-/* Nobody woke us, but our timed park is over and a LIFO slot holds a
- * task (or we watch one): leave the sleepers to look at it again
- * (steal_stuck_lifo). False: back to sleep. */
+/* Nobody woke us, but we watch a LIFO slot and our timed park is over:
+ * leave the sleepers to look at it again (steal_stuck_lifo). False:
+ * back to sleep. */
 static bool end_watch_sleep(ws_worker_t *w)
 {
-    if (w->rt->sim || (w->watch.victim == NULL &&
-                       !lifo_task_elsewhere(w, memory_order_relaxed)))
+    if (w->watch.victim == NULL)
         return false;
     /* A notify may have taken us off the sleepers meanwhile, counting us
      * as a searcher: then we are one. */
