@@ -111,8 +111,8 @@ struct ws_worker {
  * meet on the same lock. */
 typedef struct ws_owned {
     alignas(WS_CACHE_LINE) ws_lock_t lock; /* lock.h: a few stores */
-    task_list_t list;                      /* under lock */
-    bool closed; /* under lock: shutdown has begun, no more adds */
+    task_list_t list; /* under lock */
+    bool closed;      /* under lock: shutdown has begun, no more adds */
 } ws_owned_t;
 
 struct ws_runtime {
@@ -123,7 +123,6 @@ struct ws_runtime {
     uint32_t nworkers;
     ws_worker_t *workers; /* array of nworkers, cache-line aligned */
     bool sim;             /* all workers on the caller's thread */
-    bool root_spins;      /* block_on spins before it sleeps: 2+ CPUs */
     trace_sink_t *trace;  /* NULL: tracing off */
     driver_t *driver;
     trace_sink_t driver_sink; /* the driver's events come through here */
