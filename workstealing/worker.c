@@ -477,7 +477,12 @@ static void maintenance(ws_worker_t *w)
  * ("spinning" threads). Only searchers spin, so at most half the workers
  * burn a core, and only for WS_SPIN_ROUNDS looks. While we spin we still
  * count as searching, so new work wakes nobody: we are the one who will
- * find it.
+ * find it. Why 32 looks (a microsecond or two) and not more: the thread
+ * that feeds us work (block_on's, spawning) may need the core we spin
+ * on. Measured with 2 workers on 2 cores, 20 interleaved rounds, medians
+ * (us) for 0 / 32 / 256 looks: spawn_many_local 852 / 741 / 884,
+ * ping_pong 238 / 177 / 224, chained_spawn 78 / 57 / 78, yield_many
+ * 4,088 / 4,188 / 4,155.
  */
 static bool spin_for_work(ws_worker_t *w)
 {
