@@ -20,8 +20,9 @@
  *        A's local list runs dry: A takes the whole remote list at once
  *        (one exchange) and goes on popping.
  *
- * Sizes are rounded up to classes of 64 bytes up to 1 KiB; bigger blocks
- * come from malloc. A thread keeps at most TASK_CACHE_KEEP blocks of a
+ * Sizes are rounded up to whole cache lines, aligned, so that no two
+ * tasks share a line (task_cache.c says what sharing cost); classes go
+ * up to 1 KiB, bigger blocks come from aligned_alloc. A thread keeps at most TASK_CACHE_KEEP blocks of a
  * class; the rest go back to malloc, so a burst of a million tasks does
  * not stay cached. A thread's cache outlives the thread (blocks it handed
  * out may be freed later, elsewhere): at thread exit it is put on a list
@@ -48,7 +49,8 @@ typedef struct task_cache task_cache_t;
 #define TASK_CACHE_KEEP 16384
 
 /*
- * A block of at least size bytes, aligned for any type, or NULL. *from is
+ * A block of at least size bytes, aligned to a cache line (64 bytes) and
+ * a whole number of lines long, or NULL. *from is
  * set to the cache the block must go back to (NULL: it came from malloc);
  * the caller keeps it and hands it to task_cache_free with the same size.
  */
