@@ -330,6 +330,14 @@ task_run_result_t task_run(task_t *t)
         return complete(t);
     }
 
+    task_trailer_t *tr = task_trailer(t);
+    if (!tr->pended) {
+        tr->pended = true;
+        task_scheduler_t *s = t->scheduler;
+        if (s->ops->first_pending != NULL)
+            s->ops->first_pending(s, t); /* still RUNNING: nobody races */
+    }
+
     /* RUNNING -> idle; or, if a wake came during the poll, keep the
      * queue's reference and tell the caller to queue the task again. */
     cur = atomic_load_explicit(&t->state, memory_order_relaxed);
@@ -342,7 +350,7 @@ task_run_result_t task_run(task_t *t)
 
     if (cur & TASK_NOTIFIED)
         return TASK_RUN_NOTIFIED;
-    assert((next >> TASK_REF_SHIFT) >= 1); /* the owned list holds one */
+    assert((next >> TASK_REF_SHIFT) >= 1); /* the executor holds one */
     return TASK_RUN_PENDING;
 }
 

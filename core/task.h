@@ -80,6 +80,14 @@ typedef struct task_scheduler_ops {
      * to the queue. An executor that has shut down drops that reference.
      */
     void (*schedule)(task_scheduler_t *self, task_t *t);
+    /*
+     * Optional (NULL: not called). The first poll of t that returned
+     * Pending, called by task_run on the poller's thread while t is still
+     * RUNNING, so before any wake can queue it again: the moment t first
+     * waits on something other than a run queue. The work-stealing runtime
+     * puts it on its owned list here (workstealing/runtime.c says why).
+     */
+    void (*first_pending)(task_scheduler_t *self, task_t *t);
 } task_scheduler_ops_t;
 
 struct task_scheduler {
@@ -118,7 +126,7 @@ struct task {
     uint64_t id;                 /* 1, 2, 3 ... per executor */
     uint32_t trailer_offset;     /* bytes from the task to its trailer */
     uint32_t future_size;
-    task_cache_t *cache;         /* where the memory goes back to
+    task_cache_t *cache; /* where the memory goes back to
                                     (core/task_cache.h); NULL: malloc */
     /* the future follows, aligned for any type */
 };
@@ -133,6 +141,9 @@ typedef struct task_trailer {
     bool has_output;        /* the future returned READY and has not
                                been dropped; written before COMPLETE
                                is published, read after it */
+    bool pended;            /* a poll has returned Pending (and
+                               first_pending was called); the poller
+                               writes it, later pollers read it */
     task_stats_t stats;
 } task_trailer_t;
 

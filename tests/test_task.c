@@ -23,6 +23,7 @@ typedef struct recorder {
     task_scheduler_t base;
     task_t *queued[16];
     int count;
+    int first_pendings; /* calls of first_pending */
 } recorder_t;
 
 static void recorder_schedule(task_scheduler_t *s, task_t *t)
@@ -32,21 +33,33 @@ static void recorder_schedule(task_scheduler_t *s, task_t *t)
     r->queued[r->count++] = t;
 }
 
-static const task_scheduler_ops_t recorder_ops = {recorder_schedule};
+static void recorder_first_pending(task_scheduler_t *s, task_t *t)
+{
+    recorder_t *r = (recorder_t *)s;
+    /* Still the poller's: no wake can have queued it yet. */
+    assert_true(task_state(t) & TASK_RUNNING);
+    r->first_pendings++;
+}
+
+static const task_scheduler_ops_t recorder_ops = {
+    .schedule = recorder_schedule,
+    .first_pending = recorder_first_pending,
+};
 
 static void recorder_init(recorder_t *r)
 {
     task_scheduler_init(&r->base, &recorder_ops);
     r->count = 0;
+    r->first_pendings = 0;
 }
 
 /* ---- a future whose behaviour each test sets ------------------------- */
 
 typedef struct probe {
     future_t base;
-    int pending_left;   /* PENDING this many times, then READY */
-    bool keep_waker;    /* clone cx->waker into *kept */
-    bool wake_self;     /* wake_by_ref during the poll */
+    int pending_left; /* PENDING this many times, then READY */
+    bool keep_waker;  /* clone cx->waker into *kept */
+    bool wake_self;   /* wake_by_ref during the poll */
     waker_t *kept;
     int *drops;
     int polls;
@@ -153,6 +166,7 @@ static void task_run_pending_then_wake_schedules_once(void **state)
     assert_int_equal(task_run(t), TASK_RUN_PENDING);
     assert_int_equal(task_refs(t), 3); /* owned + join + the kept waker */
     assert_false(task_state(t) & TASK_NOTIFIED);
+    assert_int_equal(r.first_pendings, 1); /* it waits: the executor hears */
 
     waker_wake_by_ref(&kept);
     waker_wake_by_ref(&kept); /* already NOTIFIED: nothing */
@@ -163,6 +177,27 @@ static void task_run_pending_then_wake_schedules_once(void **state)
     waker_drop(&kept);
     assert_int_equal(task_run(t), TASK_RUN_COMPLETE);
     assert_int_equal(probe_of(t)->polls, 2);
+    assert_int_equal(r.first_pendings, 1); /* once, not per Pending */
+    release_owned_and_join(t);
+    assert_int_equal(drops, 1);
+}
+
+/* Pending three times (woken by itself each time), then READY: the
+ * executor hears about the first wait only. */
+static void task_first_pending_is_heard_once(void **state)
+{
+    (void)state;
+    recorder_t r;
+    recorder_init(&r);
+    int drops = 0;
+    probe_t p = probe(3, NULL, &drops);
+    p.wake_self = true;
+    task_t *t = task_new(&r.base, &p.base, sizeof p, NULL);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(task_run(t), TASK_RUN_NOTIFIED);
+    assert_int_equal(r.first_pendings, 1);
+    assert_int_equal(task_run(t), TASK_RUN_COMPLETE);
+    assert_int_equal(r.first_pendings, 1);
     release_owned_and_join(t);
     assert_int_equal(drops, 1);
 }
@@ -428,6 +463,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(task_new_is_notified_with_three_refs),
         cmocka_unit_test(task_new_detached_has_no_join_interest),
         cmocka_unit_test(task_run_pending_then_wake_schedules_once),
+        cmocka_unit_test(task_first_pending_is_heard_once),
         cmocka_unit_test(task_wake_while_running_sets_notified),
         cmocka_unit_test(task_wake_after_complete_does_nothing),
         cmocka_unit_test(task_last_reference_frees),

@@ -46,30 +46,44 @@ static void set_len(ws_inject_t *q, size_t len)
     atomic_store_explicit(&q->len, len, memory_order_release);
 }
 
-bool ws_inject_push_batch(ws_inject_t *q, task_t *first, task_t *last, size_t n)
+/* Append first..last (n tasks) unless the queue is closed; false then,
+ * and nothing changed. */
+static bool append(ws_inject_t *q, task_t *first, task_t *last, size_t n)
 {
     assert(n > 0 && first != NULL && last != NULL);
     last->next = NULL;
     ws_lock(&q->lock);
-    if (q->closed) {
-        ws_unlock(&q->lock);
-        drop_refused(first, n);
-        return false;
+    bool open = !q->closed;
+    if (open) {
+        if (q->tail != NULL)
+            q->tail->next = first;
+        else
+            q->head = first;
+        q->tail = last;
+        /* Relaxed read: we hold the lock, and only lock holders write
+         * len. */
+        set_len(q, atomic_load_explicit(&q->len, memory_order_relaxed) + n);
     }
-    if (q->tail != NULL)
-        q->tail->next = first;
-    else
-        q->head = first;
-    q->tail = last;
-    /* Relaxed read: we hold the lock, and only lock holders write len. */
-    set_len(q, atomic_load_explicit(&q->len, memory_order_relaxed) + n);
     ws_unlock(&q->lock);
-    return true;
+    return open;
+}
+
+bool ws_inject_push_batch(ws_inject_t *q, task_t *first, task_t *last, size_t n)
+{
+    if (append(q, first, last, n))
+        return true;
+    drop_refused(first, n);
+    return false;
 }
 
 bool ws_inject_push(ws_inject_t *q, task_t *t)
 {
     return ws_inject_push_batch(q, t, t, 1);
+}
+
+bool ws_inject_try_push(ws_inject_t *q, task_t *t)
+{
+    return append(q, t, t, 1);
 }
 
 task_t *ws_inject_pop_batch(ws_inject_t *q, size_t max, size_t *n)

@@ -58,6 +58,11 @@ void ws_inject_destroy(ws_inject_t *q);
  */
 bool ws_inject_push(ws_inject_t *q, task_t *t);
 
+/* Append one task, or, on a closed queue, return false and leave the
+ * caller's reference alone (a spawn that lost the race with shutdown:
+ * the spawner cancels the task it still owns). */
+bool ws_inject_try_push(ws_inject_t *q, task_t *t);
+
 /* Append the n tasks linked first -> ... -> last through task->next, in
  * one lock. Closed: as for ws_inject_push, for every one of them. */
 bool ws_inject_push_batch(ws_inject_t *q, task_t *first, task_t *last,

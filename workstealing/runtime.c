@@ -6,21 +6,31 @@
  * The worker loop is in worker.c, the simulation in sim.c; this file is
  * the part that the outside world calls, and the bookkeeping they share:
  *
- *   owned tasks   every live task, in one of 16 mutex-guarded lists
- *                 (sharded by task id, as Tokio's OwnedTasks), so that
+ *   owned tasks   every task that has waited (a poll returned Pending),
+ *                 in one of 16 locked lists sharded by task id, so that
  *                 shutdown can find tasks that sit in no queue (idle,
- *                 waiting for a waker) and drop their futures;
+ *                 waiting for a waker) and drop their futures. Tokio
+ *                 lists every task at spawn; a task that has never
+ *                 waited is in a queue or being polled, and shutdown
+ *                 finds it there, so we list a task only when it first
+ *                 waits (task.h, first_pending). A task that finishes in
+ *                 its first poll (chained_spawn's, spawn_many's) then
+ *                 costs no lock and no list at all;
+ *   live tasks    counted, not listed: spawns minus completions, per
+ *                 worker and for the outside threads;
  *   the driver    one per runtime; whoever turns it holds driver_taken;
  *   block_on's    a flag and a condvar: the calling thread is not a
  *   waker         worker, it sleeps on its own until its future is woken.
  *
  * Shutdown (destroy), in order: stop the workers and the blocking pool and
  * join their threads; close the owned lists and the inject queue (later
- * spawns fail, later wakes drop their reference); cancel every owned task
- * (task_shutdown: its future's drop runs, its join handle completes);
- * drop the queue references left in rings, LIFO slots and inject; drop
- * the owned references (the last reference frees each task); destroy the
- * driver last, since futures dropped above cancel their timers in it.
+ * spawns fail, later wakes drop their reference); cancel every listed
+ * task (task_shutdown: its future's drop runs, its join handle
+ * completes); empty the rings, LIFO slots and inject, cancelling the
+ * tasks there that were never listed, and drop the queue references;
+ * drop the owned references (the last reference frees each task);
+ * destroy the driver last, since futures dropped above cancel their
+ * timers in it.
  *
  * Tests: tests/test_ws.c.
  */
@@ -117,22 +127,42 @@ static ws_owned_t *shard_of(ws_runtime_t *rt, task_t *t)
     return &rt->owned[t->id % WS_OWNED_SHARDS];
 }
 
-static int owned_add(ws_runtime_t *rt, task_t *t)
+/* task_scheduler_ops_t.first_pending: t waits for the first time; list
+ * it. Only workers poll, and destroy stops them before it closes the
+ * lists, so a list is never closed here. */
+static void ws_first_pending(task_scheduler_t *self, task_t *t)
 {
+    ws_runtime_t *rt =
+        (ws_runtime_t *)((char *)self - offsetof(ws_runtime_t, scheduler));
     ws_owned_t *o = shard_of(rt, t);
     ws_lock(&o->lock);
-    bool closed = o->closed;
-    if (!closed)
-        task_owned_push(&o->list, t);
+    assert(!o->closed);
+    task_owned_push(&o->list, t);
     ws_unlock(&o->lock);
-    if (closed)
-        return -ESHUTDOWN;
-    if (rt->sim)
-        rt->sim_live++;
-    return 0;
 }
 
-/* A waiting run() sleeps until a shard empties (see run_threads). */
+/* Spawned and not finished: the workers' and the outside's spawns minus
+ * their completions. Completions are read first, and each is a release
+ * store after its task's spawn was counted: so this never misses a task
+ * whose completion it counted, and is 0 only when nothing is live. */
+size_t ws__live_tasks(ws_runtime_t *rt)
+{
+    if (rt->sim)
+        return (size_t)rt->sim_live;
+    uint64_t done =
+        atomic_load_explicit(&rt->remote.completed, memory_order_acquire);
+    for (uint32_t i = 0; i < rt->nworkers; i++)
+        done += atomic_load_explicit(&rt->workers[i].counters.completed,
+                                     memory_order_acquire);
+    uint64_t spawned =
+        atomic_load_explicit(&rt->remote.spawned, memory_order_acquire);
+    for (uint32_t i = 0; i < rt->nworkers; i++)
+        spawned += atomic_load_explicit(&rt->workers[i].counters.spawned,
+                                        memory_order_acquire);
+    return spawned > done ? (size_t)(spawned - done) : 0;
+}
+
+/* A waiting run() sleeps until the last task is done (see run_threads). */
 static void signal_runner(ws_runtime_t *rt)
 {
     pthread_mutex_lock(&rt->run_lock);
@@ -140,34 +170,50 @@ static void signal_runner(ws_runtime_t *rt)
     pthread_mutex_unlock(&rt->run_lock);
 }
 
-void ws__owned_remove(ws_runtime_t *rt, task_t *t)
+/* Worker w polled t to completion: off its owned list if it waited, the
+ * count, and the executor's reference. */
+void ws__task_done(ws_worker_t *w, task_t *t)
 {
-    ws_owned_t *o = shard_of(rt, t);
-    ws_lock(&o->lock);
-    task_owned_remove(&o->list, t);
-    bool emptied = o->list.len == 0;
-    ws_unlock(&o->lock);
+    ws_runtime_t *rt = w->rt;
+    if (task_trailer(t)->pended) {
+        ws_owned_t *o = shard_of(rt, t);
+        ws_lock(&o->lock);
+        task_owned_remove(&o->list, t);
+        ws_unlock(&o->lock);
+    }
     if (rt->sim)
         rt->sim_live--;
-    /* seq_cst: run_threads stores run_waiting, then reads the shards
-     * under their locks; we write a shard under its lock, then read
-     * run_waiting. One of us sees the other. */
-    if (emptied && atomic_load_explicit(&rt->run_waiting, memory_order_seq_cst))
+    /* Release: ws__live_tasks reads completions with acquire, and must
+     * then see this task's spawn, which happened before. */
+    atomic_store_explicit(
+        &w->counters.completed,
+        atomic_load_explicit(&w->counters.completed, memory_order_relaxed) + 1,
+        memory_order_release);
+    /* Relaxed: run() sets the flag, then counts; if this load misses a
+     * flag set just now, run() saw our count, or finds it within its
+     * DEADLOCK_CHECK_MS wait. Exact would need a fence per completion. */
+    if (atomic_load_explicit(&rt->run_waiting, memory_order_relaxed) &&
+        ws__live_tasks(rt) == 0)
         signal_runner(rt);
     task_ref_dec(t);
 }
 
-size_t ws__owned_count(ws_runtime_t *rt)
+/*
+ * Shutdown, every thread stopped: t was found in a queue (ring, LIFO
+ * slot, inject). If it never waited it is on no list, so cancel it here
+ * and drop the executor's reference too; then the queue's.
+ */
+void ws__release_queued(ws_runtime_t *rt, task_t *t)
 {
-    if (rt->sim)
-        return (size_t)rt->sim_live;
-    size_t n = 0;
-    for (int i = 0; i < WS_OWNED_SHARDS; i++) {
-        ws_lock(&rt->owned[i].lock);
-        n += rt->owned[i].list.len;
-        ws_unlock(&rt->owned[i].lock);
+    bool listed = task_trailer(t)->pended;
+    if (!listed && !(task_state(t) & TASK_COMPLETE)) {
+        task_shutdown(t);
+        TRACE(rt->trace, TRACE_COMPLETE, TRACE_NO_WORKER, t->id, 1, 0);
+        count_remote(&rt->remote.completed);
     }
-    return n;
+    task_ref_dec(t); /* the queue's */
+    if (!listed)
+        task_ref_dec(t); /* the executor's */
 }
 
 /* ---- scheduling from outside a worker ------------------------------------ */
@@ -229,32 +275,53 @@ static void ws_schedule(task_scheduler_t *self, task_t *t)
 
 static const task_scheduler_ops_t ws_scheduler_ops = {
     .schedule = ws_schedule,
+    .first_pending = ws_first_pending,
 };
 
 /* ---- spawn --------------------------------------------------------------- */
 
-/* executor_ops_t.spawn: we keep the queue's and the owned list's
- * references; the join handle's is the caller's. */
+/* A spawn from outside the workers: counted, then into the inject queue.
+ * False when destroy closed the queue after ws_spawn's check; nothing
+ * was queued then, and the count is taken back. */
+static bool spawn_remote(ws_runtime_t *rt, task_t *t)
+{
+    /* Counted before the push: a worker may run and count its completion
+     * at once, and ws__live_tasks must never see more done than spawned. */
+    count_remote(&rt->remote.spawned);
+    t->next = NULL;
+    TRACE(rt->trace, TRACE_SCHEDULE, TRACE_NO_WORKER, t->id, TRACE_Q_INJECT, 0);
+    if (!ws_inject_try_push(&rt->inject, t)) {
+        atomic_fetch_sub_explicit(&rt->remote.spawned, 1, memory_order_relaxed);
+        return false;
+    }
+    ws__notify_parked(rt, NULL);
+    return true;
+}
+
+/* executor_ops_t.spawn: we keep the queue's reference and the executor's
+ * (dropped when the task completes); the join handle's is the caller's.
+ * No list yet: see "owned tasks" above. */
 static int ws_spawn(executor_t *ex, task_t *t)
 {
     ws_runtime_t *rt = rt_of(ex);
     if (atomic_load_explicit(&rt->shutdown, memory_order_acquire))
         return -ESHUTDOWN;
-    int err = owned_add(rt, t);
-    if (err != 0)
-        return err;
-
     ws_worker_t *w = local_worker(rt);
-    task_t *parent = task_current();
-    TRACE(rt->trace, TRACE_SPAWN, ws__worker_id(w), t->id,
-          parent != NULL ? parent->id : 0,
-          trace_name_id(task_trailer(t)->name));
+    if (rt->trace != NULL) {
+        task_t *parent = task_current();
+        TRACE(rt->trace, TRACE_SPAWN, ws__worker_id(w), t->id,
+              parent != NULL ? parent->id : 0,
+              trace_name_id(task_trailer(t)->name));
+    }
+    if (rt->sim)
+        rt->sim_live++;
     if (w != NULL) {
         ws__count(&w->counters.spawned, 1);
         ws__schedule_local(w, t, w->polling);
-    } else {
-        count_remote(&rt->remote.spawned);
-        schedule_remote(rt, t);
+    } else if (!spawn_remote(rt, t)) {
+        if (rt->sim)
+            rt->sim_live--;
+        return -ESHUTDOWN;
     }
     return 0;
 }
@@ -371,9 +438,20 @@ static int by_id(const void *a, const void *b)
 
 /* The lost tasks, oldest first, in a malloc'd array (*n of them). They
  * cannot complete, so they stay on their owned lists while we look. */
+static size_t listed_tasks(ws_runtime_t *rt)
+{
+    size_t n = 0;
+    for (int i = 0; i < WS_OWNED_SHARDS; i++) {
+        ws_lock(&rt->owned[i].lock);
+        n += rt->owned[i].list.len;
+        ws_unlock(&rt->owned[i].lock);
+    }
+    return n;
+}
+
 static task_t **collect_lost(ws_runtime_t *rt, size_t *n)
 {
-    size_t cap = ws__owned_count(rt);
+    size_t cap = listed_tasks(rt);
     task_t **lost = malloc((cap > 0 ? cap : 1) * sizeof *lost);
     *n = 0;
     for (int i = 0; i < WS_OWNED_SHARDS && lost != NULL; i++) {
@@ -504,14 +582,14 @@ static int ws_block_on(executor_t *ex, future_t *f)
 
 /* ---- run and step -------------------------------------------------------- */
 
-/* Threads mode: sleep until the last task finishes (ws__owned_remove
- * signals when a shard empties) or every task is lost. */
+/* Threads mode: sleep until the last task finishes (ws__task_done
+ * signals when none is live) or every task is lost. */
 static int run_threads(ws_runtime_t *rt)
 {
     int err = 0;
     pthread_mutex_lock(&rt->run_lock);
     atomic_store_explicit(&rt->run_waiting, 1, memory_order_seq_cst);
-    while (ws__owned_count(rt) > 0) {
+    while (ws__live_tasks(rt) > 0) {
         if (workers_idle(rt) && all_tasks_lost(rt)) {
             report_lost(rt, NULL);
             err = -EDEADLK;
@@ -613,7 +691,7 @@ int ws_view(executor_t *ex, ws_view_t *out, ws_worker_view_t *views, size_t n)
     ws_runtime_t *rt = rt_of(ex);
     out->workers = rt->nworkers;
     out->inject_len = ws_inject_len(&rt->inject);
-    out->live_tasks = ws__owned_count(rt);
+    out->live_tasks = ws__live_tasks(rt);
     out->searching = ws_idle_num_searching(&rt->idle);
     out->unparked = ws_idle_num_unparked(&rt->idle);
     out->now_ms = driver_now_ms(rt->driver);
@@ -673,7 +751,8 @@ static void cancel_owned(ws_runtime_t *rt)
     }
 }
 
-/* Drop the queue references, then the owned ones (freeing the tasks). */
+/* Empty the queues (cancelling the tasks there that were never listed),
+ * then the owned lists: the last references free the tasks. */
 static void release_tasks(ws_runtime_t *rt)
 {
     for (uint32_t i = 0; i < rt->nworkers; i++)
@@ -683,7 +762,7 @@ static void release_tasks(ws_runtime_t *rt)
     while ((t = ws_inject_pop_batch(&rt->inject, 1024, &n)) != NULL) {
         while (t != NULL) {
             task_t *next = t->next;
-            task_ref_dec(t);
+            ws__release_queued(rt, t);
             t = next;
         }
     }

@@ -48,12 +48,12 @@
 
 /* The constants (Tokio's, but for the spin), and why each is what it is,
  * where it is used. */
-#define WS_LIFO_MAX_POLLS  3   /* worker.c: next_task */
-#define WS_INJECT_INTERVAL 61  /* worker.c: next_task */
-#define WS_EVENT_INTERVAL  61  /* worker.c: maintenance */
-#define WS_SPIN_ROUNDS     32  /* worker.c: spin_for_work */
-#define WS_LIFO_STUCK_MS   1   /* worker.c: steal_stuck_lifo */
-#define WS_OWNED_SHARDS    16  /* runtime.c: owned lists */
+#define WS_LIFO_MAX_POLLS  3  /* worker.c: next_task */
+#define WS_INJECT_INTERVAL 61 /* worker.c: next_task */
+#define WS_EVENT_INTERVAL  61 /* worker.c: maintenance */
+#define WS_SPIN_ROUNDS     32 /* worker.c: spin_for_work */
+#define WS_LIFO_STUCK_MS   1  /* worker.c: steal_stuck_lifo */
+#define WS_OWNED_SHARDS    16 /* runtime.c: owned lists */
 #define WS_DEFAULT_WORKERS 2
 
 typedef struct ws_runtime ws_runtime_t;
@@ -103,7 +103,7 @@ struct ws_worker {
                                the owner fills and empties it, a thief
                                may empty it when the owner is stuck */
     ws_parker_t parker;
-    ws_counters_t counters;      /* owner writes, anyone reads */
+    ws_counters_t counters; /* owner writes, anyone reads */
 };
 
 /* One shard of the owned-task list: every live task is in exactly one,
@@ -111,8 +111,8 @@ struct ws_worker {
  * meet on the same lock. */
 typedef struct ws_owned {
     alignas(WS_CACHE_LINE) ws_lock_t lock; /* lock.h: a few stores */
-    task_list_t list; /* under lock */
-    bool closed;      /* under lock: shutdown has begun, no more adds */
+    task_list_t list;                      /* under lock */
+    bool closed; /* under lock: shutdown has begun, no more adds */
 } ws_owned_t;
 
 struct ws_runtime {
@@ -130,8 +130,8 @@ struct ws_runtime {
     /* Any thread. */
     ws_inject_t inject;
     ws_idle_t idle;
-    atomic_bool driver_taken;    /* a worker is parked in (or turning) it */
-    atomic_bool shutdown;        /* destroy has begun */
+    atomic_bool driver_taken; /* a worker is parked in (or turning) it */
+    atomic_bool shutdown;     /* destroy has begun */
     ws_owned_t owned[WS_OWNED_SHARDS];
     ws_counters_t remote; /* spawns and wakes from non-workers, and
                              tasks cancelled by shutdown: unlike a
@@ -147,7 +147,7 @@ struct ws_runtime {
     /* Simulation only (the caller's thread). */
     ws_rng_t sim_rng;
     uint64_t sim_steps;
-    int64_t sim_live; /* owned tasks: the run loop's "done?" */
+    int64_t sim_live; /* live tasks: the run loop's "done?" */
 };
 
 /* ---- runtime.c ----------------------------------------------------------- */
@@ -157,11 +157,16 @@ struct ws_runtime {
 ws_worker_t *ws__current_worker(void);
 ws_worker_t *ws__set_current_worker(ws_worker_t *w);
 
-/* A task finished: off its owned shard, and the owned reference dropped. */
-void ws__owned_remove(ws_runtime_t *rt, task_t *t);
+/* Worker w polled t to completion: off its owned shard if it was listed,
+ * counted, and the executor's reference dropped. */
+void ws__task_done(ws_worker_t *w, task_t *t);
 
-/* Tasks still owned (spawned, not yet finished). Takes every shard lock. */
-size_t ws__owned_count(ws_runtime_t *rt);
+/* Shutdown: t was left in a queue; cancel it if no list holds it, and
+ * drop the references the queue (and, unlisted, the executor) held. */
+void ws__release_queued(ws_runtime_t *rt, task_t *t);
+
+/* Tasks spawned and not yet finished. */
+size_t ws__live_tasks(ws_runtime_t *rt);
 
 /* Push a batch into the inject queue, one SCHEDULE each, then wake a
  * parked worker if none is searching. from: the pushing worker or NULL. */

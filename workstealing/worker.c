@@ -411,8 +411,7 @@ static void after_poll(ws_worker_t *w, task_t *t, task_run_result_t r,
     } else {
         TRACE(rt->trace, TRACE_COMPLETE, w->index, n->id,
               (task_state(t) & TASK_CANCELLED) != 0, 0);
-        ws__count(&w->counters.completed, 1);
-        ws__owned_remove(rt, t);
+        ws__task_done(w, t); /* counts it completed */
     }
 }
 
@@ -661,7 +660,7 @@ void ws__worker_drain(ws_worker_t *w)
 {
     task_t *t = lifo_take(w);
     if (t != NULL)
-        task_ref_dec(t);
+        ws__release_queued(w->rt, t);
     while ((t = ws_ring_pop(&w->ring)) != NULL)
-        task_ref_dec(t);
+        ws__release_queued(w->rt, t);
 }
