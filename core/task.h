@@ -93,15 +93,18 @@ typedef struct task_scheduler_ops {
 struct task_scheduler {
     const task_scheduler_ops_t *ops;
     _Atomic uint64_t next_id; /* task ids, 1, 2, 3 ... per executor, so a
-                                 replayed run numbers its tasks alike */
+                                 replayed run numbers its tasks alike;
+                                 threads take them in blocks (task.c) */
+    uint64_t generation;      /* unique per task_scheduler_init: tells
+                                 a new scheduler from an old one that
+                                 had the same address */
 };
 
-static inline void task_scheduler_init(task_scheduler_t *s,
-                                       const task_scheduler_ops_t *ops)
-{
-    s->ops = ops;
-    atomic_init(&s->next_id, 1);
-}
+void task_scheduler_init(task_scheduler_t *s, const task_scheduler_ops_t *ops);
+
+/* A fresh task id of s (task_new takes one; an executor that numbers a
+ * task of its own among s's tasks may take another). */
+uint64_t task_next_id(task_scheduler_t *s);
 
 /* Per-task counters, in the cold trailer. Wakers update them from any
  * thread, so they are relaxed atomics: counts, not synchronisation. */

@@ -273,8 +273,7 @@ int ws_spawn_blocking_on(executor_t *ex, ws_blocking_fn fn, void *arg,
     if (t == NULL)
         return -ENOMEM;
     /* Number it among the runtime's tasks, so trace ids stay unique. */
-    t->id = atomic_fetch_add_explicit(&p->rt->scheduler.next_id, 1,
-                                      memory_order_relaxed);
+    t->id = task_next_id(&p->rt->scheduler);
     if (own(p, t) != 0) {
         task_shutdown(t);
         for (int i = 0; i < 3; i++)

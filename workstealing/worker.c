@@ -70,9 +70,15 @@ static task_t *lifo_peek(ws_worker_t *w)
 
 /* Put t in the slot; returns what was there. Release: a thief's acquire
  * exchange (lifo_take) then sees the task as we queued it. Acquire: the
- * previous occupant, as its queuer left it. */
+ * previous occupant, as its queuer left it. An empty slot needs no
+ * read-modify-write: only we fill it, thieves only empty it, so what we
+ * saw empty stays empty until our store. */
 static task_t *lifo_put(ws_worker_t *w, task_t *t)
 {
+    if (lifo_peek(w) == NULL) {
+        atomic_store_explicit(&w->lifo, t, memory_order_release);
+        return NULL;
+    }
     return atomic_exchange_explicit(&w->lifo, t, memory_order_acq_rel);
 }
 
