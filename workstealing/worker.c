@@ -280,9 +280,12 @@ static uint64_t now_ns(void);
  * (Go's scheduler waits about 3 us before it takes a "runnext"). So we
  * watch: the first look notes the task and the owner's poll count; a
  * later look that finds both unchanged after WS_LIFO_STUCK_MS takes the
- * task. A watching worker parks for that long at most (park), so the
- * task is not left behind when every other worker sleeps. Threads mode
- * only: in simulation no poll can block.
+ * task. A watching worker parks for that long at most (sleep_in_parker),
+ * so it looks again even if nothing wakes it. Only a worker that is
+ * awake watches: filling an empty slot wakes nobody, so a task put there
+ * by a poll that then blocks while every other worker sleeps waits for
+ * that poll to end, as it would in Tokio. Threads mode only: in
+ * simulation no poll can block.
  */
 static task_t *steal_stuck_lifo(ws_worker_t *w)
 {
