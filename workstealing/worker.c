@@ -120,15 +120,23 @@ void ws__notify_parked(ws_runtime_t *rt, ws_worker_t *from)
 }
 
 /*
- * After a push into our own ring: wake a parked worker to share it. The
- * relaxed pre-check skips the handshake's read-modify-write on the hot
- * path (every yield comes here): if the hint is stale and nobody is
- * woken, we run the task ourselves, so nothing is lost but parallelism,
- * and the next push looks again.
+ * After a push into our own ring: wake a parked worker to share it, if
+ * there is something to share. A task alone in our ring is the one we
+ * run next (after the LIFO slot); waking a worker for it costs a system
+ * call here, and the woken worker steals it and leaves us idle: on
+ * chained_spawn, whose every 4th link goes to the ring (the LIFO cap),
+ * that bounced the chain between the workers, 11 parks per iteration.
+ * The cost: like a LIFO task, a lone ring task behind a poll that blocks
+ * waits for it unless another worker is awake (and steals it).
+ *
+ * The relaxed hint then skips the handshake's read-modify-write on the
+ * hot path (every yield comes here): if it is stale and nobody is woken,
+ * we run the tasks ourselves, so nothing is lost but parallelism, and
+ * the next push looks again.
  */
 static void notify_parked_local(ws_worker_t *w)
 {
-    if (ws_idle_may_notify(&w->rt->idle))
+    if (ws_ring_len(&w->ring) > 1 && ws_idle_may_notify(&w->rt->idle))
         ws__notify_parked(w->rt, w);
 }
 
