@@ -267,14 +267,19 @@ static bool transition_to_searching(ws_worker_t *w)
     return w->is_searching;
 }
 
-/* Found work. The last searcher to do so wakes another: where there was
- * some there may be more, and nobody else is looking now. */
+/* Found work. The last searcher to do so wakes another if there is more
+ * to share, since nobody else is looking now: tasks left in the inject
+ * queue, or in our ring (the rest of a batch or of a steal). Tokio wakes
+ * one whenever the last searcher finds work; a lone task from outside
+ * (each chained_spawn iteration starts with one) then cost a system call
+ * here and a worker that woke for nothing. */
 static void transition_from_searching(ws_worker_t *w)
 {
     if (!w->is_searching)
         return;
     w->is_searching = false;
-    if (ws_idle_transition_from_searching(&w->rt->idle))
+    if (ws_idle_transition_from_searching(&w->rt->idle) &&
+        (!ws_ring_is_empty(&w->ring) || !ws_inject_is_empty(&w->rt->inject)))
         ws__notify_parked(w->rt, w);
 }
 
