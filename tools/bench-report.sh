@@ -22,7 +22,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 make -s all || exit 1
-make -s BUILD=build/notrace OPT="-O2 -g -DASYNCLAB_TRACE_OFF" \
+make -s BUILD=build/notrace DEFS=-DASYNCLAB_TRACE_OFF \
     build/notrace/asynclab || exit 1
 prog=./build/asynclab
 

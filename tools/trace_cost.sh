@@ -13,7 +13,7 @@
 # numbers depend on the machine and its load; nothing here passes or fails.
 #
 #   sh tools/trace_cost.sh 20
-#   make BUILD=build/notrace OPT="-O2 -g -DASYNCLAB_TRACE_OFF" is the
+#   make BUILD=build/notrace DEFS=-DASYNCLAB_TRACE_OFF is the
 #   baseline build it makes (kept between runs).
 
 iters=${1:-20}
@@ -23,7 +23,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 make -s all >/dev/null || exit 1
-make -s BUILD=build/notrace OPT="-O2 -g -DASYNCLAB_TRACE_OFF" all >/dev/null ||
+make -s BUILD=build/notrace DEFS=-DASYNCLAB_TRACE_OFF all >/dev/null ||
     exit 1
 
 # median_us PROGRAM [ARGS...]: the bench line's median, in microseconds.
