@@ -140,15 +140,20 @@ void task_ref_inc(task_t *t)
     atomic_fetch_add_explicit(&t->state, TASK_REF_ONE, memory_order_relaxed);
 }
 
-void task_ref_dec(task_t *t)
+void task_ref_dec_n(task_t *t, unsigned n)
 {
     /* acq_rel: release our writes to the task before someone else frees
      * it; acquire everyone else's if we are the one who frees. */
-    uint64_t prev = atomic_fetch_sub_explicit(&t->state, TASK_REF_ONE,
+    uint64_t prev = atomic_fetch_sub_explicit(&t->state, n * TASK_REF_ONE,
                                               memory_order_acq_rel);
-    assert((prev >> TASK_REF_SHIFT) >= 1);
-    if ((prev >> TASK_REF_SHIFT) == 1)
+    assert((prev >> TASK_REF_SHIFT) >= n);
+    if ((prev >> TASK_REF_SHIFT) == n)
         task_free(t);
+}
+
+void task_ref_dec(task_t *t)
+{
+    task_ref_dec_n(t, 1);
 }
 
 /* ---- the task's waker --------------------------------------------------- */
@@ -319,7 +324,7 @@ static poll_t poll_future(task_t *t, const waker_t *w)
  * join handle (wake it) or, with no join handle left, drop it here.
  * Caller is the poller: RUNNING is set.
  */
-static task_run_result_t complete(task_t *t)
+static task_run_result_t complete(task_t *t, unsigned extra)
 {
     task_trailer_t *tr = task_trailer(t);
     uint64_t cur = atomic_load_explicit(&t->state, memory_order_relaxed);
@@ -339,18 +344,18 @@ static task_run_result_t complete(task_t *t)
          * longer touch the waker (its CAS fails on COMPLETE), we may. */
         waker_wake_by_ref(&tr->join_waker);
     }
-    task_ref_dec(t); /* the queue's reference */
+    task_ref_dec_n(t, 1 + extra); /* the queue's, and the caller's extra */
     return TASK_RUN_COMPLETE;
 }
 
-static task_run_result_t cancel(task_t *t)
+static task_run_result_t cancel(task_t *t, unsigned extra)
 {
     future_drop(task_future(t));
     task_trailer(t)->has_output = false;
-    return complete(t);
+    return complete(t, extra);
 }
 
-task_run_result_t task_run(task_t *t)
+task_run_result_t task_run_release(task_t *t, unsigned extra)
 {
     /* NOTIFIED -> RUNNING. Acquire: see the previous poll's writes. */
     uint64_t cur = atomic_load_explicit(&t->state, memory_order_acquire);
@@ -363,10 +368,10 @@ task_run_result_t task_run(task_t *t)
         &t->state, &cur, next, memory_order_acq_rel, memory_order_acquire));
 
     if (cur & TASK_CANCELLED)
-        return cancel(t);
+        return cancel(t, extra);
     if (poll_future(t, &(waker_t){&task_waker_vtable, t}) == POLL_READY) {
         task_trailer(t)->has_output = true;
-        return complete(t);
+        return complete(t, extra);
     }
 
     task_trailer_t *tr = task_trailer(t);
@@ -393,6 +398,11 @@ task_run_result_t task_run(task_t *t)
     return TASK_RUN_PENDING;
 }
 
+task_run_result_t task_run(task_t *t)
+{
+    return task_run_release(t, 0);
+}
+
 task_run_result_t task_run_busy(task_t *t, const waker_t *w)
 {
     /* Acquire: pairs with the release below, from the previous poll. */
@@ -401,10 +411,10 @@ task_run_result_t task_run_busy(task_t *t, const waker_t *w)
     assert((prev & TASK_NOTIFIED) && !(prev & (TASK_RUNNING | TASK_COMPLETE)));
 
     if (prev & TASK_CANCELLED)
-        return cancel(t);
+        return cancel(t, 0);
     if (poll_future(t, w) == POLL_READY) {
         task_trailer(t)->has_output = true;
-        return complete(t);
+        return complete(t, 0);
     }
     /* Release: publish this poll's writes to whoever polls next. */
     atomic_fetch_and_explicit(&t->state, ~(uint64_t)TASK_RUNNING,
@@ -426,7 +436,7 @@ void task_shutdown(task_t *t)
     /* complete() drops one reference: the queue's, in task_run. Here the
      * caller keeps all of its own, so add the one complete() takes. */
     task_ref_inc(t);
-    cancel(t);
+    cancel(t, 0);
 }
 
 /* ---- the owned list ------------------------------------------------------ */

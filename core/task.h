@@ -172,6 +172,8 @@ task_t *task_new_detached(task_scheduler_t *s, const future_t *f, size_t size,
 void task_ref_inc(task_t *t);
 /* Drop one reference; the last one frees the task (and its join waker). */
 void task_ref_dec(task_t *t);
+/* Drop n references at once; the last one frees the task. */
+void task_ref_dec_n(task_t *t, unsigned n);
 
 /* The future sits right after the header, aligned for any type. */
 #define TASK_FUTURE_OFFSET                                                     \
@@ -216,6 +218,16 @@ typedef enum task_run_result {
  * must not touch t: another thread may already have woken and queued it.
  */
 task_run_result_t task_run(task_t *t);
+
+/*
+ * task_run, and if t completes, drop `extra` more of the caller's
+ * references in the same atomic subtraction as the queue's: one locked
+ * instruction instead of 1 + extra. After TASK_RUN_COMPLETE with extra >
+ * 0 the caller must not touch t either (it may be freed). The
+ * work-stealing runtime passes its own reference here for a task that
+ * is on no list.
+ */
+task_run_result_t task_run_release(task_t *t, unsigned extra);
 
 /*
  * Poll t once with waker w, outside the wake protocol: the task stays

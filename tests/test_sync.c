@@ -1747,7 +1747,7 @@ static void abort_on(const executor_entry_t *e)
     oneshot_tx_t tx;
     forever_task_t t = {.base = {forever_poll, forever_drop}};
     assert_int_equal(oneshot_channel(&tx, &t.rx), 0);
-    join_handle_t h;
+    join_handle_t h = {NULL};
     assert_int_equal(executor_spawn(ex, &t.base, sizeof t, "forever", &h), 0);
     abort_root_t root = {.base = {abort_root_poll, NULL}};
     join_init(&root.join, h);

@@ -202,6 +202,23 @@ static void task_first_pending_is_heard_once(void **state)
     assert_int_equal(drops, 1);
 }
 
+/* Detached, READY at once: task_run_release(t, 1) drops the queue's and
+ * the owner's references together, and that frees the task (its future
+ * dropped with it). */
+static void task_run_release_drops_both_references(void **state)
+{
+    (void)state;
+    recorder_t r;
+    recorder_init(&r);
+    int drops = 0;
+    probe_t p = probe(0, NULL, &drops);
+    task_t *t = task_new_detached(&r.base, &p.base, sizeof p, NULL);
+    assert_int_equal(task_refs(t), 2);
+    assert_int_equal(task_run_release(t, 1), TASK_RUN_COMPLETE);
+    assert_int_equal(drops, 1); /* freed: valgrind and ASan would see a
+                                   leak if a reference were left */
+}
+
 static void task_wake_while_running_sets_notified(void **state)
 {
     (void)state;
@@ -464,6 +481,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(task_new_detached_has_no_join_interest),
         cmocka_unit_test(task_run_pending_then_wake_schedules_once),
         cmocka_unit_test(task_first_pending_is_heard_once),
+        cmocka_unit_test(task_run_release_drops_both_references),
         cmocka_unit_test(task_wake_while_running_sets_notified),
         cmocka_unit_test(task_wake_after_complete_does_nothing),
         cmocka_unit_test(task_last_reference_frees),

@@ -170,16 +170,19 @@ static void signal_runner(ws_runtime_t *rt)
     pthread_mutex_unlock(&rt->run_lock);
 }
 
-/* Worker w polled t to completion: off its owned list if it waited, the
- * count, and the executor's reference. */
-void ws__task_done(ws_worker_t *w, task_t *t)
+/* Worker w polled t to completion. Listed: off its list, and the
+ * executor's reference dropped here. Not listed: task_run_release already
+ * dropped that reference with the queue's, and t may be freed; only
+ * the count is left. */
+void ws__task_done(ws_worker_t *w, task_t *t, bool listed)
 {
     ws_runtime_t *rt = w->rt;
-    if (task_trailer(t)->pended) {
+    if (listed) {
         ws_owned_t *o = shard_of(rt, t);
         ws_lock(&o->lock);
         task_owned_remove(&o->list, t);
         ws_unlock(&o->lock);
+        task_ref_dec(t);
     }
     if (rt->sim)
         rt->sim_live--;
@@ -195,7 +198,6 @@ void ws__task_done(ws_worker_t *w, task_t *t)
     if (atomic_load_explicit(&rt->run_waiting, memory_order_relaxed) &&
         ws__live_tasks(rt) == 0)
         signal_runner(rt);
-    task_ref_dec(t);
 }
 
 /*

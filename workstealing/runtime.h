@@ -157,9 +157,10 @@ struct ws_runtime {
 ws_worker_t *ws__current_worker(void);
 ws_worker_t *ws__set_current_worker(ws_worker_t *w);
 
-/* Worker w polled t to completion: off its owned shard if it was listed,
- * counted, and the executor's reference dropped. */
-void ws__task_done(ws_worker_t *w, task_t *t);
+/* Worker w polled t to completion: counted; if listed, off its owned
+ * shard and the executor's reference dropped (unlisted, task_run_release
+ * dropped it already, and t may be gone). */
+void ws__task_done(ws_worker_t *w, task_t *t, bool listed);
 
 /* Shutdown: t was left in a queue; cancel it if no list holds it, and
  * drop the references the queue (and, unlisted, the executor) held. */

@@ -391,6 +391,8 @@ typedef struct poll_note {
     uint64_t id;
     uint64_t self_wakes; /* the task's own count, before the poll */
     uint64_t ns;         /* time in the poll, when task_timing */
+    bool listed;         /* on an owned list (it has waited before) */
+    bool cancelled;      /* aborted before the poll: this run cancels it */
 } poll_note_t;
 
 static uint64_t self_wakes_of(task_t *t)
@@ -417,7 +419,9 @@ static void requeue_notified(ws_worker_t *w, task_t *t, const poll_note_t *n)
 }
 
 /* What the poll said: requeue, leave, or retire. t may be gone after
- * PENDING (another worker may have woken and run it): only n is used. */
+ * PENDING (another worker may have woken and run it), and after COMPLETE
+ * when it was on no list (run_task gave task_run our reference): only n
+ * is used then. */
 static void after_poll(ws_worker_t *w, task_t *t, task_run_result_t r,
                        const poll_note_t *n)
 {
@@ -431,9 +435,8 @@ static void after_poll(ws_worker_t *w, task_t *t, task_run_result_t r,
         ws__count(&w->counters.pending_polls, 1);
         requeue_notified(w, t, n);
     } else {
-        TRACE(rt->trace, TRACE_COMPLETE, w->index, n->id,
-              (task_state(t) & TASK_CANCELLED) != 0, 0);
-        ws__task_done(w, t); /* counts it completed */
+        TRACE(rt->trace, TRACE_COMPLETE, w->index, n->id, n->cancelled, 0);
+        ws__task_done(w, t, n->listed); /* counts it completed */
     }
 }
 
@@ -441,7 +444,12 @@ static void after_poll(ws_worker_t *w, task_t *t, task_run_result_t r,
  * and the books (searching, LIFO cap, counters) before and after. */
 static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
 {
-    poll_note_t n = {t->id, self_wakes_of(t), 0};
+    poll_note_t n = {
+        .id = t->id,
+        .self_wakes = self_wakes_of(t),
+        .listed = task_trailer(t)->pended, /* see runtime.c, owned tasks */
+        .cancelled = (task_state(t) & TASK_CANCELLED) != 0,
+    };
     bool timed = task_timing && !w->rt->sim;
     w->watch.victim = NULL;
     transition_from_searching(w);
@@ -453,7 +461,9 @@ static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
     coop_budget_set(COOP_BUDGET);
     w->polling = true;
     w->running_id = n.id;
-    task_run_result_t r = task_run(t);
+    /* A task on no list holds our reference for nothing but its life:
+     * if it completes, it goes in the same subtraction as the queue's. */
+    task_run_result_t r = task_run_release(t, n.listed ? 0 : 1);
     w->polling = false;
     ws__count(&w->counters.polls, 1);
     n.ns = timed ? now_ns() - start : 0;
