@@ -327,11 +327,20 @@ static poll_t poll_future(task_t *t, const waker_t *w)
 static task_run_result_t complete(task_t *t, unsigned extra)
 {
     task_trailer_t *tr = task_trailer(t);
+    uint64_t ours = 1 + (uint64_t)extra; /* the queue's, and the caller's */
     uint64_t cur = atomic_load_explicit(&t->state, memory_order_relaxed);
     uint64_t next;
+    bool last;
     do {
         assert(cur & TASK_RUNNING);
         next = (cur & ~(TASK_RUNNING | TASK_NOTIFIED)) | TASK_COMPLETE;
+        /* Nobody else holds a reference (no join handle, no waker): ours
+         * go in this same compare-and-swap, and the task is ours alone to
+         * finish and free. Otherwise they go after the join handle is
+         * served, since it may free the task as soon as we let go. */
+        last = (cur >> TASK_REF_SHIFT) == ours;
+        if (last)
+            next -= ours * TASK_REF_ONE;
     } while (!atomic_compare_exchange_weak_explicit(
         &t->state, &cur, next, memory_order_acq_rel, memory_order_acquire));
 
@@ -342,9 +351,13 @@ static task_run_result_t complete(task_t *t, unsigned extra)
     } else if (cur & TASK_JOIN_WAKER) {
         /* JOIN_WAKER was set and COMPLETE now is: the join handle can no
          * longer touch the waker (its CAS fails on COMPLETE), we may. */
+        assert(!last); /* the join handle holds a reference */
         waker_wake_by_ref(&tr->join_waker);
     }
-    task_ref_dec_n(t, 1 + extra); /* the queue's, and the caller's extra */
+    if (last)
+        task_free(t);
+    else
+        task_ref_dec_n(t, (unsigned)ours);
     return TASK_RUN_COMPLETE;
 }
 
