@@ -123,6 +123,7 @@ struct ws_runtime {
     uint32_t nworkers;
     ws_worker_t *workers; /* array of nworkers, cache-line aligned */
     bool sim;             /* all workers on the caller's thread */
+    bool root_spins;      /* block_on spins before it sleeps: 2+ CPUs */
     trace_sink_t *trace;  /* NULL: tracing off */
     driver_t *driver;
     trace_sink_t driver_sink; /* the driver's events come through here */
