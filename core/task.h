@@ -138,7 +138,8 @@ typedef struct task_trailer {
     waker_t join_waker;     /* JOIN_WAKER protocol, see task.c */
     const char *name;       /* static string, "task" by default */
     task_t *owned_prev;     /* the executor's list of live tasks, */
-    task_t *owned_next;     /* under the executor's lock */
+    task_t *owned_next;     /* under the executor's lock (ws: only
+                               while listed, see first_pending) */
     atomic_int live_wakers; /* clones not yet dropped or woken */
     uint32_t worker;        /* executor's note: last worker to poll */
     bool has_output;        /* the future returned READY and has not

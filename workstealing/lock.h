@@ -3,13 +3,15 @@
  * writes: the owned-task shards and the inject queue. Private to
  * workstealing/.
  *
- * Every spawn takes an owned shard's lock and every completion takes it
- * again; a spawn from outside a worker takes the inject queue's too. What
- * they guard is a handful of stores. A pthread mutex lock and unlock pair
- * costs about 55 instructions here (glibc checks the mutex type, the
- * owner, robustness) against 5 for this one: on chained_spawn the two
- * pairs per task were a sixth of all instructions (valgrind
- * --tool=callgrind).
+ * A task that waits is listed on an owned shard under its lock and taken
+ * off under it again; a spawn from outside a worker takes the inject
+ * queue's lock. What they guard is a handful of stores. A pthread mutex
+ * lock and unlock pair costs about 55 instructions here (glibc checks the
+ * mutex type, the owner, robustness) against 5 for this one: on
+ * chained_spawn, when every task was listed, the two pairs per task were
+ * a sixth of all instructions (valgrind --tool=callgrind). A batch pop
+ * from the inject queue walks its list outside the lock (inject.c), so
+ * no section here is longer than a few stores.
  *
  *     free (0) ──exchange(1) by the locker──> held (1) ──store(0)──> free
  *                 fails while held: spin on a plain load, then yield

@@ -106,9 +106,9 @@ struct ws_worker {
     ws_counters_t counters; /* owner writes, anyone reads */
 };
 
-/* One shard of the owned-task list: every live task is in exactly one,
- * chosen by id, so spawns and completions on different workers rarely
- * meet on the same lock. */
+/* One shard of the owned-task list: every task that has waited is in
+ * exactly one until it completes (runtime.c, "owned tasks"), chosen by
+ * id, so workers listing and unlisting tasks rarely meet on one lock. */
 typedef struct ws_owned {
     alignas(WS_CACHE_LINE) ws_lock_t lock; /* lock.h: a few stores */
     task_list_t list;                      /* under lock */
