@@ -26,9 +26,11 @@
  *  - A new task wakes a parked worker only if nobody is searching: a
  *    searcher will find the task itself, and a wake is a system call.
  *    This is what keeps "work is about to arrive" free of syscalls.
- *  - The last searcher to find work wakes one more worker (the caller
- *    does it, on transition_from_searching returning true): there may be
- *    more work where it found some, and now nobody is looking.
+ *  - The last searcher to find work wakes one more worker if there is
+ *    more to share (the caller does it, on transition_from_searching
+ *    returning true, when the inject queue or its own ring still holds
+ *    tasks): now nobody is looking. A task left in a running worker's
+ *    own ring needs nobody: its owner runs it.
  *  - The last searcher to give up rechecks every queue before it parks
  *    (the caller does it, on transition_to_parked returning true): a task
  *    pushed while it was searching chose not to wake anyone, because it

@@ -43,8 +43,10 @@
  *  - A cooperative budget of 128 per poll (core/coop.h), so one task
  *    whose channel never empties cannot keep the worker.
  *  - Searching and parking follow idle.h's rules (at most half the
- *    workers search; the last searcher to find work wakes one more; the
- *    last to give up rechecks every queue).
+ *    workers search; the last searcher to find work wakes one more if
+ *    there is more to share; the last to give up rechecks every queue).
+ *    A push into our own ring wakes a sleeper only when the ring holds
+ *    two tasks or more (notify_parked_local says why).
  *
  * Who may touch what: everything in ws_worker_t but the parker, the
  * counters and the ring's steal side belongs to the worker's own thread
