@@ -49,8 +49,8 @@
 #include "workstealing/ws.h"
 
 #define WS_MAX_WORKERS    1024
-#define DEADLOCK_CHECK_MS 50 /* how often a waiting run/block_on looks */
-#define ROOT_SPIN_US      50 /* block_on watches before it sleeps */
+#define DEADLOCK_CHECK_MS 50  /* how often a waiting run/block_on looks */
+#define ROOT_SPIN_US      200 /* block_on watches before it sleeps */
 
 static _Thread_local ws_worker_t *current_worker;
 
@@ -531,9 +531,13 @@ static uint64_t mono_ns(void)
  * iteration pays it twice. The price is a core, so we watch only while
  * some worker sleeps (its core is likely idle), and give the core away
  * (sched_yield) between looks: with every worker busy, a block_on that
- * spun on plain pauses made spawn_many_local 1.6 times slower.
- * tools/bench-ab.sh, 21 rounds: chained_spawn 71 -> 46 us; the other
- * workloads within noise. True when woken.
+ * spun on plain pauses made spawn_many_local 1.6 times slower. 200 us,
+ * not 50: a chain of 1,000 spawns often outlasted 50 us, and block_on
+ * then slept anyway (perf stat: about 400 context switches per 200
+ * iterations with 50, about 20 with 200). tools/bench-ab.sh, 21 rounds:
+ * chained_spawn 79 -> 47 us against 50 us; the others within the noise
+ * of this machine (two identical builds differ by up to 1.24x over 13
+ * rounds). True when woken.
  */
 static bool root_spin(ws_runtime_t *rt, root_waker_t *r)
 {
