@@ -44,8 +44,9 @@
 typedef struct task_cache task_cache_t;
 
 /* Blocks kept per size class and thread, locally and again for frees
- * from other threads: 16,384 of 200 bytes (a typical task) is 3 MiB,
- * enough for a burst of 10,000 spawns to reuse the last burst's memory. */
+ * from other threads: 16,384 blocks of 256 bytes (a typical task, in
+ * whole lines) is 4 MiB, enough for a burst of 10,000 spawns to reuse
+ * the last burst's memory. */
 #define TASK_CACHE_KEEP 16384
 
 /*

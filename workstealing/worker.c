@@ -394,7 +394,8 @@ typedef struct poll_note {
     uint64_t self_wakes; /* the task's own count, before the poll */
     uint64_t ns;         /* time in the poll, when task_timing */
     bool listed;         /* on an owned list (it has waited before) */
-    bool cancelled;      /* aborted before the poll: this run cancels it */
+    bool cancelled;      /* aborted before the poll (only read when
+                            tracing: the COMPLETE event says so) */
 } poll_note_t;
 
 static uint64_t self_wakes_of(task_t *t)
@@ -450,7 +451,8 @@ static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
         .id = t->id,
         .self_wakes = self_wakes_of(t),
         .listed = task_trailer(t)->pended, /* see runtime.c, owned tasks */
-        .cancelled = (task_state(t) & TASK_CANCELLED) != 0,
+        .cancelled =
+            w->rt->trace != NULL && (task_state(t) & TASK_CANCELLED) != 0,
     };
     bool timed = task_timing && !w->rt->sim;
     w->watch.victim = NULL;
