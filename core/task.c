@@ -29,8 +29,6 @@
 #include <string.h>
 #include <time.h>
 
-bool task_timing = false;
-
 static _Thread_local task_t *current_task;
 
 task_t *task_current(void)
@@ -40,42 +38,18 @@ task_t *task_current(void)
 
 /* ---- task ids ----------------------------------------------------------- */
 
-/*
- * Ids are unique per scheduler. A thread takes them TASK_ID_BLOCK at a
- * time, so a spawn costs no locked instruction on a counter every
- * spawning thread shares (one per 64 spawns instead). On one thread ids
- * still come in spawn order, 1, 2, 3 ... (a simulation, whose trace
- * hashes depend on them, runs on one thread); with several spawning
- * threads they are unique but interleave in blocks.
- */
-#define TASK_ID_BLOCK 64
-
-static atomic_uint_fast64_t scheduler_generations = 1;
-
-static _Thread_local struct {
-    uint64_t generation; /* whose block this is (0: none) */
-    uint64_t next, end;
-} ids;
-
 void task_scheduler_init(task_scheduler_t *s, const task_scheduler_ops_t *ops)
 {
     s->ops = ops;
     atomic_init(&s->next_id, 1);
-    /* Relaxed: only needs to be unique. */
-    s->generation = atomic_fetch_add_explicit(&scheduler_generations, 1,
-                                              memory_order_relaxed);
 }
 
 uint64_t task_next_id(task_scheduler_t *s)
 {
-    if (ids.generation != s->generation || ids.next == ids.end) {
-        /* Relaxed: ids only need to be unique, not ordered. */
-        ids.next = atomic_fetch_add_explicit(&s->next_id, TASK_ID_BLOCK,
-                                             memory_order_relaxed);
-        ids.end = ids.next + TASK_ID_BLOCK;
-        ids.generation = s->generation;
-    }
-    return ids.next++;
+    /* Relaxed: ids only need to be unique. On one thread they come in
+     * spawn order, 1, 2, 3 ... (a simulation, whose trace hashes depend
+     * on them, runs on one thread), whatever other schedulers exist. */
+    return atomic_fetch_add_explicit(&s->next_id, 1, memory_order_relaxed);
 }
 
 /* ---- allocation and references ---------------------------------------- */
@@ -322,28 +296,17 @@ void task_report_lost_end(size_t total)
 
 /* ---- running one poll --------------------------------------------------- */
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Poll the future once with w, with the bookkeeping around it. */
 static poll_t poll_future(task_t *t, const waker_t *w)
 {
     task_trailer_t *tr = task_trailer(t);
     context_t cx = {.waker = w};
     task_t *outer = current_task;
-    uint64_t start = task_timing ? now_ns() : 0;
 
     current_task = t;
     count_own(&tr->stats.polls);
     poll_t r = future_poll(task_future(t), &cx);
     current_task = outer;
-
-    if (task_timing)
-        tr->stats.busy_ns += now_ns() - start;
     return r;
 }
 

@@ -93,11 +93,7 @@ typedef struct task_scheduler_ops {
 struct task_scheduler {
     const task_scheduler_ops_t *ops;
     _Atomic uint64_t next_id; /* task ids, 1, 2, 3 ... per executor, so a
-                                 replayed run numbers its tasks alike;
-                                 threads take them in blocks (task.c) */
-    uint64_t generation;      /* unique per task_scheduler_init: tells
-                                 a new scheduler from an old one that
-                                 had the same address */
+                                 replayed run numbers its tasks alike */
 };
 
 void task_scheduler_init(task_scheduler_t *s, const task_scheduler_ops_t *ops);
@@ -117,7 +113,6 @@ typedef struct task_stats {
                                         written by the poller only */
     atomic_uint_fast64_t waker_clones;
     atomic_uint_fast64_t waker_drops;
-    uint64_t busy_ns; /* time inside poll, when task_timing is on */
 } task_stats_t;
 
 /* The hot header: what every queue operation touches. */
@@ -241,9 +236,6 @@ task_run_result_t task_run_busy(task_t *t, const waker_t *w);
 
 /* The task whose poll is running on this thread, or NULL. */
 task_t *task_current(void);
-
-/* When true, task_run measures busy_ns (two clock reads per poll). */
-extern bool task_timing;
 
 /* The waker of t, borrowed: valid while the caller holds a reference. */
 waker_t task_waker(task_t *t);

@@ -41,24 +41,11 @@ static uint64_t monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-typedef uint64_t (*clock_fn)(void);
-
-/* Set by an executor at create (any thread), read by every emitter:
- * relaxed, because only the pointer itself is published; the clock it
- * points to is a function that exists for the whole run. */
-static _Atomic(clock_fn) trace_clock = monotonic_ns;
-
-void trace_set_clock(uint64_t (*now_ns)(void))
-{
-    atomic_store_explicit(&trace_clock, now_ns != NULL ? now_ns : monotonic_ns,
-                          memory_order_relaxed);
-}
-
 void trace_emit(trace_sink_t *sink, trace_kind_t kind, uint32_t worker,
                 uint64_t task, uint64_t a, uint64_t b)
 {
     trace_event_t ev = {
-        .time_ns = atomic_load_explicit(&trace_clock, memory_order_relaxed)(),
+        .time_ns = monotonic_ns(),
         .task = task,
         .a = a,
         .b = b,
@@ -66,6 +53,23 @@ void trace_emit(trace_sink_t *sink, trace_kind_t kind, uint32_t worker,
         .kind = (uint32_t)kind,
     };
     sink->write(sink, &ev);
+}
+
+static void clocked_write(trace_sink_t *self, const trace_event_t *ev)
+{
+    trace_clocked_sink_t *c = (trace_clocked_sink_t *)self;
+    trace_event_t e = *ev;
+    e.time_ns = c->now_ns(c->ctx);
+    c->inner->write(c->inner, &e);
+}
+
+void trace_clocked_sink_init(trace_clocked_sink_t *c, trace_sink_t *inner,
+                             uint64_t (*now_ns)(void *ctx), void *ctx)
+{
+    c->sink.write = clocked_write;
+    c->inner = inner;
+    c->now_ns = now_ns;
+    c->ctx = ctx;
 }
 
 #define FNV_OFFSET 0xcbf29ce484222325ull

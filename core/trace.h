@@ -53,7 +53,8 @@ typedef enum trace_kind {
                           b = trace_name_id(name) */
     TRACE_SCHEDULE,    /* task; a = trace_queue_t it went into */
     TRACE_POLL_START,  /* task */
-    TRACE_POLL_END,    /* task; a = poll_t result, b = ns in poll */
+    TRACE_POLL_END,    /* task; a = poll_t result, b = 0 (the reader
+                          times a poll from POLL_START) */
     TRACE_WAKE,        /* task woken; a = trace_waker_t, b = waker id */
     TRACE_SELF_WAKE,   /* task woke itself during its poll (a yield) */
     TRACE_STEAL,       /* worker = thief; a = victim worker, b = count;
@@ -130,9 +131,22 @@ struct trace_sink {
 void trace_emit(trace_sink_t *sink, trace_kind_t kind, uint32_t worker,
                 uint64_t task, uint64_t a, uint64_t b);
 
-/* Timestamps: nanoseconds from this clock (the executor sets it; the
- * simulation points it at its virtual clock). NULL: CLOCK_MONOTONIC. */
-void trace_set_clock(uint64_t (*now_ns)(void));
+/*
+ * Timestamps: trace_emit stamps every event with CLOCK_MONOTONIC in
+ * nanoseconds. A runtime whose time is virtual (the simulation) puts a
+ * clocked sink between itself and the sink it was given, which stamps
+ * each event again with that runtime's own clock. The clock belongs to
+ * one runtime: two runtimes in one process never read each other's.
+ */
+typedef struct trace_clocked_sink {
+    trace_sink_t sink;          /* hand this to the emitters */
+    trace_sink_t *inner;        /* where the re-stamped events go */
+    uint64_t (*now_ns)(void *ctx);
+    void *ctx;
+} trace_clocked_sink_t;
+
+void trace_clocked_sink_init(trace_clocked_sink_t *c, trace_sink_t *inner,
+                             uint64_t (*now_ns)(void *ctx), void *ctx);
 
 /* A sink that folds every event into a 64-bit FNV-1a hash. */
 typedef struct trace_hash_sink {

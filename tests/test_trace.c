@@ -48,9 +48,9 @@ static recorder_t *recorder_new(void)
 }
 
 static uint64_t fake_now;
-static uint64_t fake_clock(void)
+static uint64_t fake_clock(void *ctx)
 {
-    return fake_now;
+    return *(uint64_t *)ctx;
 }
 
 static trace_event_t event(uint64_t t, uint32_t kind, uint64_t task)
@@ -73,12 +73,12 @@ static void trace_emit_stamps_with_the_clock(void **state)
 {
     (void)state;
     recorder_t *r = recorder_new();
-    trace_set_clock(fake_clock);
+    trace_clocked_sink_t clocked;
+    trace_clocked_sink_init(&clocked, &r->sink, fake_clock, &fake_now);
     fake_now = 1234;
-    TRACE(&r->sink, TRACE_STEAL, 1, 0, 0, 4);
+    TRACE(&clocked.sink, TRACE_STEAL, 1, 0, 0, 4);
     trace_sink_t *off = NULL;
     TRACE(off, TRACE_STEAL, 1, 0, 0, 4); /* no sink: nothing happens */
-    trace_set_clock(NULL);
     assert_int_equal(r->n, 1);
     assert_int_equal(r->ev[0].time_ns, 1234);
     assert_int_equal(r->ev[0].kind, TRACE_STEAL);

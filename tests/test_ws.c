@@ -1132,6 +1132,10 @@ enum { WL_FANOUT, WL_PAIRS, WL_TIMERS, WL_CHAIN, WL_COUNT };
 
 /* Run workload wl in a fresh simulated runtime; check the invariants;
  * return the trace hash. */
+/* Called by sim_run between spawning the workload and running it: what
+ * else the process does meanwhile (NULL: nothing). */
+static void (*sim_disturb)(void);
+
 static uint64_t sim_run(int wl, int workers, uint64_t seed, size_t tasks,
                         executor_stats_t *st_out)
 {
@@ -1156,6 +1160,8 @@ static uint64_t sim_run(int wl, int workers, uint64_t seed, size_t tasks,
         wl_chain(ex, &m);
         break;
     }
+    if (sim_disturb != NULL)
+        sim_disturb();
     assert_int_equal(executor_run(ex), 0);
 
     /* The invariants: every task done once, nothing queued, no task left
@@ -1234,6 +1240,109 @@ static void ws_sim_virtual_time_jumps(void **state)
     assert_int_equal(v.now_ms, 3u * 3600u * 1000u);
     executor_destroy(ex);
     latch_destroy(&l);
+}
+
+/* ---- two runtimes in one process ----------------------------------------
+ *
+ * Each runtime keeps its own trace clock: a simulated runtime stamps its
+ * events from its own virtual clock, whatever other runtimes the process
+ * creates, runs or destroys meanwhile. (There was one process-wide clock,
+ * pointed at the last simulated runtime created and reset when it was
+ * destroyed: the first runtime's hash changed, and a traced threads-mode
+ * runtime read a freed driver.) */
+
+/* Another simulated, traced runtime, its clock moved on an hour. */
+static executor_t *other_sim_runtime(trace_hash_sink_t *h, latch_t *l)
+{
+    trace_hash_sink_init(h);
+    executor_t *other = ws_new(2, true, 99, &h->sink);
+    latch_init(l, 1);
+    sleeper_t s = {.base = {sleeper_poll, sleeper_drop}, .latch = l};
+    sleep_init(&s.nap, 3600u * 1000u);
+    assert_int_equal(executor_spawn(other, &s.base, sizeof s, "zz", NULL), 0);
+    assert_int_equal(block_on_latch(other, l), 0);
+    return other;
+}
+
+static executor_t *kept_other;
+static trace_hash_sink_t kept_hash;
+static latch_t kept_latch;
+
+static void create_other(void)
+{
+    kept_other = other_sim_runtime(&kept_hash, &kept_latch);
+}
+
+static void create_and_destroy_other(void)
+{
+    trace_hash_sink_t h;
+    latch_t l;
+    executor_destroy(other_sim_runtime(&h, &l));
+    latch_destroy(&l);
+}
+
+static void ws_sim_hash_unchanged_by_another_runtime(void **state)
+{
+    (void)state;
+    for (int wl = 0; wl < WL_COUNT; wl++) {
+        uint64_t alone = sim_run(wl, 4, 42, 100, NULL);
+        sim_disturb = create_other;
+        uint64_t beside = sim_run(wl, 4, 42, 100, NULL);
+        sim_disturb = create_and_destroy_other;
+        uint64_t after = sim_run(wl, 4, 42, 100, NULL);
+        sim_disturb = NULL;
+        executor_destroy(kept_other);
+        latch_destroy(&kept_latch);
+        assert_int_equal(beside, alone);
+        assert_int_equal(after, alone);
+    }
+}
+
+static atomic_int sims_done;
+
+static void *create_sims(void *arg)
+{
+    (void)arg;
+    for (int round = 0; round < 200 / SCALE; round++) {
+        trace_hash_sink_t h;
+        latch_t l;
+        executor_destroy(other_sim_runtime(&h, &l));
+        latch_destroy(&l);
+    }
+    atomic_store(&sims_done, 1);
+    return NULL;
+}
+
+/* A traced runtime on real threads keeps emitting (yield loops) while
+ * another thread creates, runs and destroys simulated runtimes. */
+static void ws_traced_threads_beside_simulated_runtimes(void **state)
+{
+    (void)state;
+    trace_rings_t rings;
+    assert_int_equal(trace_rings_init(&rings, 1024), 0);
+    executor_t *ex = ws_new(2, false, 0, &rings.sink);
+    atomic_store(&sims_done, 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, create_sims, NULL), 0);
+    size_t rounds = 0;
+    while (!atomic_load(&sims_done) || rounds < 4) {
+        marks_t m;
+        marks_init(&m, 64);
+        latch_t l;
+        latch_init(&l, (int)m.n);
+        for (size_t i = 0; i < m.n; i++) {
+            mark_task_t t = mark_task(&m, &l, i, 20);
+            assert_int_equal(executor_spawn(ex, &t.base, sizeof t, "y", NULL),
+                             0);
+        }
+        assert_int_equal(block_on_latch(ex, &l), 0);
+        latch_destroy(&l);
+        marks_check_all_once(&m);
+        rounds++;
+    }
+    pthread_join(th, NULL);
+    executor_destroy(ex);
+    trace_rings_destroy(&rings);
 }
 
 static void ws_step_is_one_decision(void **state)
@@ -1435,6 +1544,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(ws_sim_different_seeds_differ),
         cmocka_unit_test(ws_sim_thousand_seeds_keep_invariants),
         cmocka_unit_test(ws_sim_virtual_time_jumps),
+        cmocka_unit_test(ws_sim_hash_unchanged_by_another_runtime),
+        cmocka_unit_test(ws_traced_threads_beside_simulated_runtimes),
         cmocka_unit_test(ws_step_is_one_decision),
         cmocka_unit_test(ws_sim_trace_tells_the_story),
     };

@@ -833,8 +833,6 @@ static void release_tasks(ws_runtime_t *rt)
     }
 }
 
-static void sim_clock_stop(ws_runtime_t *rt);
-
 /* Free what create made; every thread is stopped and every task gone. */
 static void free_runtime(ws_runtime_t *rt)
 {
@@ -847,8 +845,6 @@ static void free_runtime(ws_runtime_t *rt)
     ws_idle_destroy(&rt->idle);
     pthread_cond_destroy(&rt->run_cond);
     pthread_mutex_destroy(&rt->run_lock);
-    if (rt->sim)
-        sim_clock_stop(rt);
     driver_destroy(rt->driver);
     free(rt);
 }
@@ -886,28 +882,12 @@ bool ws_is_ws(const executor_t *ex)
 }
 
 /* In simulation the trace's clock is the virtual one: a run's timestamps
- * are part of what the same seed must reproduce. trace_set_clock takes
- * no argument, so the driver it reads is a process-wide pointer: one
- * simulated runtime traces at a time. */
-static driver_t *sim_clock_driver;
-
-static uint64_t sim_clock_ns(void)
+ * are part of what the same seed must reproduce. Each simulated runtime
+ * stamps its own events from its own driver (rt->sim_sink), so another
+ * runtime in the same process cannot change them. */
+static uint64_t sim_clock_ns(void *ctx)
 {
-    return driver_now_ms(sim_clock_driver) * 1000000u;
-}
-
-static void sim_clock_start(ws_runtime_t *rt)
-{
-    sim_clock_driver = rt->driver;
-    trace_set_clock(sim_clock_ns);
-}
-
-static void sim_clock_stop(ws_runtime_t *rt)
-{
-    if (sim_clock_driver == rt->driver) {
-        trace_set_clock(NULL);
-        sim_clock_driver = NULL;
-    }
+    return driver_now_ms((driver_t *)ctx) * 1000000u;
 }
 
 /* The fields that cannot fail; the allocations are done. */
@@ -963,6 +943,11 @@ static ws_runtime_t *alloc_runtime(const executor_config_t *cfg)
     rt->trace = cfg->trace;
     if ((rt->driver = driver_create(cfg->sim)) == NULL)
         goto fail;
+    if (rt->sim && rt->trace != NULL) {
+        trace_clocked_sink_init(&rt->sim_sink, cfg->trace, sim_clock_ns,
+                                rt->driver);
+        rt->trace = &rt->sim_sink.sink;
+    }
     if (ws_idle_init(&rt->idle, rt->nworkers) != 0)
         goto fail_driver;
     rt->workers =
@@ -998,7 +983,6 @@ static executor_t *ws_create(const executor_config_t *cfg)
         return NULL;
     init_runtime(rt, cfg);
     if (rt->sim) {
-        sim_clock_start(rt);
         return &rt->base;
     }
     uint32_t started = start_threads(rt);

@@ -127,6 +127,8 @@ struct ws_runtime {
     trace_sink_t *trace;  /* NULL: tracing off */
     driver_t *driver;
     trace_sink_t driver_sink; /* the driver's events come through here */
+    trace_clocked_sink_t sim_sink; /* sim: stamps events with virtual time,
+                                      then on to the config's sink */
 
     /* Any thread. */
     ws_inject_t inject;

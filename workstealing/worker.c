@@ -392,7 +392,6 @@ static uint64_t now_ns(void)
 typedef struct poll_note {
     uint64_t id;
     uint64_t self_wakes; /* the task's own count, before the poll */
-    uint64_t ns;         /* time in the poll, when task_timing */
     bool listed;         /* on an owned list (it has waited before) */
     bool cancelled;      /* aborted before the poll (only read when
                             tracing: the COMPLETE event says so) */
@@ -431,7 +430,7 @@ static void after_poll(ws_worker_t *w, task_t *t, task_run_result_t r,
     ws_runtime_t *rt = w->rt;
     bool ready = r == TASK_RUN_COMPLETE;
     TRACE(rt->trace, TRACE_POLL_END, w->index, n->id,
-          ready ? POLL_READY : POLL_PENDING, n->ns);
+          ready ? POLL_READY : POLL_PENDING, 0);
     if (r == TASK_RUN_PENDING) {
         ws__count(&w->counters.pending_polls, 1);
     } else if (r == TASK_RUN_NOTIFIED) {
@@ -454,14 +453,12 @@ static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
         .cancelled =
             w->rt->trace != NULL && (task_state(t) & TASK_CANCELLED) != 0,
     };
-    bool timed = task_timing && !w->rt->sim;
     w->watch.victim = NULL;
     transition_from_searching(w);
     count_lifo(w, from_lifo);
     task_trailer(t)->worker = w->index;
 
     TRACE(w->rt->trace, TRACE_POLL_START, w->index, n.id, 0, 0);
-    uint64_t start = timed ? now_ns() : 0;
     coop_budget_set(COOP_BUDGET);
     w->polling = true;
     w->running_id = n.id;
@@ -470,7 +467,6 @@ static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
     task_run_result_t r = task_run_release(t, n.listed ? 0 : 1);
     w->polling = false;
     ws__count(&w->counters.polls, 1);
-    n.ns = timed ? now_ns() - start : 0;
     after_poll(w, t, r, &n);
 }
 
