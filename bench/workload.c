@@ -1,5 +1,5 @@
 /*
- * bench/workload.c - the workloads of shared/BENCHMARKS.md, one section
+ * bench/workload.c - the workloads of docs/benchmarks.md, one section
  * each. Every task here is a small future written with core/async.h; the
  * shapes are Tokio's (benches/rt_multi_threaded.rs), the code our own.
  *
@@ -15,8 +15,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "core/async.h"
+#include "driver/driver.h"
+#include "driver/reactor.h"
 #include "driver/time.h"
 #include "sync/join.h"
 #include "sync/oneshot.h"
@@ -615,6 +619,157 @@ static int timers(executor_t *ex, void *state, int tasks)
     return err;
 }
 
+/* ---- yield_many_driver ---------------------------------------------------------
+ * yield_many, with one more task that waits for the whole run on an
+ * eventfd nobody writes until teardown. What it changes: a worker turns
+ * the I/O driver between polls (every WS_EVENT_INTERVAL ticks, an
+ * epoll_wait that does not wait) only when the driver has work, a timer
+ * pending or a waker parked on a registration (driver_has_work). With
+ * nothing registered, yield_many's workers never enter the kernel; with
+ * this waiter they do, about once per 61 polls each, as Tokio 1.24's
+ * workers do while its tasks yield (docs/benchmarks.md, "What a yield
+ * costs").
+ *
+ *   setup: eventfd, registered; spawn the waiter; wait until its waker
+ *          sits in the registration
+ *   each iteration: yield_many, unchanged
+ *   teardown: write the eventfd; join the waiter; deregister; close
+ */
+
+typedef struct idle_fd {
+    int fd;              /* the eventfd */
+    reactor_reg_t *reg;  /* its registration */
+    join_handle_t waiter;
+} idle_fd_t;
+
+typedef struct fd_waiter {
+    future_t base;
+    reactor_reg_t *reg;
+    oneshot_tx_t parked; /* sent at the first PENDING: the waker is set */
+    bool told;
+} fd_waiter_t;
+
+static poll_t fd_waiter_poll(future_t *f, context_t *cx)
+{
+    fd_waiter_t *self = (fd_waiter_t *)f;
+    reactor_event_t ev;
+    if (reactor_poll_ready(self->reg, REACTOR_READ, cx, &ev) == POLL_READY)
+        return POLL_READY; /* teardown wrote the eventfd */
+    if (!self->told) {
+        self->told = true;
+        oneshot_send(&self->parked, 0);
+    }
+    return POLL_PENDING;
+}
+
+static void fd_waiter_drop(future_t *f)
+{
+    oneshot_tx_drop(&((fd_waiter_t *)f)->parked);
+}
+
+/* block_on's future for setup: register, spawn the waiter, await it. */
+typedef struct idle_fd_start {
+    future_t base;
+    async_t async;
+    idle_fd_t *st;
+    oneshot_rx_t parked;
+    int err;
+} idle_fd_start_t;
+
+static int idle_fd_spawn_waiter(idle_fd_start_t *self)
+{
+    driver_t *d = driver_current();
+    if (d == NULL)
+        return -ENOTSUP;
+    int err = reactor_register(driver_reactor(d), self->st->fd,
+                               &self->st->reg);
+    if (err != 0)
+        return err;
+    fd_waiter_t w = {.base = {fd_waiter_poll, fd_waiter_drop},
+                     .reg = self->st->reg};
+    if (oneshot_channel(&w.parked, &self->parked) != 0)
+        return -ENOMEM;
+    err = spawn(&w.base, sizeof w, "idle-fd", &self->st->waiter);
+    if (err != 0)
+        oneshot_tx_drop(&w.parked);
+    return err;
+}
+
+static poll_t idle_fd_start_poll(future_t *f, context_t *cx)
+{
+    idle_fd_start_t *self = (idle_fd_start_t *)f;
+    ASYNC_BEGIN(self);
+    self->err = idle_fd_spawn_waiter(self);
+    if (self->err == 0)
+        AWAIT(self, cx, &self->parked.base);
+    ASYNC_END(self);
+}
+
+static void idle_fd_free(idle_fd_t *st)
+{
+    if (st->reg != NULL)
+        reactor_deregister(st->reg); /* before close: fd numbers are reused */
+    close(st->fd);
+    free(st);
+}
+
+static int yield_many_driver_setup(executor_t *ex, void **state)
+{
+    idle_fd_t *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return -ENOMEM;
+    st->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (st->fd < 0) {
+        int err = -errno;
+        free(st);
+        return err;
+    }
+    idle_fd_start_t start = {.base = {idle_fd_start_poll, NULL}, .st = st};
+    int err = executor_block_on(ex, &start.base);
+    oneshot_rx_drop(&start.parked);
+    if (err == 0)
+        err = start.err;
+    if (err == 0 && start.parked.result != 0)
+        err = start.parked.result; /* the waiter went before it parked */
+    if (err != 0) {
+        if (st->waiter.task != NULL) {
+            join_t join;
+            join_init(&join, st->waiter);
+            join_abort(&join);
+            executor_block_on(ex, &join.base);
+            join_drop(&join);
+        }
+        idle_fd_free(st);
+        return err;
+    }
+    *state = st;
+    return 0;
+}
+
+static int yield_many_driver(executor_t *ex, void *state, int tasks)
+{
+    (void)state;
+    return spawn_yielders(ex, tasks, YIELDS);
+}
+
+/* Wake the waiter through the kernel (the driver sees the eventfd
+ * readable) and wait for it to finish. */
+static void yield_many_driver_teardown(executor_t *ex, void *state)
+{
+    idle_fd_t *st = state;
+    if (st == NULL)
+        return;
+    uint64_t one = 1;
+    ssize_t n = write(st->fd, &one, sizeof one);
+    join_t join;
+    join_init(&join, st->waiter);
+    if (n != (ssize_t)sizeof one)
+        join_abort(&join); /* cannot happen with a fresh eventfd */
+    executor_block_on(ex, &join.base);
+    join_drop(&join);
+    idle_fd_free(st);
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 static const workload_t spawn_many_local_w = {
@@ -643,6 +798,13 @@ const workload_t workload_yield_few = {
     "yield_few", "tasks each yield 10 times (bench --scaling)", YIELD_TASKS,
     NULL, yield_few, NULL, NULL, "yield", FEW_YIELDS};
 
+static const workload_t yield_many_driver_w = {
+    "yield_many_driver",
+    "yield_many while a task waits on an idle eventfd: workers turn the "
+    "driver",
+    YIELD_TASKS, yield_many_driver_setup, yield_many_driver,
+    yield_many_driver_teardown, yield_many_baseline, "yield", YIELDS};
+
 extern const workload_t workload_tcp_echo; /* bench/workload_tcp.c */
 
 const workload_t *const workload_table[] = {
@@ -652,9 +814,18 @@ const workload_t *const workload_table[] = {
     &workload_tcp_echo,  NULL,
 };
 
+const workload_t *const workload_variants[] = {
+    &yield_many_driver_w,
+    NULL,
+};
+
 const workload_t *workload_by_name(const char *name)
 {
     for (const workload_t *const *w = workload_table; *w != NULL; w++) {
+        if (strcmp((*w)->name, name) == 0)
+            return *w;
+    }
+    for (const workload_t *const *w = workload_variants; *w != NULL; w++) {
         if (strcmp((*w)->name, name) == 0)
             return *w;
     }

@@ -1,5 +1,5 @@
 /*
- * bench/workload.h - the benchmark workloads of shared/BENCHMARKS.md.
+ * bench/workload.h - the benchmark workloads of docs/benchmarks.md.
  *
  * The same shapes Tokio measures its scheduler with (its benches/
  * rt_multi_threaded.rs), plus timers and a TCP echo, written once against
@@ -22,7 +22,7 @@
 typedef struct workload {
     const char *name;  /* "spawn_many_local" */
     const char *shape; /* one line for --help */
-    int size;          /* its BENCHMARKS.md size: tasks, pairs, depth,
+    int size;          /* its docs/benchmarks.md size: tasks, pairs, depth,
                           clients; what `bench --scaling` varies */
     /*
      * Prepare what lives across iterations (the echo server). May be
@@ -43,9 +43,19 @@ typedef struct workload {
     int units;        /* units per unit of size (yield_many: 1,000) */
 } workload_t;
 
-/* Every workload, in BENCHMARKS.md order; ends with NULL. */
+/* The seven workloads, in docs/benchmarks.md order; ends with NULL. */
 extern const workload_t *const workload_table[];
 
+/*
+ * Variants of a workload that change one condition, run by `bench all`
+ * after the seven; ends with NULL. yield_many_driver: yield_many while
+ * one task waits on an idle eventfd the whole time, so that busy workers
+ * turn the I/O driver as they go, as Tokio 1.24's do (docs/benchmarks.md,
+ * "What a yield costs").
+ */
+extern const workload_t *const workload_variants[];
+
+/* A workload or a variant by name; NULL when there is none. */
 const workload_t *workload_by_name(const char *name);
 
 /* yield_many with 10 yields per task: what `bench --scaling` grows to a

@@ -11,6 +11,10 @@
 /* CLOCK_MONOTONIC in nanoseconds: what every bench timing reads. */
 uint64_t bench_now_ns(void);
 
+/* User + system CPU time of the whole process (every thread), in
+ * microseconds, from getrusage(RUSAGE_SELF); 0 if it fails. */
+uint64_t bench_cpu_us(void);
+
 /* Sort n timings ascending: sorted[n/2] is the median, sorted[0] the min. */
 void bench_sort(uint64_t *v, size_t n);
 

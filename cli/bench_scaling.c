@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +36,18 @@ uint64_t bench_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t bench_cpu_us(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    uint64_t user = (uint64_t)ru.ru_utime.tv_sec * 1000000u +
+                    (uint64_t)ru.ru_utime.tv_usec;
+    uint64_t sys = (uint64_t)ru.ru_stime.tv_sec * 1000000u +
+                   (uint64_t)ru.ru_stime.tv_usec;
+    return user + sys;
 }
 
 static int cmp_u64(const void *a, const void *b)

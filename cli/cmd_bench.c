@@ -1,16 +1,20 @@
 /*
  * cli/cmd_bench.c - `asynclab bench WORKLOAD[,WORKLOAD...]|all`: time the
- * workloads of shared/BENCHMARKS.md on one executor, one line each:
+ * workloads of docs/benchmarks.md on one executor, one line each:
  *
- *   bench NAME peer=asynclab-EXECUTOR workers=N median_us=X min_us=Y iters=K
+ *   bench NAME peer=asynclab-EXECUTOR workers=N median_us=X min_us=Y
+ *         iters=K cpu_us=C                               (one line)
  *
  * One runtime per process, shared by every workload requested. Each
  * workload is set up once (not timed), run twice to warm up, then K timed
- * iterations; median_us is sorted[K/2] and min_us sorted[0]. A workload
- * the executor cannot run (-ENOTSUP) prints "skipped: REASON" and is not
- * an error; any other failure is (exit status 1).
+ * iterations; median_us is sorted[K/2] and min_us sorted[0] of their wall
+ * times, cpu_us the process's user + system CPU time over the K timed
+ * iterations (getrusage around the timed loop, every thread) divided by K.
+ * "all" is the seven workloads, then the variants (yield_many_driver). A
+ * workload the executor cannot run (-ENOTSUP) prints "skipped: REASON" and
+ * is not an error; any other failure is (exit status 1).
  *
- * Tests: tests/cli.sh.
+ * Tests: tests/bench.sh, tests/cli.sh.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -72,20 +76,38 @@ static void bench_usage(FILE *out)
 {
     fputs("usage: asynclab bench WORKLOAD[,WORKLOAD...]|all [options]\n"
           "\n"
-          "Time the benchmark workloads (shared/BENCHMARKS.md) on one "
+          "Time the benchmark workloads (docs/benchmarks.md) on one "
           "executor:\n"
           "2 warm-up iterations, then K timed ones; one line per workload:\n"
           "  bench NAME peer=asynclab-EXECUTOR workers=N median_us=X "
-          "min_us=Y iters=K\n"
+          "min_us=Y iters=K cpu_us=C\n"
+          "median_us and min_us: the median and the fastest wall time of "
+          "one\n"
+          "iteration; cpu_us: user + system CPU time of the whole process "
+          "per\n"
+          "iteration (getrusage over the K timed ones, divided by K). A "
+          "runtime\n"
+          "that wins wall time by spinning shows it in cpu_us.\n"
           "With --baseline, before it the same work done by direct calls "
           "on one\n"
           "thread (peer=baseline), and after it the scheduler's own cost:\n"
           "  overhead NAME per_UNIT_ns=X ratio=R\n"
+          "`all` runs the seven workloads, then the variant "
+          "yield_many_driver\n"
+          "(yield_many while one task waits on an idle eventfd, so that "
+          "busy\n"
+          "workers turn the I/O driver as Tokio 1.24's do). Side by side "
+          "with\n"
+          "Tokio and Go, same allocator settings: make bench-peers "
+          "(tools/bench-peers.sh).\n"
           "\n",
           out);
     cli_print_options(out, bench_tables);
     fputs("\nworkloads:\n", out);
     for (const workload_t *const *w = workload_table; *w != NULL; w++)
+        fprintf(out, "  %-24s %s\n", (*w)->name, (*w)->shape);
+    fputs("variants:\n", out);
+    for (const workload_t *const *w = workload_variants; *w != NULL; w++)
         fprintf(out, "  %-24s %s\n", (*w)->name, (*w)->shape);
 }
 
@@ -107,6 +129,8 @@ static bool parse_workloads(const char *arg, const workload_t **list,
     *n = 0;
     if (strcmp(arg, "all") == 0) {
         for (const workload_t *const *w = workload_table; *w != NULL; w++)
+            list[(*n)++] = *w;
+        for (const workload_t *const *w = workload_variants; *w != NULL; w++)
             list[(*n)++] = *w;
         return true;
     }
@@ -149,34 +173,49 @@ static void median_min(uint64_t *times, int n, uint64_t *median,
     *min = times[0];
 }
 
-/* The baseline, timed like a workload: warm-ups, then iters runs. */
-static int time_baseline(const workload_t *w, int iters, uint64_t *times)
+/*
+ * The baseline, timed like a workload: warm-ups, then iters runs into
+ * times[]; *cpu the process CPU time (us) of the timed runs, all of them.
+ */
+static int time_baseline(const workload_t *w, int iters, uint64_t *times,
+                         uint64_t *cpu)
 {
     int err = 0;
+    uint64_t cpu_start = 0;
     for (int i = 0; err == 0 && i < WARMUPS + iters; i++) {
+        if (i == WARMUPS)
+            cpu_start = bench_cpu_us();
         uint64_t start = now_us();
         err = w->baseline(w->size);
         if (i >= WARMUPS)
             times[i - WARMUPS] = now_us() - start;
     }
+    *cpu = bench_cpu_us() - cpu_start;
     return err;
 }
 
 /*
- * Set up w, warm up, time iters iterations into times[], tear down.
- * Returns 0 or the first -errno.
+ * Set up w, warm up, time iters iterations into times[], tear down. *cpu
+ * gets the process's CPU time (us, every thread) over the timed
+ * iterations together: getrusage before the first and after the last, so
+ * setup, warm-ups and teardown are not in it. Returns 0 or the first
+ * -errno.
  */
 static int time_workload(executor_t *ex, const workload_t *w, int iters,
-                         uint64_t *times)
+                         uint64_t *times, uint64_t *cpu)
 {
     void *state = NULL;
+    uint64_t cpu_start = 0;
     int err = w->setup != NULL ? w->setup(ex, &state) : 0;
     for (int i = 0; err == 0 && i < WARMUPS + iters; i++) {
+        if (i == WARMUPS)
+            cpu_start = bench_cpu_us();
         uint64_t start = now_us();
         err = w->iteration(ex, state, w->size);
         if (i >= WARMUPS)
             times[i - WARMUPS] = now_us() - start;
     }
+    *cpu = bench_cpu_us() - cpu_start;
     if (w->teardown != NULL)
         w->teardown(ex, state);
     return err;
@@ -186,17 +225,17 @@ static int time_workload(executor_t *ex, const workload_t *w, int iters,
 static int bench_baseline(const workload_t *w, int iters, uint64_t *times,
                           uint64_t *median)
 {
-    uint64_t min;
+    uint64_t min, cpu;
     *median = 0;
     if (w->baseline == NULL)
         return 0;
-    int err = time_baseline(w, iters, times);
+    int err = time_baseline(w, iters, times, &cpu);
     if (err != 0)
         return err;
     median_min(times, iters, median, &min);
     printf("bench %s peer=baseline workers=1 median_us=%" PRIu64
-           " min_us=%" PRIu64 " iters=%d\n",
-           w->name, *median, min, iters);
+           " min_us=%" PRIu64 " iters=%d cpu_us=%" PRIu64 "\n",
+           w->name, *median, min, iters, cpu / (uint64_t)iters);
     return 0;
 }
 
@@ -216,16 +255,17 @@ static int bench_one(executor_t *ex, const workload_t *w,
     uint64_t *times = calloc((size_t)args->iters, sizeof *times);
     if (times == NULL)
         return -ENOMEM;
-    uint64_t base_us = 0, median, min;
+    uint64_t base_us = 0, median, min, cpu = 0;
     int err = args->baseline ? bench_baseline(w, args->iters, times, &base_us)
                              : 0;
     if (err == 0)
-        err = time_workload(ex, w, args->iters, times);
+        err = time_workload(ex, w, args->iters, times, &cpu);
     if (err == 0) {
         median_min(times, args->iters, &median, &min);
         printf("bench %s peer=asynclab-%s workers=%d median_us=%" PRIu64
-               " min_us=%" PRIu64 " iters=%d\n",
-               w->name, args->executor, workers, median, min, args->iters);
+               " min_us=%" PRIu64 " iters=%d cpu_us=%" PRIu64 "\n",
+               w->name, args->executor, workers, median, min, args->iters,
+               cpu / (uint64_t)args->iters);
         if (base_us > 0)
             print_overhead(w, base_us, median);
     } else if (err == -ENOTSUP) {

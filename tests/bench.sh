@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/bench.sh PROGRAM - `asynclab bench` end to end: the output format of
-# shared/BENCHMARKS.md, --baseline, --scaling, --memory, and bad arguments.
+# docs/benchmarks.md (with its cpu_us field), the variant yield_many_driver
+# on every executor, --baseline, --scaling, --memory, and bad arguments.
 # Checks formats and exit codes only: timings are never pass/fail.
 prog=${1:-build/asynclab}
 passed=0
@@ -16,7 +17,7 @@ check() { # name, then a command that must succeed
     fi
 }
 
-line='^bench [a-z_]+ peer=asynclab-[a-z]+ workers=[0-9]+ median_us=[0-9]+ min_us=[0-9]+ iters=[0-9]+$'
+line='^bench [a-z_]+ peer=asynclab-[a-z]+ workers=[0-9]+ median_us=[0-9]+ min_us=[0-9]+ iters=[0-9]+ cpu_us=[0-9]+$'
 
 out=$("$prog" bench chained_spawn,ping_pong --executor notify --iters 3)
 check "two workloads, two lines" [ "$(echo "$out" | grep -cE "$line")" = 2 ]
@@ -24,11 +25,19 @@ check "iters is reported" grep -q "iters=3" <<<"$out"
 
 for ex in spin notify; do
     out=$("$prog" bench all --executor $ex --iters 1)
-    check "all on $ex: seven lines" [ "$(echo "$out" | grep -cE "$line")" = 7 ]
+    check "all on $ex: seven workloads and one variant" [ "$(echo "$out" | grep -cE "$line")" = 8 ]
+    check "all on $ex: the variant comes last" [ "$(echo "$out" | tail -n 1 | cut -d' ' -f2)" = yield_many_driver ]
 done
 
+# The variant keeps a task waiting on an eventfd: it must set up, run and
+# tear down (the waiter joined) on threads and in simulation too.
+out=$("$prog" bench yield_many_driver --executor ws --workers 2 --iters 2)
+check "yield_many_driver on ws" grep -qE "$line" <<<"$out"
+out=$("$prog" bench yield_many_driver --executor ws --sim --iters 1)
+check "yield_many_driver on ws --sim" grep -qE "$line" <<<"$out"
+
 out=$("$prog" bench yield_many --executor notify --iters 3 --baseline)
-check "baseline line" grep -qE '^bench yield_many peer=baseline workers=1 median_us=[0-9]+' <<<"$out"
+check "baseline line" grep -qE '^bench yield_many peer=baseline workers=1 median_us=[0-9]+ min_us=[0-9]+ iters=3 cpu_us=[0-9]+$' <<<"$out"
 check "overhead line" grep -qE '^overhead yield_many per_yield_ns=-?[0-9.]+ ratio=[0-9.]+$' <<<"$out"
 
 out=$("$prog" bench --scaling --executor notify --tasks 10000)

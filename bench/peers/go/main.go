@@ -1,8 +1,9 @@
-// Command go-peer runs the seven workloads of shared/BENCHMARKS.md on Go's
-// scheduler, so that `make bench-peers` can set asynclab's figures beside
-// Go's, measured on the same machine in the same run.
+// Command go-peer runs the seven workloads of docs/benchmarks.md, and the
+// variant yield_many_driver, on Go's scheduler, so that `make bench-peers`
+// can set asynclab's figures beside Go's, measured on the same machine in
+// the same run.
 //
-// Our own code, written from the BENCHMARKS.md shapes to match
+// Our own code, written from the shapes in docs/benchmarks.md to match
 // bench/workload.c and bench/workload_tcp.c count for count, in the way Go
 // is written: a goroutine per task, a channel per oneshot or join handle,
 // runtime.Gosched for a yield, time.Sleep for a timer, net for TCP.
@@ -13,11 +14,21 @@
 // is set up once (not timed), run twice to warm up, then K timed iterations
 // (default 20). One line each:
 //
-//	bench NAME peer=go workers=N median_us=X min_us=Y iters=K
+//	bench NAME peer=go workers=N median_us=X min_us=Y iters=K cpu_us=C
 //
 // median_us is sorted[K/2] of the per-iteration wall times, min_us
-// sorted[0]. Go has no thread outside the scheduler: the main goroutine,
-// which plays block_on's caller, runs on one of the N Ps.
+// sorted[0]; cpu_us is the process's user + system CPU time (getrusage,
+// every thread, the garbage collector's included) over the K timed
+// iterations, divided by K. Go has no thread outside the scheduler: the
+// main goroutine, which plays block_on's caller, runs on one of the N Ps.
+//
+// yield_many_driver is yield_many, unchanged: Gosched puts the goroutine
+// on the global run queue, and a P looks at the network poller only when
+// it finds nothing to run (docs/benchmarks.md, "What a yield costs"); the
+// variant exists so that asynclab's yields can be made to turn its driver.
+//
+// Go's memory comes from its own allocator, not glibc's malloc, so the
+// GLIBC_TUNABLES that tools/bench-peers.sh may set do not reach it.
 //
 // Errors a workload cannot recover from print one line and exit 1; bad
 // arguments print a reason and the usage and exit 2.
@@ -34,6 +45,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -272,25 +284,41 @@ var workloads = []workload{
 	{"chained_spawn", plain(chainedSpawn)},
 	{"timers", plain(timers)},
 	{"tcp_echo", tcpEchoSetup},
+	{"yield_many_driver", plain(yieldMany)}, // the variant: see the top
 }
 
-// timeWorkload sets w up, warms up, and returns iters wall times in us.
-func timeWorkload(w workload, iters int) []int64 {
+// cpuMicros is the user + system CPU time of the whole process, in us.
+func cpuMicros() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano()/1000 + ru.Stime.Nano()/1000
+}
+
+// timeWorkload sets w up, warms up, and returns iters wall times in us and
+// the CPU time (us) of the timed iterations together: getrusage before the
+// first and after the last.
+func timeWorkload(w workload, iters int) ([]int64, int64) {
 	iteration, teardown := w.setup()
 	defer teardown()
 	times := make([]int64, 0, iters)
+	var cpuStart int64
 	for i := 0; i < warmups+iters; i++ {
+		if i == warmups {
+			cpuStart = cpuMicros()
+		}
 		start := time.Now()
 		iteration()
 		if i >= warmups {
 			times = append(times, time.Since(start).Microseconds())
 		}
 	}
-	return times
+	return times, cpuMicros() - cpuStart
 }
 
 const usage = `usage: go-peer WORKLOAD[,WORKLOAD...]|all [--workers N] [--iters K]
-  workloads: spawn_many_local spawn_many_remote_idle yield_many ping_pong chained_spawn timers tcp_echo`
+  workloads: spawn_many_local spawn_many_remote_idle yield_many ping_pong chained_spawn timers tcp_echo yield_many_driver`
 
 func usageError(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "go-peer: "+format+"\n%s\n", append(args, usage)...)
@@ -357,9 +385,9 @@ func main() {
 	}
 	runtime.GOMAXPROCS(workers)
 	for _, w := range chosen {
-		times := timeWorkload(w, iters)
+		times, cpu := timeWorkload(w, iters)
 		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-		fmt.Printf("bench %s peer=go workers=%d median_us=%d min_us=%d iters=%d\n",
-			w.name, workers, times[iters/2], times[0], iters)
+		fmt.Printf("bench %s peer=go workers=%d median_us=%d min_us=%d iters=%d cpu_us=%d\n",
+			w.name, workers, times[iters/2], times[0], iters, cpu/int64(iters))
 	}
 }

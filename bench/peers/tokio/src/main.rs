@@ -1,11 +1,14 @@
-//! bench/peers/tokio - the seven workloads of shared/BENCHMARKS.md, run on
-//! Tokio's multi-thread runtime, so that `make bench-peers` can set
-//! asynclab's figures beside Tokio's, measured on the same machine in the
-//! same run.
+//! bench/peers/tokio - the seven workloads of docs/benchmarks.md, and the
+//! variant yield_many_driver, run on Tokio's multi-thread runtime, so that
+//! `make bench-peers` can set asynclab's figures beside Tokio's, measured
+//! on the same machine in the same run.
 //!
-//! Our own code: each workload is written from its BENCHMARKS.md shape, to
-//! match bench/workload.c and bench/workload_tcp.c count for count (the
-//! same tasks, the same spawns from the same places, the same channels).
+//! Our own code: each workload is written from its shape in
+//! docs/benchmarks.md, to match bench/workload.c and bench/workload_tcp.c
+//! count for count (the same tasks, the same spawns from the same places,
+//! the same channels) and to do nothing the shape does not ask for: a task
+//! holds the countdown by a plain `&'static` reference, as asynclab's hold
+//! a pointer, not a reference-counted clone per task.
 //!
 //!   tokio-peer WORKLOAD[,WORKLOAD...]|all [--workers N] [--iters K]
 //!
@@ -13,12 +16,19 @@
 //! requested workload. Each workload is set up once (not timed), run twice
 //! to warm up, then K timed iterations (default 20). One line each:
 //!
-//!   bench NAME peer=tokio workers=N median_us=X min_us=Y iters=K
+//!   bench NAME peer=tokio workers=N median_us=X min_us=Y iters=K cpu_us=C
 //!
 //! median_us is sorted[K/2] of the per-iteration wall times, min_us
-//! sorted[0]. The thread that calls `block_on` is not a worker, exactly as
-//! in asynclab: a `tokio::spawn` from inside `block_on` goes to the
-//! runtime's inject queue, as asynclab's spawn from its caller does.
+//! sorted[0]; cpu_us is the process's user + system CPU time (getrusage,
+//! every thread) over the K timed iterations, divided by K. The thread
+//! that calls `block_on` is not a worker, exactly as in asynclab: a
+//! `tokio::spawn` from inside `block_on` goes to the runtime's inject
+//! queue, as asynclab's spawn from its caller does.
+//!
+//! yield_many_driver is yield_many, unchanged: Tokio 1.24's yield_now
+//! already defers its wake until the worker has turned the I/O driver
+//! (docs/benchmarks.md, "What a yield costs"); the variant exists so that
+//! asynclab's yields can be made to do the same.
 //!
 //! Errors a workload cannot recover from (a failed connect, a wrong echo)
 //! print one line and exit 1; bad arguments print a reason and the usage
@@ -26,7 +36,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -52,20 +62,32 @@ const SERVER_BUFFER: usize = 4096;
 //
 // Most workloads end the same way: N tasks each count down a shared counter
 // and the one that takes it to zero sends on a oneshot that block_on awaits.
+//
+// One countdown serves every iteration in turn: one workload runs at a
+// time, and no task touches the countdown after its own hit (the last one
+// sends while holding `done`'s lock, which the next `start` must take). So
+// it is a static and tasks capture `&'static Countdown`, a plain pointer,
+// as asynclab's tasks capture a `countdown_t *` to block_on's stack.
 
 struct Countdown {
     left: AtomicUsize,
     done: Mutex<Option<oneshot::Sender<()>>>, // taken once, by the last hit
 }
 
+static COUNTDOWN: Countdown = Countdown {
+    left: AtomicUsize::new(0),
+    done: Mutex::new(None),
+};
+
 impl Countdown {
-    fn new(n: usize) -> (Arc<Countdown>, oneshot::Receiver<()>) {
+    /// Arm the countdown for n hits; the receiver fires after the last.
+    fn start(n: usize) -> (&'static Countdown, oneshot::Receiver<()>) {
         let (tx, rx) = oneshot::channel();
-        let cd = Countdown {
-            left: AtomicUsize::new(n),
-            done: Mutex::new(Some(tx)),
-        };
-        (Arc::new(cd), rx)
+        *COUNTDOWN.done.lock().unwrap() = Some(tx);
+        // Relaxed: every task that hits it is spawned after this, and a
+        // spawn publishes what its spawner wrote.
+        COUNTDOWN.left.store(n, Ordering::Relaxed);
+        (&COUNTDOWN, rx)
     }
 
     /// One task is done. AcqRel: the last one sees every other task's
@@ -95,10 +117,9 @@ fn fail(why: &str) -> ! {
 
 /// From block_on, spawn 10,000 tasks; each counts down; the last signals.
 fn spawn_many_local(rt: &Runtime) {
-    let (cd, done) = Countdown::new(SPAWN_MANY);
+    let (cd, done) = Countdown::start(SPAWN_MANY);
     rt.block_on(async move {
         for _ in 0..SPAWN_MANY {
-            let cd = cd.clone();
             tokio::spawn(async move { cd.hit() });
         }
         wait(done).await;
@@ -121,9 +142,8 @@ fn spawn_many_remote_idle(rt: &Runtime) {
 /// 200 tasks, spawned from outside, each yield 1,000 times (to the back of
 /// the queue), then count down; the caller waits for the last.
 fn yield_many(rt: &Runtime) {
-    let (cd, done) = Countdown::new(YIELD_TASKS);
+    let (cd, done) = Countdown::start(YIELD_TASKS);
     for _ in 0..YIELD_TASKS {
-        let cd = cd.clone();
         rt.spawn(async move {
             for _ in 0..YIELDS {
                 tokio::task::yield_now().await;
@@ -136,7 +156,7 @@ fn yield_many(rt: &Runtime) {
 
 /// One pair: A makes two oneshots and spawns B; A sends ping, B awaits it
 /// and sends pong, A awaits pong and counts down.
-async fn ping_task(cd: Arc<Countdown>) {
+async fn ping_task(cd: &'static Countdown) {
     let (ping_tx, ping_rx) = oneshot::channel::<u32>();
     let (pong_tx, pong_rx) = oneshot::channel::<u32>();
     tokio::spawn(async move {
@@ -154,11 +174,11 @@ async fn ping_task(cd: Arc<Countdown>) {
 /// From block_on, one task spawns 1,000 ping tasks (A), each of which
 /// plays one ping-pong with its own B.
 fn ping_pong(rt: &Runtime) {
-    let (cd, done) = Countdown::new(PING_PONGS);
+    let (cd, done) = Countdown::start(PING_PONGS);
     rt.block_on(async move {
         tokio::spawn(async move {
             for _ in 0..PING_PONGS {
-                tokio::spawn(ping_task(cd.clone()));
+                tokio::spawn(ping_task(cd));
             }
         });
         wait(done).await;
@@ -167,7 +187,7 @@ fn ping_pong(rt: &Runtime) {
 
 /// A link of depth d: the last one (d = 0) counts down, every other one
 /// spawns the next. Runs inside a task, so tokio::spawn has a runtime.
-fn chain_link(depth: usize, cd: Arc<Countdown>) {
+fn chain_link(depth: usize, cd: &'static Countdown) {
     if depth == 0 {
         cd.hit();
     } else {
@@ -178,7 +198,7 @@ fn chain_link(depth: usize, cd: Arc<Countdown>) {
 /// The first link is spawned from outside; each spawns the next, 1,000
 /// links in all; the caller waits for the last.
 fn chained_spawn(rt: &Runtime) {
-    let (cd, done) = Countdown::new(1);
+    let (cd, done) = Countdown::start(1);
     rt.spawn(async move { chain_link(CHAIN_DEPTH - 1, cd) });
     rt.block_on(wait(done));
 }
@@ -186,10 +206,9 @@ fn chained_spawn(rt: &Runtime) {
 /// From block_on, spawn 10,000 tasks that each sleep 1 ms once, then count
 /// down.
 fn timers(rt: &Runtime) {
-    let (cd, done) = Countdown::new(TIMER_TASKS);
+    let (cd, done) = Countdown::start(TIMER_TASKS);
     rt.block_on(async move {
         for _ in 0..TIMER_TASKS {
-            let cd = cd.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(1)).await;
                 cd.hit();
@@ -259,7 +278,7 @@ fn tcp_echo_setup(rt: &Runtime) -> EchoServer {
 }
 
 /// One client: connect, 1,000 checked round trips, close, count down.
-async fn echo_client(port: u16, cd: Arc<Countdown>) {
+async fn echo_client(port: u16, cd: &'static Countdown) {
     let server = SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = match TcpStream::connect(server).await {
         Ok(s) => s,
@@ -286,10 +305,10 @@ async fn echo_client(port: u16, cd: Arc<Countdown>) {
 }
 
 fn tcp_echo(rt: &Runtime, port: u16) {
-    let (cd, done) = Countdown::new(CLIENTS);
+    let (cd, done) = Countdown::start(CLIENTS);
     rt.block_on(async move {
         for _ in 0..CLIENTS {
-            tokio::spawn(echo_client(port, cd.clone()));
+            tokio::spawn(echo_client(port, cd));
         }
         wait(done).await;
     });
@@ -297,7 +316,8 @@ fn tcp_echo(rt: &Runtime, port: u16) {
 
 // ---- the table and the timing ----------------------------------------------
 
-const WORKLOADS: [&str; 7] = [
+/// The seven workloads, then the variant; `all` runs them in this order.
+const WORKLOADS: [&str; 8] = [
     "spawn_many_local",
     "spawn_many_remote_idle",
     "yield_many",
@@ -305,20 +325,39 @@ const WORKLOADS: [&str; 7] = [
     "chained_spawn",
     "timers",
     "tcp_echo",
+    "yield_many_driver",
 ];
 
+/// User + system CPU time of the whole process (every thread), in
+/// microseconds.
+fn cpu_us() -> u64 {
+    // SAFETY: getrusage only writes the struct we hand it.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return 0;
+    }
+    let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    us(ru.ru_utime) + us(ru.ru_stime)
+}
+
 /// Set the workload up (untimed), warm up, time `iters` iterations; return
-/// the per-iteration wall times in microseconds, in run order. The echo
-/// server, if any, is torn down when `server` goes out of scope.
-fn time_workload(rt: &Runtime, name: &str, iters: usize) -> Vec<u64> {
+/// the per-iteration wall times in microseconds, in run order, and the CPU
+/// time of the timed iterations together (getrusage before the first and
+/// after the last). The echo server, if any, is torn down when `server`
+/// goes out of scope.
+fn time_workload(rt: &Runtime, name: &str, iters: usize) -> (Vec<u64>, u64) {
     let server = (name == "tcp_echo").then(|| tcp_echo_setup(rt));
     let mut times = Vec::with_capacity(iters);
+    let mut cpu_start = 0;
     for i in 0..WARMUPS + iters {
+        if i == WARMUPS {
+            cpu_start = cpu_us();
+        }
         let start = Instant::now();
         match name {
             "spawn_many_local" => spawn_many_local(rt),
             "spawn_many_remote_idle" => spawn_many_remote_idle(rt),
-            "yield_many" => yield_many(rt),
+            "yield_many" | "yield_many_driver" => yield_many(rt),
             "ping_pong" => ping_pong(rt),
             "chained_spawn" => chained_spawn(rt),
             "timers" => timers(rt),
@@ -329,7 +368,7 @@ fn time_workload(rt: &Runtime, name: &str, iters: usize) -> Vec<u64> {
             times.push(start.elapsed().as_micros() as u64);
         }
     }
-    times
+    (times, cpu_us() - cpu_start)
 }
 
 struct Args {
@@ -341,7 +380,7 @@ struct Args {
 const USAGE: &str = "usage: tokio-peer WORKLOAD[,WORKLOAD...]|all \
                      [--workers N] [--iters K]\n  workloads: spawn_many_local \
                      spawn_many_remote_idle yield_many ping_pong \
-                     chained_spawn timers tcp_echo";
+                     chained_spawn timers tcp_echo yield_many_driver";
 
 fn usage_error(why: &str) -> ! {
     eprintln!("tokio-peer: {why}\n{USAGE}");
@@ -403,14 +442,15 @@ fn main() {
         .build()
         .unwrap_or_else(|e| fail(&format!("runtime: {e}")));
     for name in &args.workloads {
-        let mut times = time_workload(&rt, name, args.iters);
+        let (mut times, cpu) = time_workload(&rt, name, args.iters);
         times.sort_unstable();
         println!(
-            "bench {name} peer=tokio workers={} median_us={} min_us={} iters={}",
+            "bench {name} peer=tokio workers={} median_us={} min_us={} iters={} cpu_us={}",
             args.workers,
             times[args.iters / 2],
             times[0],
-            args.iters
+            args.iters,
+            cpu / args.iters as u64
         );
     }
 }
