@@ -97,6 +97,9 @@
 #include "driver/driver.h"
 #include "driver/time.h"
 #include "sync/join.h"
+#include "sync/mpsc.h"
+#include "sync/mutex.h"
+#include "sync/notify.h"
 #include "sync/oneshot.h"
 #include "workstealing/ws.h"
 
@@ -113,6 +116,10 @@
 #define DETERMINISM 10  /* every 10th seed also runs twice more, traced */
 #define WHAT_LEN    320 /* a violation, in words */
 #define LEAK_EVERY  10  /* ASan: seeds between two leak checks */
+#define MQ_PRODUCERS 12 /* mpsc: producers (senders) per run */
+#define NT_FUTURES   192 /* notify: notified futures per run */
+#define BL_RECORDS   160 /* blocking: blocking tasks per run */
+#define BL_HELD      32  /* blocking: join handles the outside holds */
 
 /* ---- a seeded PRNG for the workloads' own choices -------------------------
  *
@@ -197,6 +204,59 @@ typedef struct late {
     bool after_destroy;
 } late_t;
 
+/* What the sync workloads know of their primitives, in the checker's own
+ * words: a model to compare every outcome with (sections below). */
+typedef struct nt_model {
+    uint32_t epoch; /* notify_waiters calls before this future's init */
+    uint64_t qseq;  /* queue position; NT_UNQUEUED when not queued */
+    uint8_t grant;  /* NM_ONE or NM_ALL once given, 0 before */
+    bool live;      /* initialised, not READY, not dropped */
+} nt_model_t;
+
+typedef struct bl_rec {
+    run_t *run;
+    uint32_t ran;      /* times fn was called */
+    bool may_cancel;   /* someone may have aborted it */
+    bool by_racer;     /* spawned by the destroy racer thread */
+    uint8_t depth;     /* blocking tasks above it that spawned it */
+} bl_rec_t;
+
+typedef struct bl_held {
+    join_handle_t h; /* task NULL once let go */
+    uint32_t rec;
+} bl_held_t;
+
+typedef struct sync_books {
+    /* mpsc */
+    uint32_t mq_producers;
+    uint32_t mq_accepted[MQ_PRODUCERS]; /* sends that returned 0 */
+    uint32_t mq_received[MQ_PRODUCERS]; /* next seq expected from each */
+    uint32_t mq_live_senders;           /* tx handles not yet dropped */
+    bool mq_rx_closed, mq_rx_gone, mq_eos;
+    /* mutex */
+    mutex_t mx;
+    bool mx_ready;
+    uint32_t mx_holders, mx_holder;
+    uint64_t mx_acquired, mx_requested, mx_qseq;
+    uint64_t mx_acquired_sure; /* by lockers nobody aborts */
+    uint64_t mx_wait[MAX_PROBES]; /* per locker: queue position, or 0 */
+    /* notify */
+    notify_t nt;
+    bool nt_ready;
+    uint32_t nt_epoch, nnt, nt_notifiers_left, nt_waiters_left;
+    bool nt_permit;
+    uint64_t nt_qseq;
+    nt_model_t ntm[NT_FUTURES];
+    /* blocking */
+    bl_rec_t bl[BL_RECORDS];
+    uint32_t nbl;
+    uint64_t bl_spawned; /* ws_spawn_blocking calls that returned 0 */
+    bl_held_t bheld[BL_HELD];
+    uint32_t nbheld;
+    join_handle_t guard; /* cut runs: queued at destroy, its waker waits */
+    uint32_t guard_woken;
+} sync_books_t;
+
 struct run {
     const workload_t *wl;
     uint64_t seed;
@@ -223,6 +283,11 @@ struct run {
     uint32_t nheld;
     late_t late[MAX_LATE];
     uint32_t nlate;
+    bool cut;    /* this run is stopped by destroy midway (blocking) */
+    bool traced; /* a trace sink is attached */
+
+    /* The sync workloads' books (mpsc, mutex, notify, blocking). */
+    sync_books_t sy;
 
     int violations;
     char first[WHAT_LEN]; /* the first violation */
@@ -235,6 +300,8 @@ struct workload {
     void (*check)(run_t *r); /* the workload's own end checks, or NULL */
     bool outside_spawns;     /* the outside spawns waiters too */
     bool shutdown;           /* destroy in the middle of the run */
+    void (*before)(run_t *r); /* right before executor_destroy, or NULL */
+    void (*after)(run_t *r);  /* after destroy and the let-go, or NULL */
 };
 
 /* Record a broken invariant. The first one is the run's verdict; the
@@ -316,6 +383,29 @@ enum {
     C_THREAD_WAKES_OTHER,
     C_SHUTDOWN_DROPPED,
     C_BLOCKON_POLLS,
+    C_MQ_MESSAGES,
+    C_MQ_SEND_REFUSED,
+    C_MQ_EOS,
+    C_MQ_DRAINED_CLOSED,
+    C_MQ_RX_GONE_EARLY,
+    C_MQ_SEND_DROPPED,
+    C_MX_ACQUIRED,
+    C_MX_TRY_BUSY,
+    C_MX_QUEUED,
+    C_MX_DROP_WAITING,
+    C_MX_DROP_HANDED,
+    C_MX_DROP_HOLDING,
+    C_NT_ONE,
+    C_NT_WAITERS,
+    C_NT_PERMIT,
+    C_NT_UNPOLLED,
+    C_NT_PASSED_ON,
+    C_BL_RAN,
+    C_BL_CANCELLED,
+    C_BL_NESTED,
+    C_BL_ASYNC,
+    C_BL_RACES,
+    C_BL_RACER_SPAWNS,
     C_COUNT
 };
 
@@ -355,6 +445,31 @@ static const char *const cov_names[C_COUNT] = {
                              "mid-poll",
     [C_SHUTDOWN_DROPPED] = "shutdown: futures dropped unfinished",
     [C_BLOCKON_POLLS] = "blockon: polls of block_on's root future",
+    [C_MQ_MESSAGES] = "mpsc: messages received in order",
+    [C_MQ_SEND_REFUSED] = "mpsc: sends refused (receiver closed or gone)",
+    [C_MQ_EOS] = "mpsc: end of stream, every sender gone",
+    [C_MQ_DRAINED_CLOSED] = "mpsc: closed receivers drained to the end",
+    [C_MQ_RX_GONE_EARLY] = "mpsc: receivers dropped early (or aborted)",
+    [C_MQ_SEND_DROPPED] = "mpsc: producers cancelled inside a send",
+    [C_MX_ACQUIRED] = "mutex: acquisitions",
+    [C_MX_TRY_BUSY] = "mutex: try_lock found it held",
+    [C_MX_QUEUED] = "mutex: lockers that queued",
+    [C_MX_DROP_WAITING] = "mutex: lockers cancelled while queued",
+    [C_MX_DROP_HANDED] = "mutex: lockers cancelled holding a handed lock "
+                         "they never saw",
+    [C_MX_DROP_HOLDING] = "mutex: lockers cancelled inside the section",
+    [C_NT_ONE] = "notify: notify_one calls",
+    [C_NT_WAITERS] = "notify: notify_waiters calls",
+    [C_NT_PERMIT] = "notify: futures READY on a stored permit",
+    [C_NT_UNPOLLED] = "notify: futures woken by a notify_waiters before "
+                      "their first poll",
+    [C_NT_PASSED_ON] = "notify: notify_one grants passed on by a drop",
+    [C_BL_RAN] = "blocking: tasks run",
+    [C_BL_CANCELLED] = "blocking: joins that saw the task cancelled",
+    [C_BL_NESTED] = "blocking: tasks spawned by blocking tasks",
+    [C_BL_ASYNC] = "blocking: async tasks spawned from the pool",
+    [C_BL_RACES] = "blocking: destroys raced by a spawning thread",
+    [C_BL_RACER_SPAWNS] = "blocking: racer spawns accepted during destroy",
 };
 
 static uint64_t coverage[C_COUNT];
@@ -1756,6 +1871,83 @@ static void shutdown_setup(run_t *r)
         waiter_spawn(r, 6);
 }
 
+/* ---- the blocking pool's join handles, wherever they are held -------------
+ */
+
+/* A blocking task's join completed: what it says must match what fn
+ * did (the record counts the calls). NULL output means cancelled: only
+ * an abort, or destroy, may do that, and then fn never ran. */
+static void bl_check_output(run_t *r, join_handle_t *h, uint32_t i)
+{
+    bl_rec_t *b = &r->sy.bl[i];
+    void *out = ws_blocking_output(h);
+    if (out == NULL) {
+        cov(C_BL_CANCELLED);
+        if (!b->may_cancel && !r->destroyed && !r->cut)
+            violation(r,
+                      "blocking task %u: its join says cancelled, but "
+                      "nothing aborted it",
+                      i);
+        if (b->ran != 0)
+            violation(r,
+                      "blocking task %u: its join says cancelled, but fn "
+                      "ran %u times",
+                      i, b->ran);
+    } else {
+        if (out != b)
+            violation(r, "blocking task %u: its join gave the wrong output",
+                      i);
+        if (b->ran != 1)
+            violation(r,
+                      "blocking task %u: its join gave an output, but fn "
+                      "ran %u times",
+                      i, b->ran);
+    }
+}
+
+static bool bheld_live(run_t *r, uint32_t i)
+{
+    return r->sy.bheld[i].h.task != NULL;
+}
+
+/* The outside's move on a blocking task's join handle: look whether it
+ * finished (polled with a no-op waker), or abort it, or let it go. */
+static void bheld_act(run_t *r, bl_held_t *bh)
+{
+    waker_t noop = waker_noop();
+    context_t cx = {.waker = &noop};
+    if (join_handle_poll(&bh->h, &cx) == POLL_READY) {
+        bl_check_output(r, &bh->h, bh->rec);
+        join_handle_drop(&bh->h);
+    } else if (rng_one_in(&r->rng, 4)) {
+        r->sy.bl[bh->rec].may_cancel = true;
+        join_handle_abort(&bh->h);
+    } else if (rng_one_in(&r->rng, 4)) {
+        join_handle_drop(&bh->h); /* unfinished: detach it */
+    }
+}
+
+/* After destroy every blocking task has run or been cancelled: each
+ * handle still held must be READY at once. */
+static void bheld_let_go(run_t *r)
+{
+    waker_t noop = waker_noop();
+    context_t cx = {.waker = &noop};
+    for (uint32_t i = 0; i < r->sy.nbheld; i++) {
+        bl_held_t *bh = &r->sy.bheld[i];
+        if (bh->h.task == NULL)
+            continue;
+        if (join_handle_poll(&bh->h, &cx) != POLL_READY)
+            violation(r,
+                      "blocking task %u: its join handle never completed, "
+                      "even after executor_destroy",
+                      bh->rec);
+        else
+            bl_check_output(r, &bh->h, bh->rec);
+        join_handle_drop(&bh->h);
+    }
+}
+
 /* ---- the outside: a foreign thread's stand-in, between steps --------------
  */
 
@@ -1776,6 +1968,9 @@ static bool outside_pending(run_t *r)
             return true;
     for (uint32_t i = 0; i < r->nlate; i++)
         if (!r->late[i].after_destroy && waker_is_set(&r->late[i].waker))
+            return true;
+    for (uint32_t i = 0; i < r->sy.nbheld; i++)
+        if (bheld_live(r, i))
             return true;
     return false;
 }
@@ -1901,6 +2096,8 @@ static void outside_act(run_t *r)
         slot_act(r, &r->slot[i - 1]);
     } else if ((i = pick_live(r, r->nheld, held_live)) != 0) {
         held_act(r, &r->held[i - 1]);
+    } else if ((i = pick_live(r, r->sy.nbheld, bheld_live)) != 0) {
+        bheld_act(r, &r->sy.bheld[i - 1]);
     } else if ((i = pick_live(r, r->nslots, slot_live)) != 0) {
         slot_act(r, &r->slot[i - 1]);
     } else if ((i = pick_live(r, r->nlate, late_live)) != 0) {
@@ -1930,6 +2127,7 @@ static void outside_let_go(run_t *r)
     for (uint32_t i = 0; i < r->nprobes; i++)
         if (r->given[i].task != NULL)
             join_handle_drop(&r->given[i]);
+    bheld_let_go(r);
 }
 
 /* ---- workload: blockon -----------------------------------------------------
@@ -2018,26 +2216,1203 @@ static void blockon_setup(run_t *r)
     future_drop(&t.nap.base);
 }
 
+/* ---- a killer: abort another task at some point, then join it -------------
+ *
+ * The sync workloads' cancellations. A killer owns a target's join
+ * handle, yields a few times (the target runs, waits, holds a lock...),
+ * aborts it (three times in four), then awaits the join: NULL output
+ * exactly when the target was dropped unfinished.
+ */
+
+typedef struct killer {
+    pfut_t pf;
+    async_t async;
+    join_t join;
+    uint32_t target, yields;
+    bool abort;
+} killer_t;
+
+static poll_t killer_poll(void *self, context_t *cx)
+{
+    killer_t *k = self;
+    ASYNC_BEGIN(k);
+    while (k->yields > 0) {
+        k->yields--;
+        YIELD_NOW(k, cx);
+    }
+    if (k->abort)
+        abort_join(&k->join);
+    AWAIT(k, cx, &k->join.base);
+    check_join(k->pf.run, &k->join, k->target, true);
+    ASYNC_END(k);
+}
+
+static void killer_release(void *self)
+{
+    join_drop(&((killer_t *)self)->join);
+}
+
+static const probe_ops_t killer_ops = {killer_poll, killer_release};
+
+/* Give target's handle h to a new killer (or drop it: budget spent). */
+static void killer_spawn(run_t *r, join_handle_t h, uint32_t target)
+{
+    killer_t k = {.target = target,
+                  .yields = rng_below(&r->rng, 12),
+                  .abort = !rng_one_in(&r->rng, 4)};
+    join_init(&k.join, h);
+    if (probe_spawn(r, &k.pf, sizeof k, &killer_ops, "killer", false, NULL) <
+        0)
+        join_drop(&k.join);
+}
+
+/* Spawn a probe that a killer may abort (one in `odds`), else detached. */
+static int spawn_maybe_killed(run_t *r, pfut_t *pf, size_t size,
+                              const probe_ops_t *ops, const char *name,
+                              uint32_t odds)
+{
+    bool killed = rng_one_in(&r->rng, odds);
+    join_handle_t h;
+    int id = probe_spawn(r, pf, size, ops, name, killed, killed ? &h : NULL);
+    if (id >= 0 && killed)
+        killer_spawn(r, h, (uint32_t)id);
+    return id;
+}
+
+/* ---- workload: mpsc --------------------------------------------------------
+ *
+ * sync/mpsc: producers send numbered messages { producer, seq } to one
+ * receiver, through a bounded channel (capacity 1..4: senders wait, slots
+ * are handed on) or an unbounded one. Producers send 0..12 messages, by
+ * the send future or try_send first, then drop their sender; some clone
+ * theirs for a child producer first; some are aborted by a killer, in a
+ * send or between two. The receiver drains to the end, or closes after k
+ * messages and drains, or drops its end after k messages, or is aborted.
+ *
+ * The checker keeps its own books: sends that returned 0 per producer,
+ * the next seq it expects from each, the senders still live.
+ *
+ *   every message    seq == the next expected from its producer: none
+ *                    lost in the middle, none twice, per-producer order
+ *   end of stream    only when every sender is gone (or the receiver
+ *                    closed), and then every accepted message was seen
+ *   refused send     -EPIPE only after the receiver closed or went; a
+ *                    send begun after the close never succeeds
+ */
+
+enum { RX_DRAIN, RX_CLOSE, RX_DROP };
+
+typedef struct mq_msg {
+    uint32_t producer, seq;
+} mq_msg_t;
+
+typedef struct producer {
+    pfut_t pf;
+    async_t async;
+    mpsc_tx_t tx; /* ours: dropped at the end, or by release */
+    mpsc_send_t send;
+    mq_msg_t msg;
+    uint32_t index, n, child_n;
+    int result;
+    bool closed_before; /* the receiver had closed when this send began */
+    bool sending;       /* send future initialised, not READY */
+} producer_t;
+
+typedef struct receiver {
+    pfut_t pf;
+    async_t async;
+    mpsc_rx_t rx;
+    mpsc_recv_t recv;
+    mq_msg_t got;
+    uint32_t mode, stop_at, count;
+    int result;
+    bool receiving;
+} receiver_t;
+
+static const probe_ops_t producer_ops;
+
+/* The sender is gone: the receiver may see the end once all are. */
+static void producer_close(producer_t *p)
+{
+    if (p->tx.chan == NULL)
+        return;
+    mpsc_tx_drop(&p->tx);
+    p->pf.run->sy.mq_live_senders--;
+}
+
+/* Spawn producer with tx moved in (dropped here if the spawn fails). */
+static void producer_spawn(run_t *r, mpsc_tx_t tx, uint32_t n,
+                           uint32_t child_n)
+{
+    sync_books_t *sy = &r->sy;
+    producer_t p = {.tx = tx, .index = sy->mq_producers, .n = n,
+                    .child_n = child_n};
+    if (sy->mq_producers == MQ_PRODUCERS ||
+        spawn_maybe_killed(r, &p.pf, sizeof p, &producer_ops, "producer", 3) <
+            0) {
+        mpsc_tx_drop(&p.tx);
+        sy->mq_live_senders--;
+        return;
+    }
+    sy->mq_producers++;
+}
+
+/* One message: try_send first (now and then), else the send future's
+ * first poll. The AWAIT that follows polls it again if PENDING. */
+static void producer_begin(producer_t *p)
+{
+    run_t *r = p->pf.run;
+    p->msg = (mq_msg_t){p->index, r->sy.mq_accepted[p->index]};
+    p->closed_before = r->sy.mq_rx_closed;
+    p->result = -EAGAIN;
+    if (rng_one_in(&r->rng, 3))
+        p->result = mpsc_try_send(&p->tx, &p->msg);
+    if (p->result == -EAGAIN) {
+        mpsc_send_init(&p->send, &p->tx, &p->msg);
+        p->sending = true;
+    }
+}
+
+/* The send's outcome, in the books. False: stop sending. */
+static bool producer_sent(producer_t *p)
+{
+    run_t *r = p->pf.run;
+    sync_books_t *sy = &r->sy;
+    if (p->result == -EPIPE) {
+        cov(C_MQ_SEND_REFUSED);
+        if (!sy->mq_rx_closed)
+            violation(r,
+                      "producer %u: send refused (-EPIPE), but the "
+                      "receiver is open",
+                      p->index);
+        return false;
+    }
+    if (p->result != 0) {
+        violation(r, "producer %u: send returned %d", p->index, p->result);
+        return false;
+    }
+    if (p->closed_before)
+        violation(r,
+                  "producer %u: message %u accepted, but the receiver had "
+                  "closed before the send began",
+                  p->index, p->msg.seq);
+    sy->mq_accepted[p->index]++;
+    return true;
+}
+
+static poll_t producer_poll(void *self, context_t *cx)
+{
+    producer_t *p = self;
+    run_t *r = p->pf.run;
+    ASYNC_BEGIN(p);
+    if (p->child_n > 0) { /* a second sender, for a child producer */
+        mpsc_tx_t c;
+        mpsc_tx_clone(&p->tx, &c);
+        r->sy.mq_live_senders++;
+        producer_spawn(r, c, p->child_n, 0);
+    }
+    while (r->sy.mq_accepted[p->index] < p->n) {
+        producer_begin(p);
+        if (p->sending) {
+            AWAIT(p, cx, &p->send.base);
+            p->sending = false;
+            p->result = p->send.result;
+        }
+        if (!producer_sent(p))
+            break;
+        if (rng_one_in(&r->rng, 3))
+            YIELD_NOW(p, cx);
+    }
+    producer_close(p);
+    ASYNC_END(p);
+}
+
+/* Also on abort: a pending send first (it may hold a slot to hand on),
+ * then the sender. */
+static void producer_release(void *self)
+{
+    producer_t *p = self;
+    if (p->sending) {
+        cov(C_MQ_SEND_DROPPED);
+        future_drop(&p->send.base);
+        p->sending = false;
+    }
+    producer_close(p);
+}
+
+static const probe_ops_t producer_ops = {producer_poll, producer_release};
+
+/* A message arrived: it must be the next one of its producer. */
+static void receiver_take(receiver_t *q)
+{
+    run_t *r = q->pf.run;
+    sync_books_t *sy = &r->sy;
+    uint32_t p = q->got.producer;
+    if (p >= sy->mq_producers) {
+        violation(r, "receiver: a message from producer %u, who does not "
+                     "exist", p);
+        return;
+    }
+    if (q->got.seq != sy->mq_received[p])
+        violation(r,
+                  "receiver: producer %u's message %u arrived when %u was "
+                  "next (lost, duplicated or reordered)",
+                  p, q->got.seq, sy->mq_received[p]);
+    if (q->got.seq >= sy->mq_accepted[p])
+        violation(r,
+                  "receiver: producer %u's message %u arrived, but only "
+                  "%u sends succeeded",
+                  p, q->got.seq, sy->mq_accepted[p]);
+    sy->mq_received[p] = q->got.seq + 1;
+    cov(C_MQ_MESSAGES);
+}
+
+/* End of stream: every sender gone (or we closed), everything seen. */
+static void receiver_end(receiver_t *q)
+{
+    run_t *r = q->pf.run;
+    sync_books_t *sy = &r->sy;
+    sy->mq_eos = true;
+    cov(sy->mq_rx_closed ? C_MQ_DRAINED_CLOSED : C_MQ_EOS);
+    if (!sy->mq_rx_closed && sy->mq_live_senders != 0)
+        violation(r, "receiver: end of stream while %u senders are live",
+                  sy->mq_live_senders);
+    for (uint32_t p = 0; p < sy->mq_producers; p++)
+        if (sy->mq_received[p] != sy->mq_accepted[p])
+            violation(r,
+                      "receiver: end of stream, but producer %u's messages "
+                      "%u..%u never arrived",
+                      p, sy->mq_received[p], sy->mq_accepted[p] - 1);
+}
+
+/* Drop our end now (mode RX_DROP, or an abort): sends fail from now. */
+static void receiver_gone(receiver_t *q)
+{
+    if (q->rx.chan == NULL)
+        return;
+    q->pf.run->sy.mq_rx_closed = q->pf.run->sy.mq_rx_gone = true;
+    if (!q->pf.run->sy.mq_eos)
+        cov(C_MQ_RX_GONE_EARLY);
+    mpsc_rx_drop(&q->rx);
+}
+
+static poll_t receiver_poll(void *self, context_t *cx)
+{
+    receiver_t *q = self;
+    run_t *r = q->pf.run;
+    ASYNC_BEGIN(q);
+    for (;;) {
+        if (q->mode == RX_CLOSE && q->count == q->stop_at &&
+            !r->sy.mq_rx_closed) {
+            r->sy.mq_rx_closed = true;
+            mpsc_rx_close(&q->rx);
+        }
+        if (q->mode == RX_DROP && q->count == q->stop_at)
+            break;
+        q->result = -EAGAIN;
+        if (rng_one_in(&r->rng, 3))
+            q->result = mpsc_try_recv(&q->rx, &q->got);
+        if (q->result == -EAGAIN) {
+            mpsc_recv_init(&q->recv, &q->rx, &q->got);
+            q->receiving = true;
+            AWAIT(q, cx, &q->recv.base);
+            q->receiving = false;
+            q->result = q->recv.result;
+        }
+        if (q->result != 0) {
+            if (q->result != -EPIPE)
+                violation(r, "receiver: recv returned %d", q->result);
+            receiver_end(q);
+            break;
+        }
+        receiver_take(q);
+        q->count++;
+        if (rng_one_in(&r->rng, 4))
+            YIELD_NOW(q, cx);
+    }
+    receiver_gone(q);
+    ASYNC_END(q);
+}
+
+static void receiver_release(void *self)
+{
+    receiver_t *q = self;
+    if (q->receiving) {
+        future_drop(&q->recv.base);
+        q->receiving = false;
+    }
+    receiver_gone(q);
+}
+
+static const probe_ops_t receiver_ops = {receiver_poll, receiver_release};
+
+static void mpsc_setup(run_t *r)
+{
+    r->cap = MAX_PROBES;
+    sync_books_t *sy = &r->sy;
+    size_t cap = rng_one_in(&r->rng, 3) ? MPSC_UNBOUNDED
+                                        : rng_range(&r->rng, 1, 4);
+    mpsc_tx_t tx;
+    receiver_t q = {.mode = rng_below(&r->rng, 4)}; /* 2, 3: drain */
+    if (q.mode > RX_DROP)
+        q.mode = RX_DRAIN;
+    q.stop_at = rng_below(&r->rng, 20);
+    if (mpsc_channel(sizeof(mq_msg_t), cap, &tx, &q.rx) != 0)
+        die("out of memory");
+    bool rx_first = rng_one_in(&r->rng, 2);
+    if (rx_first &&
+        spawn_maybe_killed(r, &q.pf, sizeof q, &receiver_ops, "receiver",
+                           6) < 0)
+        mpsc_rx_drop(&q.rx);
+    uint32_t n = rng_range(&r->rng, 2, 6);
+    sy->mq_live_senders = n;
+    for (uint32_t i = 0; i < n; i++) {
+        mpsc_tx_t mine = tx;
+        if (i + 1 < n)
+            mpsc_tx_clone(&tx, &mine); /* the last one takes tx itself */
+        uint32_t child = rng_one_in(&r->rng, 4) ? rng_range(&r->rng, 1, 8)
+                                                 : 0;
+        producer_spawn(r, mine, rng_below(&r->rng, 13), child);
+    }
+    if (!rx_first &&
+        spawn_maybe_killed(r, &q.pf, sizeof q, &receiver_ops, "receiver",
+                           6) < 0)
+        mpsc_rx_drop(&q.rx);
+}
+
+static void mpsc_check(run_t *r)
+{
+    sync_books_t *sy = &r->sy;
+    if (sy->mq_live_senders != 0)
+        violation(r, "mpsc: %u senders never dropped", sy->mq_live_senders);
+    if (!sy->mq_eos && !sy->mq_rx_gone)
+        violation(r, "mpsc: the receiver neither saw the end nor left");
+}
+
+/* ---- workload: mutex -------------------------------------------------------
+ *
+ * sync/mutex: lockers each want the lock 1..4 times. Each acquisition
+ * is a try_lock (now and then) or the lock future; inside the section
+ * the locker yields or sleeps on the virtual clock, maybe several times,
+ * then unlocks. Some lockers are aborted by a killer: while queued, after
+ * the lock was handed to them but before they saw it, or inside the
+ * section (their release unlocks, as a guard's drop would).
+ *
+ *   mutual exclusion  a count of holders, raised on entry and lowered
+ *                     before unlock, is 1 at every point inside
+ *   fairness (FIFO)   a queued waiter that gets the lock was queued
+ *                     before every other waiter still queued (the
+ *                     position is read after each PENDING poll)
+ *   no waiter lost    every locker not aborted finishes with all its
+ *                     acquisitions; acquired == requested in total; the
+ *                     mutex is unlocked with nobody queued at the end
+ */
+
+#define MX_NONE UINT32_MAX
+
+typedef struct locker {
+    pfut_t pf;
+    async_t async;
+    mutex_lock_t lock;
+    sleep_t nap;
+    uint32_t want, got, stays;
+    bool tried;   /* try_lock first, this time */
+    bool locking; /* lock future initialised, not READY */
+    bool holding; /* inside the section */
+} locker_t;
+
+/* Inside the section, first thing. */
+static void locker_enter(locker_t *l)
+{
+    run_t *r = l->pf.run;
+    sync_books_t *sy = &r->sy;
+    if (++sy->mx_holders != 1)
+        violation(r, "mutex: locker %u got the lock while locker %u held it",
+                  l->pf.id, sy->mx_holder);
+    sy->mx_holder = l->pf.id;
+    sy->mx_acquired++;
+    l->holding = true;
+    cov(C_MX_ACQUIRED);
+}
+
+/* Still alone inside, after an await in the section. */
+static void locker_still_alone(locker_t *l)
+{
+    run_t *r = l->pf.run;
+    if (r->sy.mx_holders != 1 || r->sy.mx_holder != l->pf.id)
+        violation(r,
+                  "mutex: locker %u, inside its section, finds %u holders "
+                  "(last in: %u)",
+                  l->pf.id, r->sy.mx_holders, r->sy.mx_holder);
+}
+
+static void locker_leave(locker_t *l)
+{
+    sync_books_t *sy = &l->pf.run->sy;
+    sy->mx_holders--;
+    sy->mx_holder = MX_NONE;
+    l->holding = false;
+    mutex_unlock(&sy->mx);
+}
+
+/* The lock future's poll, watched: after a PENDING, its queue position
+ * (the node is inside the future; queued is set when it links); after
+ * READY, no waiter queued before it may still be waiting. */
+static poll_t locker_poll_lock(locker_t *l, context_t *cx)
+{
+    run_t *r = l->pf.run;
+    sync_books_t *sy = &r->sy;
+    uint64_t *mine = &sy->mx_wait[l->pf.id];
+    if (future_poll(&l->lock.base, cx) == POLL_PENDING) {
+        if (*mine == 0 && l->lock.waiter.queued) {
+            *mine = ++sy->mx_qseq;
+            cov(C_MX_QUEUED);
+        }
+        return POLL_PENDING;
+    }
+    l->locking = false;
+    for (uint32_t i = 0; *mine != 0 && i < r->nprobes; i++)
+        if (sy->mx_wait[i] != 0 && sy->mx_wait[i] < *mine)
+            violation(r,
+                      "mutex: locker %u got the lock before locker %u, "
+                      "queued earlier (FIFO broken)",
+                      l->pf.id, i);
+    *mine = 0;
+    return POLL_READY;
+}
+
+static poll_t locker_poll(void *self, context_t *cx)
+{
+    locker_t *l = self;
+    run_t *r = l->pf.run;
+    ASYNC_BEGIN(l);
+    while (l->got < l->want) {
+        l->tried = rng_one_in(&r->rng, 3);
+        if (!l->tried || mutex_try_lock(&r->sy.mx) != 0) {
+            if (l->tried)
+                cov(C_MX_TRY_BUSY);
+            mutex_lock_init(&l->lock, &r->sy.mx);
+            l->locking = true;
+            AWAIT_POLL(l, locker_poll_lock(l, cx));
+        }
+        locker_enter(l);
+        for (l->stays = rng_below(&r->rng, 3); l->stays > 0; l->stays--) {
+            if (rng_one_in(&r->rng, 2)) {
+                YIELD_NOW(l, cx);
+            } else {
+                sleep_init(&l->nap, rng_below(&r->rng, 4));
+                AWAIT(l, cx, &l->nap.base);
+            }
+            locker_still_alone(l);
+        }
+        l->got++;
+        if (!l->pf.run->probe[l->pf.id].cancellable)
+            r->sy.mx_acquired_sure++;
+        locker_leave(l);
+        if (rng_one_in(&r->rng, 3))
+            YIELD_NOW(l, cx);
+    }
+    ASYNC_END(l);
+}
+
+/* Also on abort: leave the queue (a handed lock goes on), or leave the
+ * section (unlock), as a guard's drop would. */
+static void locker_release(void *self)
+{
+    locker_t *l = self;
+    sync_books_t *sy = &l->pf.run->sy;
+    future_drop(&l->nap.base);
+    if (l->locking) {
+        cov(l->lock.waiter.grant != 0 ? C_MX_DROP_HANDED : C_MX_DROP_WAITING);
+        future_drop(&l->lock.base);
+        l->locking = false;
+        sy->mx_wait[l->pf.id] = 0;
+    }
+    if (l->holding) {
+        cov(C_MX_DROP_HOLDING);
+        locker_leave(l);
+    }
+}
+
+static const probe_ops_t locker_ops = {locker_poll, locker_release};
+
+static void mutex_setup(run_t *r)
+{
+    r->cap = MAX_PROBES;
+    sync_books_t *sy = &r->sy;
+    if (mutex_init(&sy->mx) != 0)
+        die("cannot make a mutex");
+    sy->mx_ready = true;
+    sy->mx_holder = MX_NONE;
+    for (uint32_t i = rng_range(&r->rng, 3, 14); i > 0; i--) {
+        locker_t l = {.want = rng_range(&r->rng, 1, 4)};
+        sleep_init(&l.nap, 0);
+        int id = spawn_maybe_killed(r, &l.pf, sizeof l, &locker_ops, "locker",
+                                    4);
+        if (id >= 0 && !r->probe[id].cancellable)
+            sy->mx_requested += l.want;
+    }
+}
+
+static void mutex_check(run_t *r)
+{
+    sync_books_t *sy = &r->sy;
+    if (sy->mx_acquired_sure != sy->mx_requested)
+        violation(r,
+                  "mutex: %" PRIu64 " acquisitions requested by lockers "
+                  "nobody aborts, %" PRIu64 " made",
+                  sy->mx_requested, sy->mx_acquired_sure);
+    if (sy->mx_holders != 0 || sy->mx.locked ||
+        !sync__waitq_is_empty(&sy->mx.waiters))
+        violation(r,
+                  "mutex: at the end %u holders, locked %d, waiters %s",
+                  sy->mx_holders, sy->mx.locked,
+                  sync__waitq_is_empty(&sy->mx.waiters) ? "none" : "left");
+}
+
+/* After destroy every lock future is gone: the mutex must be free. */
+static void mutex_after(run_t *r)
+{
+    sync_books_t *sy = &r->sy;
+    if (!sy->mx_ready)
+        return;
+    if (sy->mx.locked || !sync__waitq_is_empty(&sy->mx.waiters))
+        violation(r, "mutex: still locked (or waited on) after destroy");
+    else
+        mutex_destroy(&sy->mx);
+    sy->mx_ready = false;
+}
+
+/* ---- workload: notify ------------------------------------------------------
+ *
+ * sync/notify against a model of its contract (sync/notify.h), kept by
+ * the checker and stepped at every call, in the same order (one thread):
+ *
+ *   notify_one      the oldest queued future not yet given one is given
+ *                   it; nobody queued: the permit is set (one, however
+ *                   many calls)
+ *   notify_waiters  every future initialised before the call and not yet
+ *                   READY is given one, polled or not; no permit
+ *   a poll          READY iff given one, or initialised before a
+ *                   notify_waiters, or (not queued) the permit is there,
+ *                   which it takes; else it queues, at the tail
+ *   a drop          a future given a notify_one it never saw passes it on
+ *
+ * Every poll of every notified future is compared with the model: READY
+ * where the model says PENDING is a wake from nothing (a notification
+ * used twice, or woken twice); PENDING where it says READY is a lost
+ * notification (a permit not stored, a notify_waiters that missed one).
+ * The budget cannot explain a PENDING: a waiter completes at most 6
+ * futures per poll, the budget is 128. Waiters await 1..6 notifications;
+ * notifiers call notify_one and notify_waiters at random; some waiters
+ * are aborted by a killer (queued, given one, or not yet polled). A
+ * finisher, once the notifiers are done, notifies until every waiter is
+ * done, so a run ends; a future given one and never woken hangs it.
+ */
+
+enum { NM_ONE = 1, NM_ALL = 2 };
+#define NT_UNQUEUED UINT64_MAX
+
+static void nm_give_one(run_t *r)
+{
+    sync_books_t *sy = &r->sy;
+    nt_model_t *best = NULL;
+    for (uint32_t i = 0; i < sy->nnt; i++) {
+        nt_model_t *m = &sy->ntm[i];
+        if (m->live && m->grant == 0 && m->qseq != NT_UNQUEUED &&
+            (best == NULL || m->qseq < best->qseq))
+            best = m;
+    }
+    if (best == NULL) {
+        sy->nt_permit = true;
+        return;
+    }
+    best->grant = NM_ONE;
+    best->qseq = NT_UNQUEUED;
+}
+
+static void nt_one(run_t *r)
+{
+    cov(C_NT_ONE);
+    nm_give_one(r);
+    notify_one(&r->sy.nt);
+}
+
+static void nt_waiters(run_t *r)
+{
+    sync_books_t *sy = &r->sy;
+    cov(C_NT_WAITERS);
+    sy->nt_epoch++;
+    for (uint32_t i = 0; i < sy->nnt; i++) {
+        nt_model_t *m = &sy->ntm[i];
+        if (m->live && m->grant == 0 && m->qseq != NT_UNQUEUED) {
+            m->grant = NM_ALL;
+            m->qseq = NT_UNQUEUED;
+        }
+    }
+    notify_waiters(&sy->nt);
+}
+
+/* What the model says this poll must return; steps the model. */
+static bool nm_poll(run_t *r, nt_model_t *m)
+{
+    sync_books_t *sy = &r->sy;
+    if (m->grant != 0)
+        return true;
+    if (m->qseq != NT_UNQUEUED)
+        return false;
+    if (m->epoch != sy->nt_epoch) {
+        cov(C_NT_UNPOLLED);
+        return true;
+    }
+    if (sy->nt_permit) {
+        cov(C_NT_PERMIT);
+        sy->nt_permit = false;
+        return true;
+    }
+    m->qseq = sy->nt_qseq++;
+    return false;
+}
+
+typedef struct nwaiter {
+    pfut_t pf;
+    async_t async;
+    notified_t wait;
+    uint32_t k; /* the model's row for wait */
+    uint32_t waits, done;
+    bool waiting; /* wait initialised, not READY */
+    bool finished;
+} nwaiter_t;
+
+static poll_t nwaiter_poll_wait(nwaiter_t *w, context_t *cx)
+{
+    run_t *r = w->pf.run;
+    nt_model_t *m = &r->sy.ntm[w->k];
+    bool want = nm_poll(r, m);
+    poll_t got = future_poll(&w->wait.base, cx);
+    if (want && got == POLL_PENDING)
+        violation(r,
+                  "notify: waiter %u's future %u is PENDING, but it was "
+                  "%s (a lost notification)",
+                  w->pf.id, w->k,
+                  m->grant == NM_ONE   ? "given a notify_one"
+                  : m->grant == NM_ALL ? "included in a notify_waiters"
+                  : m->epoch != r->sy.nt_epoch
+                      ? "initialised before a notify_waiters"
+                      : "offered the stored permit");
+    if (!want && got == POLL_READY)
+        violation(r,
+                  "notify: waiter %u's future %u is READY with no "
+                  "notification for it (woken twice, or from nothing)",
+                  w->pf.id, w->k);
+    if (got == POLL_READY) {
+        m->live = false;
+        w->waiting = false;
+    }
+    return got;
+}
+
+static void nwaiter_finish(nwaiter_t *w)
+{
+    if (!w->finished) {
+        w->finished = true;
+        w->pf.run->sy.nt_waiters_left--;
+    }
+}
+
+static poll_t nwaiter_poll(void *self, context_t *cx)
+{
+    nwaiter_t *w = self;
+    run_t *r = w->pf.run;
+    sync_books_t *sy = &r->sy;
+    ASYNC_BEGIN(w);
+    while (w->done < w->waits && sy->nnt < NT_FUTURES) {
+        notified_init(&w->wait, &sy->nt);
+        w->k = sy->nnt++;
+        sy->ntm[w->k] = (nt_model_t){.epoch = sy->nt_epoch,
+                                     .qseq = NT_UNQUEUED,
+                                     .live = true};
+        w->waiting = true;
+        if (rng_one_in(&r->rng, 3))
+            YIELD_NOW(w, cx); /* initialised, not polled yet */
+        AWAIT_POLL(w, nwaiter_poll_wait(w, cx));
+        w->done++;
+        if (rng_one_in(&r->rng, 3))
+            YIELD_NOW(w, cx);
+    }
+    nwaiter_finish(w);
+    ASYNC_END(w);
+}
+
+static void nwaiter_release(void *self)
+{
+    nwaiter_t *w = self;
+    run_t *r = w->pf.run;
+    if (w->waiting) {
+        nt_model_t *m = &r->sy.ntm[w->k];
+        m->live = false;
+        if (m->grant == NM_ONE) {
+            cov(C_NT_PASSED_ON);
+            nm_give_one(r); /* as the future's drop does */
+        }
+        m->qseq = NT_UNQUEUED;
+        future_drop(&w->wait.base);
+        w->waiting = false;
+    }
+    nwaiter_finish(w);
+}
+
+static const probe_ops_t nwaiter_ops = {nwaiter_poll, nwaiter_release};
+
+typedef struct notifier {
+    pfut_t pf;
+    async_t async;
+    uint32_t ops;
+    bool finisher; /* waits for the notifiers, then ends the run */
+    uint32_t rounds;
+} notifier_t;
+
+/* One random move of a notifier: one, waiters, or nothing. */
+static void notifier_move(run_t *r)
+{
+    uint32_t how = rng_below(&r->rng, 4);
+    if (how <= 1)
+        nt_one(r);
+    else if (how == 2)
+        nt_waiters(r);
+}
+
+static poll_t notifier_poll(void *self, context_t *cx)
+{
+    notifier_t *n = self;
+    run_t *r = n->pf.run;
+    sync_books_t *sy = &r->sy;
+    ASYNC_BEGIN(n);
+    if (n->finisher) {
+        while (sy->nt_notifiers_left > 0)
+            YIELD_NOW(n, cx);
+        while (sy->nt_waiters_left > 0 && n->rounds < 400) {
+            n->rounds++;
+            if (rng_one_in(&r->rng, 2))
+                nt_waiters(r);
+            else
+                nt_one(r);
+            YIELD_NOW(n, cx);
+        }
+        if (sy->nt_waiters_left > 0)
+            violation(r,
+                      "notify: %u waiters still waiting after 400 rounds of "
+                      "notifications",
+                      sy->nt_waiters_left);
+    } else {
+        while (n->ops > 0) {
+            n->ops--;
+            notifier_move(r);
+            if (rng_one_in(&r->rng, 2))
+                YIELD_NOW(n, cx);
+        }
+        sy->nt_notifiers_left--;
+    }
+    ASYNC_END(n);
+}
+
+static const probe_ops_t notifier_ops = {notifier_poll, NULL};
+
+static void notify_setup(run_t *r)
+{
+    r->cap = MAX_PROBES;
+    sync_books_t *sy = &r->sy;
+    if (notify_init(&sy->nt) != 0)
+        die("cannot make a notify");
+    sy->nt_ready = true;
+    if (rng_one_in(&r->rng, 3))
+        nt_one(r); /* a permit before anyone waits */
+    uint32_t waiters = rng_range(&r->rng, 2, 14);
+    uint32_t notifiers = rng_range(&r->rng, 1, 4);
+    sy->nt_notifiers_left = notifiers;
+    while (waiters + notifiers > 0) { /* in a random order */
+        if (rng_below(&r->rng, waiters + notifiers) < waiters) {
+            waiters--;
+            nwaiter_t w = {.waits = rng_range(&r->rng, 1, 6)};
+            sy->nt_waiters_left++;
+            if (spawn_maybe_killed(r, &w.pf, sizeof w, &nwaiter_ops,
+                                   "nwaiter", 4) < 0)
+                sy->nt_waiters_left--;
+        } else {
+            notifiers--;
+            notifier_t n = {.ops = rng_range(&r->rng, 1, 10)};
+            if (probe_spawn(r, &n.pf, sizeof n, &notifier_ops, "notifier",
+                            false, NULL) < 0)
+                sy->nt_notifiers_left--;
+        }
+    }
+    notifier_t f = {.finisher = true};
+    probe_spawn(r, &f.pf, sizeof f, &notifier_ops, "finisher", false, NULL);
+}
+
+static void notify_check(run_t *r)
+{
+    sync_books_t *sy = &r->sy;
+    for (uint32_t i = 0; i < sy->nnt; i++)
+        if (sy->ntm[i].live)
+            violation(r, "notify: future %u neither READY nor dropped", i);
+    if (sy->nt.permit != sy->nt_permit)
+        violation(r, "notify: at the end the permit is %s, the model says %s",
+                  sy->nt.permit ? "stored" : "not stored",
+                  sy->nt_permit ? "stored" : "not stored");
+}
+
+static void notify_after(run_t *r)
+{
+    sync_books_t *sy = &r->sy;
+    if (!sy->nt_ready)
+        return;
+    if (!sync__waitq_is_empty(&sy->nt.waiters))
+        violation(r, "notify: waiters still queued after destroy");
+    else
+        notify_destroy(&sy->nt);
+    sy->nt_ready = false;
+}
+
+/* ---- workload: blocking ----------------------------------------------------
+ *
+ * The blocking pool (workstealing/blocking.c) in simulation: no threads;
+ * a queued blocking task runs on the simulation's thread when the PRNG
+ * picks the pool, as one more choice beside the workers. Blocking tasks
+ * are spawned from outside (ws_spawn_blocking_on), from async tasks and
+ * from blocking tasks themselves (ws_spawn_blocking), to depth 2; their
+ * handles are awaited by async tasks, aborted then awaited, dropped at
+ * once, detached, or held by the outside, which polls, aborts or drops
+ * them between steps. A blocking fn may also spawn an async task (from
+ * the pool: the inject queue).
+ *
+ * Each blocking task has a record (its fn's arg) counting fn's calls:
+ *
+ *   at most once     fn never runs twice, nor after executor_destroy
+ *   joins are right  output == fn's return value exactly when fn ran;
+ *                    NULL (cancelled) only after an abort or destroy
+ *   all complete     a run to the end: every task not aborted ran, the
+ *                    pool's spawned == completed == our count, no thread
+ *   destroy          one run in three is cut short by executor_destroy
+ *                    after a random number of steps: every handle still
+ *                    held must then be READY, fn never called
+ *
+ * The pool's future has no drop function (its fn and arg are plain
+ * values), so "dropped exactly once" is the task's memory, freed once:
+ * ASan and LeakSanitizer (`make check-sim-asan`) see that.
+ *
+ * Racing destroy. In a cut run a guard blocking task is queued last
+ * thing before executor_destroy, with a join waker of ours. In an
+ * untraced run a real thread (the racer) then spawns blocking tasks in
+ * a loop, through ws_spawn_blocking_on, until the pool refuses with
+ * -ESHUTDOWN. Destroy cancels the guard, which wakes our waker, which
+ * waits for the racer to have seen the refusal: so the racer's spawns
+ * overlap the pool's shutdown, and it never touches a freed runtime. A
+ * task lost between "listed" and "queued" trips the pool's shutdown
+ * assertion (SIGABRT: issue 12, item 2). That part is not a function of
+ * the seed (two threads race), so it is off in traced runs, whose event
+ * hashes must match.
+ */
+
+static void *bl_fn(void *arg);
+
+/* A record and a blocking task for it: the record's index, or -1. */
+static int bl_spawn(run_t *r, uint8_t depth, join_handle_t *h)
+{
+    sync_books_t *sy = &r->sy;
+    if (sy->nbl == BL_RECORDS)
+        return -1;
+    uint32_t i = sy->nbl++;
+    sy->bl[i] = (bl_rec_t){.run = r, .depth = depth};
+    int err = executor_current() == r->ex
+                  ? ws_spawn_blocking(bl_fn, &sy->bl[i], "blocking", h)
+                  : ws_spawn_blocking_on(r->ex, bl_fn, &sy->bl[i],
+                                         "blocking", h);
+    if (err != 0) {
+        sy->nbl--;
+        violation(r, "ws_spawn_blocking failed: %s", strerror(-err));
+        return -1;
+    }
+    sy->bl_spawned++;
+    if (depth > 0)
+        cov(C_BL_NESTED);
+    return (int)i;
+}
+
+/* What a blocking task's spawner does with its handle. */
+enum { BH_DETACHED, BH_DROP_AT_ONCE, BH_OUTSIDE, BH_OUTSIDE_ABORTED, BH_MODES };
+
+static void bl_spawn_handed(run_t *r, uint8_t depth)
+{
+    sync_books_t *sy = &r->sy;
+    uint32_t mode = rng_below(&r->rng, BH_MODES);
+    if (mode >= BH_OUTSIDE && sy->nbheld == BL_HELD)
+        mode = BH_DETACHED;
+    join_handle_t h;
+    int i = bl_spawn(r, depth, mode == BH_DETACHED ? NULL : &h);
+    if (i < 0 || mode == BH_DETACHED)
+        return;
+    if (mode == BH_DROP_AT_ONCE) {
+        join_handle_drop(&h);
+        return;
+    }
+    if (mode == BH_OUTSIDE_ABORTED) {
+        sy->bl[i].may_cancel = true;
+        join_handle_abort(&h); /* queued: it must never run */
+    }
+    sy->bheld[sy->nbheld++] = (bl_held_t){h, (uint32_t)i};
+}
+
+static void *bl_fn(void *arg)
+{
+    bl_rec_t *b = arg;
+    run_t *r = b->run;
+    uint32_t i = (uint32_t)(b - r->sy.bl);
+    if (b->ran++ != 0)
+        violation(r, "blocking task %u: fn called %u times", i, b->ran);
+    if (r->destroyed)
+        violation(r, "blocking task %u: fn called after executor_destroy",
+                  i);
+    cov(C_BL_RAN);
+    for (uint32_t k = b->depth < 2 ? rng_below(&r->rng, 3) : 0; k > 0; k--)
+        bl_spawn_handed(r, (uint8_t)(b->depth + 1));
+    if (rng_one_in(&r->rng, 4)) {
+        cov(C_BL_ASYNC);
+        leaf_spawn(r, true, false, NULL);
+    }
+    return b;
+}
+
+enum { BP_AWAIT, BP_ABORT_AWAIT, BP_HANDED, BP_MODES };
+
+#define BP_KIDS 4
+
+typedef struct bparent {
+    pfut_t pf;
+    async_t async;
+    uint32_t n, i;
+    uint8_t mode[BP_KIDS];
+    int rec[BP_KIDS];
+    join_t join[BP_KIDS];
+} bparent_t;
+
+static void bparent_spawn_one(bparent_t *p, uint32_t i)
+{
+    run_t *r = p->pf.run;
+    p->rec[i] = -1;
+    if (p->mode[i] == BP_HANDED) {
+        bl_spawn_handed(r, 0);
+        return;
+    }
+    join_handle_t h;
+    p->rec[i] = bl_spawn(r, 0, &h);
+    if (p->rec[i] >= 0)
+        join_init(&p->join[i], h);
+}
+
+static poll_t bparent_poll(void *self, context_t *cx)
+{
+    bparent_t *p = self;
+    run_t *r = p->pf.run;
+    ASYNC_BEGIN(p);
+    for (p->i = 0; p->i < p->n; p->i++)
+        bparent_spawn_one(p, p->i);
+    if (rng_one_in(&r->rng, 2))
+        YIELD_NOW(p, cx);
+    for (p->i = 0; p->i < p->n; p->i++) {
+        if (p->rec[p->i] < 0)
+            continue;
+        if (p->mode[p->i] == BP_ABORT_AWAIT) {
+            if (rng_one_in(&r->rng, 2))
+                YIELD_NOW(p, cx);
+            r->sy.bl[p->rec[p->i]].may_cancel = true;
+            join_abort(&p->join[p->i]);
+        }
+        AWAIT(p, cx, &p->join[p->i].base);
+        bl_check_output(r, &p->join[p->i].handle, (uint32_t)p->rec[p->i]);
+        join_drop(&p->join[p->i]);
+    }
+    ASYNC_END(p);
+}
+
+static void bparent_release(void *self)
+{
+    bparent_t *p = self;
+    for (uint32_t k = 0; k < BP_KIDS; k++)
+        join_drop(&p->join[k]);
+}
+
+static const probe_ops_t bparent_ops = {bparent_poll, bparent_release};
+
+static void blocking_setup(run_t *r)
+{
+    r->cap = MAX_PROBES;
+    r->cut = rng_one_in(&r->rng, 3);
+    for (uint32_t i = rng_range(&r->rng, 1, 5); i > 0; i--) {
+        bparent_t p = {.n = rng_range(&r->rng, 1, BP_KIDS)};
+        for (uint32_t k = 0; k < p.n; k++)
+            p.mode[k] = (uint8_t)rng_below(&r->rng, BP_MODES);
+        probe_spawn(r, &p.pf, sizeof p, &bparent_ops, "bparent", false, NULL);
+    }
+    for (uint32_t i = rng_range(&r->rng, 0, 4); i > 0; i--)
+        bl_spawn_handed(r, 0); /* from outside the runtime */
+}
+
+static void blocking_check(run_t *r)
+{
+    sync_books_t *sy = &r->sy;
+    for (uint32_t i = 0; i < sy->nbl; i++)
+        if (sy->bl[i].ran == 0 && !sy->bl[i].may_cancel)
+            violation(r, "blocking task %u never ran, and nothing aborted it",
+                      i);
+    ws_blocking_stats_t st;
+    if (ws_blocking_stats(r->ex, &st) != 0)
+        violation(r, "ws_blocking_stats failed");
+    else if (st.spawned != sy->bl_spawned || st.completed != st.spawned ||
+             st.threads != 0)
+        violation(r,
+                  "blocking pool: spawned %" PRIu64 " (we counted %" PRIu64
+                  "), completed %" PRIu64 ", %u threads",
+                  st.spawned, sy->bl_spawned, st.completed, st.threads);
+}
+
+/* The racer thread and its hand-over with the guard's waker. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t thread;
+    bool running, tried, done; /* under lock */
+    uint64_t spawns;           /* under lock */
+} racer = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void *racer_fn(void *arg)
+{
+    return arg; /* never runs: nobody steps once destroy has begun */
+}
+
+static void *racer_main(void *arg)
+{
+    executor_t *ex = arg;
+    for (;;) {
+        int err = ws_spawn_blocking_on(ex, racer_fn, NULL, "racer", NULL);
+        pthread_mutex_lock(&racer.lock);
+        racer.spawns += err == 0;
+        racer.tried = true;
+        racer.done = err != 0; /* -ESHUTDOWN: the pool is closed */
+        pthread_cond_broadcast(&racer.cond);
+        pthread_mutex_unlock(&racer.lock);
+        if (err != 0)
+            return NULL;
+    }
+}
+
+/* The guard's join waker, woken when destroy cancels the guard: from
+ * here on the pool refuses, so wait for the racer to have seen it. */
+static void guard_wake(const void *data)
+{
+    run_t *r = (run_t *)data;
+    r->sy.guard_woken++;
+    pthread_mutex_lock(&racer.lock);
+    while (racer.running && !racer.done)
+        pthread_cond_wait(&racer.cond, &racer.lock);
+    pthread_mutex_unlock(&racer.lock);
+}
+
+static const waker_vtable_t guard_vtable;
+
+static waker_t guard_clone(const void *data)
+{
+    return (waker_t){&guard_vtable, data};
+}
+
+static void guard_drop(const void *data)
+{
+    (void)data;
+}
+
+static const waker_vtable_t guard_vtable = {guard_clone, guard_wake,
+                                            guard_wake, guard_drop};
+
+/* A cut run, right before executor_destroy: the guard, and the racer. */
+static void blocking_before(run_t *r)
+{
+    sync_books_t *sy = &r->sy;
+    if (!r->cut)
+        return;
+    int err = ws_spawn_blocking_on(r->ex, racer_fn, r, "guard", &sy->guard);
+    if (err != 0) {
+        violation(r, "the guard's spawn failed: %s", strerror(-err));
+        return;
+    }
+    waker_t w = {&guard_vtable, r};
+    context_t cx = {.waker = &w};
+    if (join_handle_poll(&sy->guard, &cx) == POLL_READY)
+        violation(r, "the guard finished before executor_destroy");
+    if (r->traced)
+        return; /* the racer's spawns differ from run to run */
+    cov(C_BL_RACES);
+    racer.running = true;
+    racer.tried = racer.done = false;
+    racer.spawns = 0;
+    if (pthread_create(&racer.thread, NULL, racer_main, r->ex) != 0)
+        die("cannot start the racer thread");
+    pthread_mutex_lock(&racer.lock);
+    while (!racer.tried)
+        pthread_cond_wait(&racer.cond, &racer.lock);
+    pthread_mutex_unlock(&racer.lock);
+}
+
+/* After destroy: the racer stopped, the guard was cancelled, once. */
+static void blocking_after(run_t *r)
+{
+    sync_books_t *sy = &r->sy;
+    if (racer.running) {
+        pthread_join(racer.thread, NULL);
+        racer.running = false;
+        coverage[C_BL_RACER_SPAWNS] += racer.spawns;
+    }
+    if (sy->guard.task == NULL)
+        return;
+    waker_t noop = waker_noop();
+    context_t cx = {.waker = &noop};
+    if (sy->guard_woken != 1)
+        violation(r, "the guard's join waker was woken %u times by destroy",
+                  sy->guard_woken);
+    if (join_handle_poll(&sy->guard, &cx) != POLL_READY ||
+        ws_blocking_output(&sy->guard) != NULL)
+        violation(r, "the guard, queued at destroy, was not cancelled");
+    join_handle_drop(&sy->guard);
+}
+
 /* ---- the workloads, in the order they run ---------------------------------
  */
 
 static const workload_t workloads[] = {
     {"storm", "nested spawns, joined, detached, handles dropped early",
-     storm_setup, NULL, false, false},
+     storm_setup, NULL, false, false, NULL, NULL},
     {"pingpong", "pairs over sync/oneshot, a fresh channel per message",
-     pingpong_setup, NULL, false, false},
+     pingpong_setup, NULL, false, false, NULL, NULL},
     {"timers", "sleeps on every wheel level, timeouts racing sends, intervals",
-     timers_setup, NULL, false, false},
+     timers_setup, NULL, false, false, NULL, NULL},
     {"abort", "aborts of parked, sleeping, queued, running and done tasks",
-     abort_setup, NULL, false, false},
+     abort_setup, NULL, false, false, NULL, NULL},
     {"joindrop", "join handles dropped before, during and after the task",
-     joindrop_setup, NULL, false, false},
+     joindrop_setup, NULL, false, false, NULL, NULL},
     {"foreign", "wakes and spawns from outside, between steps; late wakers",
-     foreign_setup, slots_check, true, false},
+     foreign_setup, slots_check, true, false, NULL, NULL},
     {"shutdown", "destroy after a random number of steps; all freed",
-     shutdown_setup, NULL, true, true},
+     shutdown_setup, NULL, true, true, NULL, NULL},
     {"blockon", "block_on's root spawns, joins, and acts from its thread",
-     blockon_setup, slots_check, true, false},
+     blockon_setup, slots_check, true, false, NULL, NULL},
+    {"mpsc", "producers, some aborted, into one receiver that may leave",
+     mpsc_setup, mpsc_check, false, false, NULL, NULL},
+    {"mutex", "lockers that yield and sleep inside; aborts queued or inside",
+     mutex_setup, mutex_check, false, false, NULL, mutex_after},
+    {"notify", "notify_one / notify_waiters against a model; aborted waiters",
+     notify_setup, notify_check, false, false, NULL, notify_after},
+    {"blocking", "the blocking pool: nested, joined, aborted; destroy races",
+     blocking_setup, blocking_check, false, false, blocking_before,
+     blocking_after},
 };
 
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
@@ -2204,10 +3579,12 @@ static void run_body(run_t *r, trace_sink_t *trace, executor_stats_t *st)
                              .trace = trace};
     if ((r->ex = executor_create(&cfg)) == NULL)
         die("cannot create the ws runtime");
+    r->traced = trace != NULL;
     r->wl->setup(r);
-    uint64_t stop = r->wl->shutdown ? rng_below(&r->rng, 700) : UINT64_MAX;
+    bool cut = r->wl->shutdown || r->cut;
+    uint64_t stop = cut ? rng_below(&r->rng, 700) : UINT64_MAX;
     int rc = drive(r, stop);
-    if (!r->wl->shutdown) {
+    if (!cut) {
         check_end(r, rc);
         check_probes(r, true);
         if (r->wl->check != NULL)
@@ -2220,9 +3597,13 @@ static void run_body(run_t *r, trace_sink_t *trace, executor_stats_t *st)
  * once and freed. */
 static void run_teardown(run_t *r)
 {
+    if (r->wl->before != NULL)
+        r->wl->before(r);
     executor_destroy(r->ex);
     r->destroyed = true;
     outside_let_go(r); /* may drop outputs its join handles still held */
+    if (r->wl->after != NULL)
+        r->wl->after(r);
     check_probes(r, false);
     for (uint32_t i = 0; r->wl->shutdown && i < r->nprobes; i++)
         if (!r->probe[i].ready)
