@@ -53,18 +53,6 @@ executor_t *executor_create(const executor_config_t *cfg)
     return cfg->kind->create(cfg);
 }
 
-/*
- * A task that never made it into a queue: drop its future and every
- * reference task_new gave it (two, or three with a join handle). Nothing
- * else has seen it.
- */
-static void discard_unspawned(task_t *t, bool joined)
-{
-    task_shutdown(t);
-    for (int refs = joined ? 3 : 2; refs > 0; refs--)
-        task_ref_dec(t);
-}
-
 int executor_spawn(executor_t *ex, const future_t *f, size_t size,
                    const char *name, join_handle_t *join)
 {
@@ -78,7 +66,9 @@ int executor_spawn(executor_t *ex, const future_t *f, size_t size,
         return -ENOMEM;
     int err = ex->ops->spawn(ex, t);
     if (err != 0) {
-        discard_unspawned(t, join != NULL);
+        /* Refused: nothing else has seen the task. Its future's copy is
+         * forgotten, not dropped; the caller's original is still whole. */
+        task_free_unspawned(t);
         return err;
     }
     if (join != NULL)

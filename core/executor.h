@@ -60,7 +60,8 @@ typedef struct executor_stats {
 
 typedef struct executor_ops {
     /* Queue a new task; the executor takes the task's queue and owned
-     * references. Returns 0, or -ESHUTDOWN once destroy has begun. */
+     * references. Returns 0, or -ESHUTDOWN once destroy has begun, having
+     * done nothing with the task (the caller frees it). */
     int (*spawn)(executor_t *ex, task_t *t);
     int (*block_on)(executor_t *ex, future_t *f);
     int (*run)(executor_t *ex);
@@ -86,8 +87,14 @@ executor_t *executor_create(const executor_config_t *cfg);
 /*
  * Copy the future (size bytes at f) into a new task and queue it. With
  * join != NULL the caller gets a join handle to drop or await; with NULL the
- * task is detached. Returns 0, -ENOMEM or -ESHUTDOWN; on error no task
- * exists and *join is untouched.
+ * task is detached. Returns 0, -ENOMEM, -ESHUTDOWN (destroy has begun) or
+ * -EINVAL (ex is NULL).
+ *
+ * Who owns the future: on 0 the task does, and the caller's copy at f
+ * must be neither polled nor dropped again (it was moved). On any error
+ * nothing was taken: no task exists, *join is untouched, the library has
+ * not dropped the future, and the caller still owns it: drop it
+ * (future_drop) or try again. The same holds for spawn().
  */
 int executor_spawn(executor_t *ex, const future_t *f, size_t size,
                    const char *name, join_handle_t *join);
@@ -100,12 +107,14 @@ int spawn(const future_t *f, size_t size, const char *name,
  * Run f (not copied: it stays where it is, usually the caller's stack) on
  * the calling thread until READY, running the executor's tasks meanwhile.
  * Returns 0, or -EDEADLK when nothing can ever wake f again (every task is
- * pending with no live waker).
+ * pending with no live waker), or -EBUSY when nested: called from inside a
+ * task or the block_on of the same executor (on every executor alike; it
+ * would have to drive the executor from inside its own poll).
  */
 int executor_block_on(executor_t *ex, future_t *f);
 
 /* Run until no task is left. 0, or -EDEADLK when every remaining task is a
- * lost wakeup (the executor prints which). */
+ * lost wakeup (the executor prints which), or -EBUSY when nested. */
 int executor_run(executor_t *ex);
 
 /* One scheduling decision (poll one task, steal, or park). Returns 1 when

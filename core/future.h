@@ -27,6 +27,8 @@
  *  - drop, when not NULL, is called exactly once: after READY (to release
  *    the output) or instead of finishing (the task was aborted or the
  *    executor shut down). It releases what the future owns; it never wakes.
+ *    A spawn that fails takes nothing: the future is still the caller's
+ *    to drop (core/executor.h).
  *
  * The Rust-to-C table is in DESIGN.md section 2.
  */

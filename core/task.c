@@ -136,6 +136,11 @@ static void task_free(task_t *t)
     task_cache_free(t, t->trailer_offset + sizeof(task_trailer_t), t->cache);
 }
 
+void task_free_unspawned(task_t *t)
+{
+    task_free(t);
+}
+
 void task_ref_inc(task_t *t)
 {
     /* Relaxed, as for any reference count: the caller already holds a

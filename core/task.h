@@ -165,6 +165,13 @@ task_t *task_new(task_scheduler_t *s, const future_t *f, size_t size,
 task_t *task_new_detached(task_scheduler_t *s, const future_t *f, size_t size,
                           const char *name);
 
+/*
+ * Free a task that no queue has seen (its executor refused it), whatever
+ * its references, WITHOUT dropping its future: the copy in the task is
+ * forgotten and the caller's original still owns what it owns.
+ */
+void task_free_unspawned(task_t *t);
+
 void task_ref_inc(task_t *t);
 /* Drop one reference; the last one frees the task (and its join waker). */
 void task_ref_dec(task_t *t);

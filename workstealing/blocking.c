@@ -201,15 +201,10 @@ static void reap(ws_blocking_t *p, bool all)
 
 /* ---- queueing ------------------------------------------------------------ */
 
-/* Queue t (its queue reference comes along) and find it a thread. */
-static void enqueue(ws_blocking_t *p, task_t *t)
+/* Holds p->lock. Append t (its queue reference comes along) and find it
+ * a thread. */
+static void enqueue_locked(ws_blocking_t *p, task_t *t)
 {
-    pthread_mutex_lock(&p->lock);
-    if (p->shutdown) {
-        pthread_mutex_unlock(&p->lock);
-        task_ref_dec(t);
-        return;
-    }
     t->next = NULL;
     if (p->tail != NULL)
         p->tail->next = t;
@@ -223,8 +218,20 @@ static void enqueue(ws_blocking_t *p, task_t *t)
     } else if (!p->sim && p->nthreads < p->max_threads) {
         start_thread_locked(p);
     }
+}
+
+/* Queue t again; after shutdown only its queue reference goes (shutdown
+ * cancels what is listed). */
+static void enqueue(ws_blocking_t *p, task_t *t)
+{
+    pthread_mutex_lock(&p->lock);
+    bool open = !p->shutdown;
+    if (open)
+        enqueue_locked(p, t);
     pthread_mutex_unlock(&p->lock);
-    if (!p->sim)
+    if (!open)
+        task_ref_dec(t);
+    else if (!p->sim)
         reap(p, false);
 }
 
@@ -248,16 +255,28 @@ static ws_blocking_t *pool_of(executor_t *ex)
     return ws_is_ws(ex) ? ((ws_runtime_t *)ex)->blocking : NULL;
 }
 
-/* Holds nothing. Registers t, or refuses after shutdown. */
-static int own(ws_blocking_t *p, task_t *t)
+/*
+ * Holds nothing. List t and queue it in one decision under the lock, or
+ * refuse it after shutdown. (Listing and queueing under two lockings lost
+ * a task when shutdown came between them: listed, then not queued, so
+ * nobody ran or cancelled it.)
+ */
+static int admit(ws_blocking_t *p, task_t *t)
 {
     pthread_mutex_lock(&p->lock);
     bool open = !p->shutdown;
     if (open) {
         task_owned_push(&p->owned, t);
         p->spawned++;
+        task_t *parent = task_current();
+        TRACE(p->rt->trace, TRACE_SPAWN, TRACE_NO_WORKER, t->id,
+              parent != NULL ? parent->id : 0,
+              trace_name_id(task_trailer(t)->name));
+        enqueue_locked(p, t); /* from here on it may finish at any moment */
     }
     pthread_mutex_unlock(&p->lock);
+    if (open && !p->sim)
+        reap(p, false);
     return open ? 0 : -ESHUTDOWN;
 }
 
@@ -274,18 +293,11 @@ int ws_spawn_blocking_on(executor_t *ex, ws_blocking_fn fn, void *arg,
         return -ENOMEM;
     /* Number it among the runtime's tasks, so trace ids stay unique. */
     t->id = task_next_id(&p->rt->scheduler);
-    if (own(p, t) != 0) {
-        task_shutdown(t);
-        for (int i = 0; i < 3; i++)
-            task_ref_dec(t);
+    join_handle_t h = {t}; /* its reference exists before t is queued */
+    if (admit(p, t) != 0) {
+        task_free_unspawned(t);
         return -ESHUTDOWN;
     }
-    task_t *parent = task_current();
-    TRACE(p->rt->trace, TRACE_SPAWN, TRACE_NO_WORKER, t->id,
-          parent != NULL ? parent->id : 0,
-          trace_name_id(task_trailer(t)->name));
-    join_handle_t h = {t};
-    enqueue(p, t); /* from here on it may finish at any moment */
     if (join != NULL)
         *join = h;
     else
