@@ -1,7 +1,7 @@
 /*
  * driver/clock.c - real (CLOCK_MONOTONIC) and virtual millisecond clocks.
  *
- * See driver/clock.h for why both exist and why both round down.
+ * See driver/clock.h for why both exist, and when time rounds down or up.
  *
  * Tests: tests/test_wheel.c, tests/test_driver.c.
  */
@@ -34,6 +34,13 @@ uint64_t driver_clock_now_ms(const driver_clock_t *c)
     return atomic_load_explicit(&c->virtual_ms, memory_order_relaxed);
 }
 
+uint64_t driver_clock_now_ms_up(const driver_clock_t *c)
+{
+    if (!c->virtual_time)
+        return (mono_ns() - c->origin_ns + 999999u) / 1000000u;
+    return atomic_load_explicit(&c->virtual_ms, memory_order_relaxed);
+}
+
 void driver_clock_set_ms(driver_clock_t *c, uint64_t ms)
 {
     assert(c->virtual_time);
@@ -47,4 +54,9 @@ void driver_clock_set_ms(driver_clock_t *c, uint64_t ms)
 uint64_t driver_clock_mono_ms(void)
 {
     return mono_ns() / 1000000u;
+}
+
+uint64_t driver_clock_mono_ms_up(void)
+{
+    return (mono_ns() + 999999u) / 1000000u;
 }

@@ -107,6 +107,11 @@ uint64_t driver_now_ms(driver_t *d)
     return driver_clock_now_ms(&d->clock);
 }
 
+uint64_t driver_deadline_in(driver_t *d, uint64_t ms)
+{
+    return driver_time_add(driver_clock_now_ms_up(&d->clock), ms);
+}
+
 bool driver_is_virtual(driver_t *d)
 {
     return d->clock.virtual_time;
@@ -208,8 +213,8 @@ static void park_jump(driver_t *d, int64_t timeout_ms)
     uint64_t target = NO_DEADLINE, next;
     if (wheel_next_deadline(&d->wheel, &next))
         target = next;
-    if (timeout_ms >= 0 && now + (uint64_t)timeout_ms < target)
-        target = now + (uint64_t)timeout_ms;
+    if (timeout_ms >= 0 && driver_time_add(now, (uint64_t)timeout_ms) < target)
+        target = driver_time_add(now, (uint64_t)timeout_ms);
     if (target != NO_DEADLINE)
         driver_clock_set_ms(&d->clock, target);
     pthread_mutex_unlock(&d->lock);
@@ -247,7 +252,8 @@ int driver_advance(driver_t *d, uint64_t ms)
     if (!d->clock.virtual_time)
         return -EINVAL;
     pthread_mutex_lock(&d->lock);
-    driver_clock_set_ms(&d->clock, driver_clock_now_ms(&d->clock) + ms);
+    driver_clock_set_ms(&d->clock,
+                        driver_time_add(driver_clock_now_ms(&d->clock), ms));
     pthread_mutex_unlock(&d->lock);
     return fire_timers(d);
 }

@@ -55,8 +55,31 @@ driver_t *driver_create(bool virtual_time);
 /* Fires nothing; drops the wakers of timers and registrations still held. */
 void driver_destroy(driver_t *d);
 
-/* Milliseconds on the driver's clock (since driver_create). */
+/* Milliseconds on the driver's clock (since driver_create), rounded down. */
 uint64_t driver_now_ms(driver_t *d);
+
+/*
+ * The deadline that is ms from now: now rounded up, plus ms, so that a
+ * wait until it is never shorter than ms (driver/clock.h). Saturates: a
+ * sum that would pass DRIVER_NEVER is DRIVER_NEVER.
+ */
+uint64_t driver_deadline_in(driver_t *d, uint64_t ms);
+
+/*
+ * A deadline that never comes. Any deadline at or past it (2^40 ms after
+ * the driver's start, about 35 years, the horizon Tokio also uses for
+ * "far future") is never: a time future waiting for it arms no timer and
+ * holds no waker, so an executor with nothing else to do reports the task
+ * as one nothing can wake, instead of hanging or, with virtual time,
+ * jumping decades. Deadline arithmetic saturates here and never wraps.
+ */
+#define DRIVER_NEVER (UINT64_C(1) << 40)
+
+/* a + b, or DRIVER_NEVER when that is at or past DRIVER_NEVER. */
+static inline uint64_t driver_time_add(uint64_t a, uint64_t b)
+{
+    return a >= DRIVER_NEVER || b >= DRIVER_NEVER - a ? DRIVER_NEVER : a + b;
+}
 
 /*
  * Wait for something to happen, for at most timeout_ms (-1: no limit but

@@ -29,9 +29,21 @@ static uint64_t time_now(driver_t *d)
     return d != NULL ? driver_now_ms(d) : driver_clock_mono_ms();
 }
 
+/* The deadline ms from now, never early: now rounded up (driver/clock.h).
+ * 0 ms is now itself: due at once. */
+static uint64_t time_deadline_in(driver_t *d, uint64_t ms)
+{
+    if (ms == 0)
+        return time_now(d);
+    return d != NULL ? driver_deadline_in(d, ms)
+                     : driver_time_add(driver_clock_mono_ms_up(), ms);
+}
+
 /* True when s's deadline has passed; otherwise arranges a wake. */
 static bool sleep_wait(sleep_t *s, context_t *cx)
 {
+    if (s->deadline >= DRIVER_NEVER)
+        return false; /* nothing will ever wake us: hold no waker */
     if (s->driver == NULL) {
         /* No driver to wake us: ask to be polled again (busy wait). */
         if (time_now(NULL) >= s->deadline)
@@ -68,7 +80,7 @@ static poll_t sleep_poll_with(sleep_t *s, context_t *cx, bool spend)
     switch (s->state) {
     case SLEEP_INIT:
         s->driver = driver_current();
-        s->deadline = s->absolute ? s->arg : time_now(s->driver) + s->arg;
+        s->deadline = s->absolute ? s->arg : time_deadline_in(s->driver, s->arg);
         s->state = SLEEP_WAITING;
         /* fall through */
     case SLEEP_WAITING:
@@ -141,14 +153,19 @@ uint64_t sleep_deadline(const sleep_t *s)
 /* When the tick after the one due at `tick` is due, seen at `now`. */
 static uint64_t interval_next(const interval_t *iv, uint64_t tick, uint64_t now)
 {
-    uint64_t next = tick + iv->period;
+    uint64_t next = driver_time_add(tick, iv->period);
+    if (iv->ticks == 1)
+        /* The first tick was at once, due "now" rounded down: the grid
+         * starts a period after now rounded up, so that the second tick
+         * is never less than a period after the first. */
+        return time_deadline_in(iv->sleep.driver, iv->period);
     if (now < next)
         return next; /* on schedule */
     switch (iv->missed) {
-    case INTERVAL_DELAY:
-        return now + iv->period;
-    case INTERVAL_SKIP:
-        return tick + iv->period * ((now - tick) / iv->period + 1);
+    case INTERVAL_DELAY: /* a period from now, never less */
+        return time_deadline_in(iv->sleep.driver, iv->period);
+    case INTERVAL_SKIP: /* the first grid point after now */
+        return driver_time_add(now, iv->period - (now - tick) % iv->period);
     default: /* INTERVAL_BURST: due already, yielded at once */
         return next;
     }
