@@ -643,7 +643,7 @@ typedef struct notify_outer {
 
 static notify_outer_t enter(notify_executor_t *n)
 {
-    assert(!n->driving && "run, step or block_on inside another");
+    assert(!n->driving);
     n->driving = true;
     return (notify_outer_t){executor_set_current(&n->base),
                             driver_set_current(n->driver)};
@@ -660,6 +660,8 @@ static void leave(notify_executor_t *n, notify_outer_t outer)
 static int notify_step(executor_t *ex)
 {
     notify_executor_t *n = notify_of(ex);
+    if (on_driving_thread(n))
+        return -EBUSY; /* nested: from inside one of our polls */
     notify_outer_t outer = enter(n);
     int r = step_once(n);
     leave(n, outer);
@@ -671,6 +673,8 @@ static int notify_step(executor_t *ex)
 static int notify_run(executor_t *ex)
 {
     notify_executor_t *n = notify_of(ex);
+    if (on_driving_thread(n))
+        return -EBUSY;
     notify_outer_t outer = enter(n);
     int r;
     while ((r = step_once(n)) == 1)
@@ -695,11 +699,14 @@ static poll_t poll_root(notify_executor_t *n, future_t *f, const waker_t *w)
 /*
  * executor_ops_t.block_on: poll f whenever its waker was woken, and run
  * tasks (or park) in between. 0 once f is READY; -EDEADLK when nothing
- * can ever wake f again; -ENOMEM.
+ * can ever wake f again; -ENOMEM; -EBUSY when nested (called from inside
+ * a task or block_on of n, which would have to drive n twice at once).
  */
 static int notify_block_on(executor_t *ex, future_t *f)
 {
     notify_executor_t *n = notify_of(ex);
+    if (on_driving_thread(n))
+        return -EBUSY;
     notify_root_t *root = root_new(n);
     if (root == NULL)
         return -ENOMEM;

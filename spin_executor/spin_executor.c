@@ -62,7 +62,8 @@ typedef struct spin_executor {
     int64_t turn_ms;     /* 0 on a real clock, 1 on a virtual one */
     trace_sink_t *trace; /* NULL: tracing off */
     bool shutting_down;  /* destroy has begun: spawn refuses */
-    bool blocking_on;    /* inside block_on: no nested block_on */
+    bool blocking_on;    /* inside block_on */
+    bool driving;        /* inside run, step or block_on: none nests */
     waker_t noop;        /* what every poll is given */
     executor_stats_t stats;
 } spin_executor_t;
@@ -198,9 +199,8 @@ static task_run_result_t poll_task(spin_executor_t *s, task_t *t)
  * the front task and put it back if it is still PENDING. 1: a task was
  * polled; 0: the deque is empty, nothing was done.
  */
-static int spin_step(executor_t *ex)
+static int step_once(spin_executor_t *s)
 {
-    spin_executor_t *s = spin_of(ex);
     if (s->head == NULL)
         return 0;
     if (s->pass_left == 0) {
@@ -220,14 +220,30 @@ static int spin_step(executor_t *ex)
     return 1;
 }
 
+static int spin_step(executor_t *ex)
+{
+    spin_executor_t *s = spin_of(ex);
+    if (s->driving)
+        return -EBUSY; /* nested: from inside one of our polls */
+    s->driving = true;
+    int r = step_once(s);
+    s->driving = false;
+    return r;
+}
+
 /* ---- run and block_on ---------------------------------------------------- */
 
 /* executor_ops_t.run: step until every task has completed. Never -EDEADLK:
  * a spin task that can never finish is simply polled forever. */
 static int spin_run(executor_t *ex)
 {
-    while (spin_step(ex) == 1)
+    spin_executor_t *s = spin_of(ex);
+    if (s->driving)
+        return -EBUSY;
+    s->driving = true;
+    while (step_once(s) == 1)
         ;
+    s->driving = false;
     return 0;
 }
 
@@ -259,13 +275,14 @@ static poll_t poll_root(spin_executor_t *s, future_t *f)
 static int spin_block_on(executor_t *ex, future_t *f)
 {
     spin_executor_t *s = spin_of(ex);
-    assert(!s->blocking_on && "block_on inside block_on");
-    s->blocking_on = true;
+    if (s->driving)
+        return -EBUSY; /* nested: from inside one of our polls */
+    s->driving = s->blocking_on = true;
     while (poll_root(s, f) == POLL_PENDING) {
-        if (spin_step(ex) == 0)
+        if (step_once(s) == 0)
             turn_driver(s);
     }
-    s->blocking_on = false;
+    s->driving = s->blocking_on = false;
     return 0;
 }
 

@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -427,6 +428,8 @@ typedef struct late_spawner {
     future_t base;
     executor_t *ex;
     int *results; /* [0] executor_spawn, [1] spawn */
+    tally_t *tally;         /* the refused future's drops */
+    int *drops_by_library;  /* how many had run before we dropped it */
 } late_spawner_t;
 
 static poll_t pending_poll(future_t *self, context_t *cx)
@@ -439,14 +442,16 @@ static poll_t pending_poll(future_t *self, context_t *cx)
 static void late_spawner_drop(future_t *self)
 {
     late_spawner_t *l = (late_spawner_t *)self;
-    tally_t unused = {0, 0};
-    yielder_t y = {{yielder_poll, yielder_drop}, 0, &unused};
+    yielder_t y = {{yielder_poll, yielder_drop}, 0, l->tally};
     join_handle_t h = {NULL};
     l->results[0] = executor_spawn(l->ex, &y.base, sizeof y, "late", &h);
     /* 1: no executor is current while this drop runs (nothing to ask). */
     l->results[1] =
         executor_current() != NULL ? spawn(&y.base, sizeof y, "late", NULL) : 1;
     assert_null(h.task); /* on error, no task and no handle */
+    /* Refused: nothing was taken, so the future is still ours to drop. */
+    *l->drops_by_library = atomic_load(&l->tally->drops);
+    future_drop(&y.base);
 }
 
 static void faults_spawn_during_shutdown_is_refused(void **state)
@@ -455,13 +460,124 @@ static void faults_spawn_during_shutdown_is_refused(void **state)
     for (const executor_entry_t *e = executor_table; e->name != NULL; e++) {
         executor_t *ex = new_executor(e);
         int results[2] = {1, 1};
-        late_spawner_t l = {{pending_poll, late_spawner_drop}, ex, results};
+        tally_t tally = {0, 0};
+        int by_library = -1;
+        late_spawner_t l = {{pending_poll, late_spawner_drop}, ex, results,
+                            &tally, &by_library};
         assert_int_equal(executor_spawn(ex, &l.base, sizeof l, "late", NULL),
                          0);
         step_if_possible(ex); /* polled once, and pending */
         executor_destroy(ex);
         assert_int_equal(results[0], -ESHUTDOWN);
         assert_true(results[1] == -ESHUTDOWN || results[1] == 1);
+        /* The rule of core/executor.h: a refused spawn drops nothing. */
+        assert_int_equal(by_library, 0);
+        assert_int_equal(atomic_load(&tally.drops), 1);
+    }
+}
+
+static size_t mapped_bytes(void)
+{
+    unsigned long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%lu", &pages), 1);
+    fclose(f);
+    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Out of memory: the same rule. A future of 1 GiB (mapped, so it can be
+ * copied from) under an address-space limit that leaves no room for the
+ * task: -ENOMEM, and the future is not dropped. The sanitizers reserve
+ * terabytes of shadow memory, so the limit cannot be set under them. */
+static void faults_spawn_out_of_memory_drops_nothing(void **state)
+{
+    (void)state;
+#if SANITIZED
+    skip();
+#else
+    const size_t size = (size_t)1 << 30;
+    for (const executor_entry_t *e = executor_table; e->name != NULL; e++) {
+        executor_t *ex = new_executor(e);
+        char *big = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        assert_true(big != MAP_FAILED);
+        tally_t tally = {0, 0};
+        yielder_t y = {{yielder_poll, yielder_drop}, 0, &tally};
+        memcpy(big, &y, sizeof y);
+
+        struct rlimit old, tight;
+        assert_int_equal(getrlimit(RLIMIT_AS, &old), 0);
+        tight = old;
+        /* What the process maps now, plus half of what the task needs. */
+        tight.rlim_cur = mapped_bytes() + size / 2;
+        assert_int_equal(setrlimit(RLIMIT_AS, &tight), 0);
+        join_handle_t h = {NULL};
+        int rc = executor_spawn(ex, (future_t *)big, size, "big", &h);
+        assert_int_equal(setrlimit(RLIMIT_AS, &old), 0);
+
+        assert_int_equal(rc, -ENOMEM);
+        assert_null(h.task);
+        assert_int_equal(atomic_load(&tally.drops), 0);
+        future_drop((future_t *)big); /* still ours */
+        assert_int_equal(atomic_load(&tally.drops), 1);
+        munmap(big, size);
+        executor_destroy(ex);
+    }
+#endif
+}
+
+/* ---- nested block_on -------------------------------------------------------
+ *
+ * block_on (or run) from inside a poll of the same executor: -EBUSY on
+ * every executor (spin and notify used to abort on an assertion). */
+
+static poll_t ready_poll(future_t *self, context_t *cx)
+{
+    (void)self;
+    (void)cx;
+    return POLL_READY;
+}
+
+typedef struct nester {
+    future_t base;
+    executor_t *ex;
+    atomic_int block_on_result, run_result;
+} nester_t;
+
+static poll_t nester_poll(future_t *self, context_t *cx)
+{
+    (void)cx;
+    nester_t *n = (nester_t *)self;
+    future_t inner = {ready_poll, NULL};
+    atomic_store(&n->block_on_result, executor_block_on(n->ex, &inner));
+    atomic_store(&n->run_result, executor_run(n->ex));
+    return POLL_READY;
+}
+
+static void faults_nested_block_on_is_refused(void **state)
+{
+    (void)state;
+    for (const executor_entry_t *e = executor_table; e->name != NULL; e++) {
+        executor_t *ex = new_executor(e);
+        /* Inside block_on's own future. */
+        nester_t root = {{nester_poll, NULL}, ex, 1, 1};
+        assert_int_equal(executor_block_on(ex, &root.base), 0);
+        assert_int_equal(atomic_load(&root.block_on_result), -EBUSY);
+        assert_int_equal(atomic_load(&root.run_result), -EBUSY);
+        /* Inside a task. */
+        nester_t task = {{nester_poll, NULL}, ex, 1, 1};
+        join_handle_t h;
+        assert_int_equal(executor_spawn(ex, &task.base, sizeof task, "nest",
+                                        &h),
+                         0);
+        assert_int_equal(executor_run(ex), 0);
+        nester_t *copy = (nester_t *)join_handle_output(&h);
+        assert_non_null(copy);
+        assert_int_equal(atomic_load(&copy->block_on_result), -EBUSY);
+        assert_int_equal(atomic_load(&copy->run_result), -EBUSY);
+        join_handle_drop(&h);
+        executor_destroy(ex);
     }
 }
 
@@ -1015,6 +1131,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(faults_abort_from_another_thread_mid_poll),
         cmocka_unit_test(faults_join_handles_dropped_early),
         cmocka_unit_test(faults_spawn_during_shutdown_is_refused),
+        cmocka_unit_test(faults_spawn_out_of_memory_drops_nothing),
+        cmocka_unit_test(faults_nested_block_on_is_refused),
         cmocka_unit_test(faults_million_pending_tasks_freed_at_destroy),
         cmocka_unit_test(faults_tcp_reset_mid_echo),
         cmocka_unit_test(faults_out_of_fds_gives_emfile),

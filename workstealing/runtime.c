@@ -619,19 +619,26 @@ static int block_on_loop(ws_runtime_t *rt, future_t *f, root_waker_t *r)
     }
 }
 
+/* The runtime whose block_on this thread is inside, if any. */
+static _Thread_local ws_runtime_t *blocking_on;
+
 /* executor_ops_t.block_on. Not from inside one of our workers (that
- * would stop the worker: -EBUSY). */
+ * would stop the worker) nor inside our own block_on: -EBUSY, as on
+ * every executor. */
 static int ws_block_on(executor_t *ex, future_t *f)
 {
     ws_runtime_t *rt = rt_of(ex);
-    if (local_worker(rt) != NULL)
+    if (local_worker(rt) != NULL || blocking_on == rt)
         return -EBUSY;
     root_waker_t *r = root_new();
     if (r == NULL)
         return -ENOMEM;
     executor_t *outer_ex = executor_set_current(&rt->base);
     driver_t *outer_drv = driver_set_current(rt->driver);
+    ws_runtime_t *outer_root = blocking_on;
+    blocking_on = rt;
     int err = block_on_loop(rt, f, r);
+    blocking_on = outer_root;
     driver_set_current(outer_drv);
     executor_set_current(outer_ex);
     root_release(r);
@@ -677,7 +684,7 @@ static int run_sim(ws_runtime_t *rt)
 static int ws_run(executor_t *ex)
 {
     ws_runtime_t *rt = rt_of(ex);
-    if (local_worker(rt) != NULL)
+    if (local_worker(rt) != NULL || blocking_on == rt)
         return -EBUSY;
     if (!rt->sim)
         return run_threads(rt);
