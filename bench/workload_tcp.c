@@ -1,5 +1,5 @@
 /*
- * bench/workload_tcp.c - the tcp_echo workload of shared/BENCHMARKS.md.
+ * bench/workload_tcp.c - the tcp_echo workload of docs/benchmarks.md.
  *
  *   setup (once)                     each iteration
  *   ┌──────────────────────┐         ┌──────────────────────────────────┐

@@ -1,9 +1,11 @@
 #!/bin/bash
 # tools/bench-report.sh — regenerate docs/PERFORMANCE.md (`make bench-report`).
 #
-#   1. machine and method
-#   2. asynclab-ws beside Tokio 1.24 and Go 1.19 (tools/bench-peers.sh),
-#      R rounds, median of the medians, ratios
+#   1. machine and method (docs/benchmarks.md is the contract)
+#   2. asynclab-ws beside Tokio 1.24 and Go 1.19 (tools/bench-peers.sh
+#      --task-cache both), R rounds: wall and CPU per iteration, the ratios,
+#      the allocator settings every runtime ran with; then the same with
+#      asynclab's task cache off (ASYNCLAB_TASK_CACHE=0) beside the default
 #   3. the lower bound: the same work with no scheduler (bench --baseline)
 #   4. scaling: ns per task from 1,000 to 1,000,000 tasks, 1/2/4 workers
 #   5. memory: bytes per task, RSS of 1,000,000 pending tasks
@@ -11,23 +13,45 @@
 #      in but off, and on (file sink), interleaved, R rounds
 #   7. the optimizations, from docs/perf-notes.md (written by hand)
 #
-# RUNS=R (default 3) sets the rounds. Takes a few minutes; timings, never
-# tests. Every figure comes from a command printed beside it.
+# RUNS=R (default 3) sets the rounds; MALLOC_TUNABLES=T passes
+# --malloc-tunables T to bench-peers (the same GLIBC_TUNABLES for every
+# runtime; default: glibc's defaults); OUT=FILE writes there instead of
+# docs/PERFORMANCE.md; BUILD=DIR uses DIR/asynclab (make BUILD=DIR).
+# Takes a few minutes; timings, never tests. Every figure comes from a
+# command printed beside it.
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
 runs=${RUNS:-3}
-out=docs/PERFORMANCE.md
+out=${OUT:-docs/PERFORMANCE.md}
+build=${BUILD:-build}
+notrace=build/notrace
+[ "$build" = build ] || notrace=$build/notrace
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-make -s all || exit 1
-make -s BUILD=build/notrace DEFS=-DASYNCLAB_TRACE_OFF \
-    build/notrace/asynclab || exit 1
-prog=./build/asynclab
+make -s BUILD="$build" all || exit 1
+make -s BUILD="$notrace" DEFS=-DASYNCLAB_TRACE_OFF \
+    "$notrace/asynclab" || exit 1
+prog=./$build/asynclab
+peer_args="--runs $runs --task-cache both"
+[ -n "${MALLOC_TUNABLES:-}" ] && peer_args="$peer_args --malloc-tunables $MALLOC_TUNABLES"
 
 median() { # the median (sorted[n/2]) of the numbers on stdin
     sort -n | awk '{v[NR-1]=$1} END {if (NR) print v[int(NR/2)]}'
+}
+
+block() { # block FROM TO: stdin from the first line matching FROM to the
+    # line before the next matching TO, blank lines at either end dropped
+    awk -v from="$1" -v to="$2" '
+        !on && $0 ~ from { on = 1 }
+        on && n > 0 && $0 ~ to { exit }
+        on { line[++n] = $0 }
+        END {
+            for (a = 1; a <= n && line[a] == ""; a++) ;
+            for (b = n; b >= a && line[b] == ""; b--) ;
+            for (i = a; i <= b; i++) print line[i]
+        }'
 }
 
 field() { # field NAME: the value of NAME=... on each line of stdin
@@ -35,8 +59,15 @@ field() { # field NAME: the value of NAME=... on each line of stdin
 }
 
 echo "bench-report: peers ($runs rounds)" >&2
-sh tools/bench-peers.sh --runs "$runs" >"$tmp/peers.txt" 2>&1
+BUILD="$build" sh tools/bench-peers.sh $peer_args >"$tmp/peers.txt" 2>&1
 peers_rc=$?
+# The lines the table starts with: what the peers ran with.
+line_of() { sed -n "s/^$1: //p" "$tmp/peers.txt" | head -n 1; }
+alloc=$(line_of allocator)
+versions=$(line_of versions)
+tokio_v=$(ls -d /usr/share/cargo/registry/tokio-1.* 2>/dev/null | sed 's/.*tokio-//' | head -n 1)
+go_v=$(go version 2>/dev/null | sed -n 's/.* go\([0-9.]*\).*/\1/p')
+names="Tokio ${tokio_v:-1.24}, Go ${go_v:-1.19}"
 
 echo "bench-report: baseline" >&2
 $prog bench all --executor ws --workers 2 --baseline >"$tmp/baseline.txt"
@@ -49,7 +80,7 @@ $prog bench --memory --executor ws --workers 2 >"$tmp/memory.txt"
 
 echo "bench-report: tracing cost ($runs rounds)" >&2
 for r in $(seq "$runs"); do
-    ./build/notrace/asynclab bench yield_many --iters 20 |
+    "./$notrace/asynclab" bench yield_many --iters 20 |
         field median_us >>"$tmp/trace-out.txt"
     $prog bench yield_many --iters 20 | field median_us >>"$tmp/trace-off.txt"
     $prog bench yield_many --iters 20 --trace "$tmp/t.bin" |
@@ -67,26 +98,59 @@ t_on=$(median <"$tmp/trace-on.txt")
     echo
     echo "## Method"
     echo
+    echo "The workloads, the output line and the method are set down in"
+    echo "docs/benchmarks.md; in short:"
+    echo
     echo "- Machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1),"
     echo "  $(uname -sr), $(cc --version | head -n 1)."
     echo "- Each workload: set up once, 2 warm-up iterations, 20 timed ones;"
-    echo "  median_us is sorted[10] of the 20 (shared/BENCHMARKS.md)."
-    echo "- Peers: asynclab-ws, Tokio 1.24 and Go 1.19 run one after another"
-    echo "  in each of $runs rounds, so that all three see the same machine;"
-    echo "  each figure is the median of the $runs medians. The machine is"
-    echo "  shared and noisy: compare ratios within one table, not across"
-    echo "  reports."
+    echo "  median_us is sorted[10] of the 20 wall times, cpu_us the user +"
+    echo "  system CPU time of the whole process (every thread, getrusage)"
+    echo "  over the 20, divided by 20. A runtime that wins wall time by"
+    echo "  spinning pays for it in the CPU columns."
+    echo "- Peers: asynclab-ws (with its task cache, and without it),"
+    echo "  $names run one after another in each of $runs"
+    echo "  rounds, so that all see the same machine; each figure is the"
+    echo "  median of the $runs rounds' figures. The machine is shared and"
+    echo "  noisy: compare ratios within one table, not across reports."
+    echo "- Allocator: ${alloc:-(see the peers section)}."
+    echo "- Versions: ${versions:-(see the peers section)}."
+    echo "- Yields differ: Tokio 1.24 defers a yielded task's wake until its"
+    echo "  worker has turned the I/O driver (an epoll_wait that does not wait,"
+    echo "  about once per 60 yields); Go's Gosched puts the goroutine on the"
+    echo "  global queue; asynclab's worker turns the driver between polls only"
+    echo "  when the driver has work (a timer, a task waiting on I/O)."
+    echo "  yield_many_driver is yield_many with one task waiting on an idle"
+    echo "  eventfd, so that asynclab's workers turn the driver too; for Tokio"
+    echo "  and Go it is yield_many. Both ratios are in the table."
     echo
-    echo "## asynclab beside Tokio and Go (2 workers)"
+    echo "## asynclab beside $names (2 workers)"
     echo
-    echo "Command: \`sh tools/bench-peers.sh --runs $runs\`"
+    echo "Command: \`sh tools/bench-peers.sh $peer_args\`"
     echo
     echo '```'
     if [ $peers_rc -eq 0 ]; then
-        sed -n '/^workload/,$p' "$tmp/peers.txt"
+        block '^allocator: ' '^the same with' <"$tmp/peers.txt"
     else
         echo "(the peers could not be built or run here:)"
         tail -n 5 "$tmp/peers.txt"
+    fi
+    echo '```'
+    echo
+    echo "## The same with the task cache off"
+    echo
+    echo "The same rounds, asynclab run a second time in each with"
+    echo "\`ASYNCLAB_TASK_CACHE=0\` (core/task_cache.c: every task from malloc"
+    echo "and back to it). The /ws columns divide by the default's figures:"
+    echo "what the per-thread free lists are worth, with the allocator"
+    echo "settings above."
+    echo
+    echo '```'
+    if [ $peers_rc -eq 0 ]; then
+        block '^the same with' '^[(]raw lines' <"$tmp/peers.txt" |
+            sed 1d | sed '/./,$!d'
+    else
+        echo "(see above)"
     fi
     echo '```'
     echo
