@@ -2,7 +2,8 @@
 # tools/bench-ab.sh — two builds of asynclab, interleaved: did a change
 # make it faster? Each round runs A then B on the same workloads, so both
 # see the same machine load; the table gives each side's median of the
-# round medians and the ratio B/A (below 1: B is faster).
+# round medians (wall) and of the rounds' CPU time per iteration (cpu_us,
+# docs/benchmarks.md), and the ratios B/A (below 1: B is faster, cheaper).
 #
 #   sh tools/bench-ab.sh [--rounds R] [--iters K] [--workers N]
 #                        BIN_A BIN_B WORKLOAD[,WORKLOAD...]
@@ -61,29 +62,41 @@ while [ "$r" -le "$rounds" ]; do
     r=$((r + 1))
 done
 
-# Lines: "A bench NAME peer=... workers=N median_us=X min_us=Y iters=K".
+# Lines: "A bench NAME peer=... workers=N median_us=X min_us=Y iters=K
+# cpu_us=C"; fields are found by name, so a line that gains one still reads.
 awk '
+    function val(name,    r) { # the number after " name=" on this line
+        if (!match($0, " " name "=[0-9]+")) return ""
+        return substr($0, RSTART + length(name) + 2, RLENGTH - length(name) - 2) + 0
+    }
     $2 == "bench" {
-        split($6, kv, "=")
+        m = val("median_us")
+        if (m == "") next # skipped: REASON
         key = $3 SUBSEP $1
         n[key]++
-        v[key, n[key]] = kv[2] + 0
+        v[key, n[key]] = m
+        c = val("cpu_us")
+        cpu[key, n[key]] = c == "" ? 0 : c
         names[$3] = 1
     }
-    function median(key,    i, j, t, m) {
+    function median(arr, key,    i, j, t, m, s) {
         m = n[key]
+        for (i = 1; i <= m; i++) s[i] = arr[key, i]
         for (i = 1; i <= m; i++)
             for (j = i + 1; j <= m; j++)
-                if (v[key, j] < v[key, i]) {
-                    t = v[key, i]; v[key, i] = v[key, j]; v[key, j] = t
+                if (s[j] < s[i]) {
+                    t = s[i]; s[i] = s[j]; s[j] = t
                 }
-        return v[key, int(m / 2) + 1]
+        return s[int(m / 2) + 1]
     }
     END {
-        printf "%-24s %10s %10s %7s   (median of %d rounds, us)\n",
-               "workload", "A", "B", "B/A", '"$rounds"'
+        printf "%-24s %10s %10s %7s %10s %10s %7s   (median of %d rounds, us)\n",
+               "workload", "A wall", "B wall", "B/A", "A cpu", "B cpu", "B/A", '"$rounds"'
         for (w in names) {
-            ma = median(w SUBSEP "A"); mb = median(w SUBSEP "B")
-            printf "%-24s %10d %10d %7.2f\n", w, ma, mb, (ma > 0 ? mb / ma : 0)
+            ka = w SUBSEP "A"; kb = w SUBSEP "B"
+            ma = median(v, ka); mb = median(v, kb)
+            ca = median(cpu, ka); cb = median(cpu, kb)
+            printf "%-24s %10d %10d %7.2f %10d %10d %7.2f\n", w, ma, mb,
+                   (ma > 0 ? mb / ma : 0), ca, cb, (ca > 0 ? cb / ca : 0)
         }
     }' "$out"
