@@ -40,8 +40,17 @@ AR_LIB   = $(if $(LTO),gcc-ar,ar)
 # compiled, so the link does not repeat that one guess.
 LTO_LINK = $(if $(findstring -flto,$(OPT)),-Wno-maybe-uninitialized)
 
-CFLAGS  = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -I. \
-          $(OPT) $(SAN) $(DEFS) -MMD -MP
+# Hardening, in every build: overflows of fixed buffers and stacks caught
+# at run time (_FORTIFY_SOURCE checks the sizes it can see, the stack
+# protector a smashed return), and snprintf/sprintf whose output may not
+# fit found at compile time (level 2 assumes the longest possible
+# argument). The ASan build replaces FORTIFY (which it conflicts with) by
+# -fsanitize=bounds-strict, which also sees an overflow from one field of
+# a struct into the next (ASan alone cannot: the memory is valid).
+HARDEN  ?= -D_FORTIFY_SOURCE=3 -fstack-protector-strong
+WARN     = -Wall -Wextra -Werror -Wformat-overflow=2 -Wformat-truncation=2
+CFLAGS  = -std=c11 $(WARN) -D_GNU_SOURCE -pthread -I. \
+          $(OPT) $(HARDEN) $(SAN) $(DEFS) -MMD -MP
 LDFLAGS = -pthread $(SAN) $(OPT) $(LTO_LINK)
 # Recursive (=), so they are read after `deps` has installed the packages.
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
@@ -96,7 +105,8 @@ test: $(PROGRAM) $(TEST_BIN)
 
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+	    HARDEN="-fstack-protector-strong" \
+	    SAN="-fsanitize=address,undefined,bounds-strict -fno-sanitize-recover=all" test
 
 tsan:
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g" SAN="-fsanitize=thread" test
@@ -199,5 +209,6 @@ check-sim: $(BUILD)/tests/sim_check
 
 check-sim-asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    HARDEN="-fstack-protector-strong" \
+	    SAN="-fsanitize=address,undefined,bounds-strict -fno-sanitize-recover=all" \
 	    SEEDS=$(ASAN_SEEDS) check-sim

