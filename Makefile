@@ -11,7 +11,7 @@
 #   make bench      asynclab's benchmark workloads (ws executor, 2 workers)
 #   make bench-peers  the same beside Tokio 1.24 and Go 1.19, ARGS="--runs 5"
 #   make bench-report regenerate docs/PERFORMANCE.md (RUNS=3)
-#   make check-sim  the ws simulation over SEEDS seeds (1000) x 8 workloads,
+#   make check-sim  the ws simulation over SEEDS seeds (1000) x 12 workloads,
 #                   invariants checked after every run; check-sim-asan too
 #
 # Every *.c in a module folder goes into build/libasynclab.a; a new file
@@ -195,7 +195,7 @@ check-lessons: $(PROGRAM)
 
 # ---- check-sim: the ws simulation over many seeds (docs/check-sim.md) -------
 # tests/sim_check.c is not a test_* suite, so `make test` stays quick: it
-# runs SEEDS seeds x 8 workloads and checks the invariants after each run.
+# runs SEEDS seeds x 12 workloads and checks the invariants after each run.
 # A failure prints its replay command and writes its trace to
 # $(BUILD)/sim-failures/. check-sim-asan: the same under ASan + UBSan +
 # LSan (leak-checked every 10 seeds), in build/asan.
