@@ -637,8 +637,8 @@ static int timers(executor_t *ex, void *state, int tasks)
  */
 
 typedef struct idle_fd {
-    int fd;              /* the eventfd */
-    reactor_reg_t *reg;  /* its registration */
+    int fd;             /* the eventfd */
+    reactor_reg_t *reg; /* its registration */
     join_handle_t waiter;
 } idle_fd_t;
 
@@ -681,8 +681,7 @@ static int idle_fd_spawn_waiter(idle_fd_start_t *self)
     driver_t *d = driver_current();
     if (d == NULL)
         return -ENOTSUP;
-    int err = reactor_register(driver_reactor(d), self->st->fd,
-                               &self->st->reg);
+    int err = reactor_register(driver_reactor(d), self->st->fd, &self->st->reg);
     if (err != 0)
         return err;
     fd_waiter_t w = {.base = {fd_waiter_poll, fd_waiter_drop},

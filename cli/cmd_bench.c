@@ -96,10 +96,14 @@ static void bench_usage(FILE *out)
           "yield_many_driver\n"
           "(yield_many while one task waits on an idle eventfd, so that "
           "busy\n"
-          "workers turn the I/O driver as Tokio 1.24's do). Side by side "
-          "with\n"
-          "Tokio and Go, same allocator settings: make bench-peers "
-          "(tools/bench-peers.sh).\n"
+          "workers turn the I/O driver as Tokio 1.24's do).\n"
+          "Beside Tokio and Go: make bench-peers (tools/bench-peers.sh), "
+          "every\n"
+          "runtime with glibc's malloc defaults, or with the same\n"
+          "GLIBC_TUNABLES for all: ARGS=\"--malloc-tunables T\"; "
+          "ASYNCLAB_TASK_CACHE=0\n"
+          "turns asynclab's task cache off (ARGS=\"--task-cache both\": "
+          "both ways).\n"
           "\n",
           out);
     cli_print_options(out, bench_tables);
