@@ -188,7 +188,7 @@ go_v=$(go version | sed -n 's/.* go\([0-9.]*\).*/\1/p')
 rust_v=$("$cargo" --version 2>/dev/null | sed -n 's/^cargo \([0-9.]*\).*/\1/p')
 cc_v=$(${CC:-cc} --version 2>/dev/null | head -n 1)
 rev=$(git describe --always --dirty 2>/dev/null)
-versions="versions: asynclab $rev ($cc_v, -O2 -flto=auto), Tokio $tokio_v (cargo/rustc $rust_v, release: lto, codegen-units=1, panic=abort), Go $go_v"
+versions="versions: asynclab $rev ($cc_v, the Makefile's default build: -O2 -flto=auto, hardened), Tokio $tokio_v (cargo/rustc $rust_v, release: lto, codegen-units=1, panic=abort), Go $go_v"
 
 # ---- 3. run ------------------------------------------------------------------
 
