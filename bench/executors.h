@@ -1,7 +1,7 @@
 /*
  * bench/executors.h - executor kinds by name: "spin", "notify", "ws".
  *
- * core/ names no executor (DESIGN.md section 1): whoever picks one by name
+ * core/ names no executor (docs/design.md section 1): whoever picks one by name
  * (`asynclab run --executor`, `compare --executors`, `bench`, the lessons)
  * asks here. The table is in bench/executors.c, one line per kind.
  *

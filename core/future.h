@@ -30,7 +30,7 @@
  *    A spawn that fails takes nothing: the future is still the caller's
  *    to drop (core/executor.h).
  *
- * The Rust-to-C table is in DESIGN.md section 2.
+ * The Rust-to-C table is in docs/design.md section 2.
  */
 #ifndef ASYNCLAB_CORE_FUTURE_H
 #define ASYNCLAB_CORE_FUTURE_H
