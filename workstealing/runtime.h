@@ -19,8 +19,9 @@
  *   └───────────────┘        └───────────────┘
  *
  * Where a task goes when it becomes runnable (worker.c, runtime.c):
- *   spawned on a worker                 -> that worker's ring (back)
- *   woken by a poll on a worker         -> that worker's LIFO slot
+ *   spawned or woken by a poll on a
+ *     worker                            -> that worker's LIFO slot
+ *   spawned on a worker, not in a poll  -> that worker's ring (back)
  *   woke itself (yield), or woken by
  *     the driver on a worker            -> that worker's ring (back)
  *   spawned or woken by any other thread -> the inject queue
