@@ -3,7 +3,7 @@
  *
  * Modelled on Tokio's task (its "harness" and "state" modules, 2019-2023):
  *
- *   one malloc per spawn
+ *   one allocation per spawn (from core/task_cache.h's free lists)
  *   ┌──────────────────────────┬───────────────────────┬──────────────────┐
  *   │ header (hot, 1 line)     │ the future, copied in │ trailer (cold)   │
  *   │ state, scheduler, next,  │ by value at spawn     │ join waker, name │
@@ -22,13 +22,50 @@
  *   bit  5 CANCELLED      abort asked; the next run drops the future
  *   bits 6.. reference count
  *
- *          spawn                 wake                 task_run
- *   (NOTIFIED) ──> queue ──> task_run ──> RUNNING ──> PENDING ──> idle
- *                    ^                      │ wake while running:      │
- *                    │                      │ NOTIFIED only, and       │
- *                    └──── re-queued <──────┘ task_run says so         │
- *                    └──────────────── wake on idle: NOTIFIED <────────┘
- *                                    RUNNING ──> READY ──> COMPLETE
+ * Four states, read from the flags (IDLE: none of RUNNING, NOTIFIED,
+ * COMPLETE is set):
+ *
+ *          spawn: NOTIFIED, 3 references (detached: 2)
+ *            │
+ *            v
+ *      ┌───────────┐  wake: nothing to do (already queued)
+ *      │  QUEUED   │  abort: +CANCELLED (the run drops the future)
+ *      │ NOTIFIED  │
+ *      └───────────┘
+ *         │      ^
+ *         │      │ (b) the poll returned PENDING, but a wake came while it
+ *         │      │     ran: task_run returns TASK_RUN_NOTIFIED and the
+ *         │      │     executor queues the task again
+ *     (a) │      │
+ *         v      │
+ *      ┌───────────┐  wake: +NOTIFIED only, nothing is queued yet
+ *      │  RUNNING  │  abort: +NOTIFIED +CANCELLED
+ *      └───────────┘
+ *         │      │
+ *     (c) │      │ (d) READY, or CANCELLED seen at (a)
+ *         v      v
+ *      ┌──────┐ ┌───────────┐  wake, abort: nothing
+ *      │ IDLE │ │ COMPLETE  │  the output waits for the join handle (or
+ *      └──────┘ └───────────┘  is dropped at once if there is none);
+ *         │                    the last reference frees the task
+ *     (e) │
+ *         └──> QUEUED
+ *
+ *   (a) task_run: NOTIFIED -> RUNNING in one CAS, then the poll.
+ *   (b) RUNNING -> NOTIFIED: the queue's reference is kept for the new
+ *       queue entry.
+ *   (c) the poll returned PENDING and nothing woke it meanwhile: RUNNING
+ *       is cleared and the queue's reference dropped. The task is in no
+ *       queue; whoever holds its waker brings it back. With no live waker
+ *       it never comes back: a lost wakeup (task_is_lost).
+ *   (d) COMPLETE is set, the join waker woken (JOIN_WAKER), the queue's
+ *       reference dropped.
+ *   (e) a wake (or an abort) of an IDLE task sets NOTIFIED, takes one
+ *       reference for the queue entry and calls the scheduler's schedule:
+ *       the only path into a queue, so a task is queued at most once.
+ *
+ * task_shutdown (an executor's destroy) takes a task that is not RUNNING
+ * straight to COMPLETE + CANCELLED: its future is dropped there.
  *
  * The rules this file enforces (tests/test_task.c checks each):
  *  - a task is queued at most once: only the wake that sets NOTIFIED on an

@@ -32,10 +32,9 @@
  * line. Freed blocks come back in completion order, from every worker,
  * so with malloc's 16-byte granularity the next burst's neighbours in
  * memory ran on different workers, and each worker's writes to its task
- * (the state word, the poll counters) took the line from the other:
- * yield_many on 2 workers took 5,561 us against 3,661 us with plain
- * malloc (tools/bench-ab.sh, 7 rounds). Tokio aligns its task cells for
- * the same reason. */
+ * (the state word, the poll counters) took the line from the other
+ * (false sharing; measured in docs/perf-notes.md). Tokio aligns its task
+ * cells for the same reason. */
 #define CACHE_LINE 64
 #define CLASS_STEP CACHE_LINE
 #define CLASS_MAX  1024 /* bigger blocks come from malloc, aligned too */

@@ -249,9 +249,10 @@ int reactor_set_ready(reactor_reg_t *reg, uint32_t bits)
         uint64_t tick = (word >> TICK_SHIFT) + 1;
         /* The shift drops bit 32 of tick: the tick wraps at 2^32. */
         next = (tick << TICK_SHIFT) | (word & BITS_MASK) | bits;
-        /* Release pairs with the acquire load in reactor_poll_ready. */
+        /* Release pairs with the acquire load in reactor_poll_ready;
+         * nothing is read through the old word, so no acquire. */
     } while (!atomic_compare_exchange_weak_explicit(&reg->readiness, &word,
-                                                    next, memory_order_acq_rel,
+                                                    next, memory_order_release,
                                                     memory_order_relaxed));
     waker_t wake[2];
     pthread_mutex_lock(&reg->lock);

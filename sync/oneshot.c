@@ -168,8 +168,10 @@ static bool rx_reclaim_slot(oneshot_chan_t *c, uint64_t *cur)
 /* Publish the slot with RX_WAKER. False: the sender finished first. */
 static bool rx_publish_slot(oneshot_chan_t *c, uint64_t *cur)
 {
-    /* Release: the waker just written into the slot is visible to a
-     * sender that sees RX_WAKER (the acquire half of its CAS). */
+    /* acq_rel: the release half makes the waker just written into the
+     * slot visible to a sender that sees RX_WAKER (the acquire half of
+     * its CAS); acquire, also on failure, because a receiver that finds
+     * TX_DONE goes on to read the value the sender wrote before it. */
     do {
         if (*cur & TX_DONE)
             return false;

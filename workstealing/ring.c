@@ -12,8 +12,11 @@
  *      steal forward with a CAS (release); the owner loads head (acquire)
  *      before deciding a slot is free to write.
  *
- * Every CAS on head is acq_rel: it is both a publish (2) and, for the
- * next CAS by someone else, a read of where the others got to.
+ * A CAS on head that claims slots (a thief's claim, the owner's pop) is
+ * acq_rel: it publishes (2) and, as a read of where the others got to,
+ * must also see what they published. A CAS that only publishes is
+ * release: the end of a steal (finish_steal), and the owner's overflow
+ * claim (push_overflow), which moves past slots only it ever wrote.
  *
  * Tests: tests/test_ring.c.
  */
@@ -222,10 +225,10 @@ static void finish_steal(ws_ring_t *src, uint64_t prev)
         uint32_t real = real_of(prev);
         /* Release: pairs with the owner's acquire load of head in push;
          * our reads of the claimed slots happen before it may reuse
-         * them. */
+         * them. Failure relaxed: we only retry with the new real. */
         if (atomic_compare_exchange_weak_explicit(
-                &src->head, &prev, pack(real, real), memory_order_acq_rel,
-                memory_order_acquire))
+                &src->head, &prev, pack(real, real), memory_order_release,
+                memory_order_relaxed))
             return;
         assert(steal_of(prev) != real_of(prev)); /* only we move steal */
     }
