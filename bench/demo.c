@@ -40,7 +40,7 @@ static poll_t yielder_poll(future_t *f, context_t *cx)
     ASYNC_END(y);
 }
 
-void demo_yielder_init(demo_yielder_t *y, int rounds, uint64_t seed,
+void demo_yielder_init(demo_yielder_t *y, int64_t rounds, uint64_t seed,
                        demo_count_t *done)
 {
     *y = (demo_yielder_t){.base = {yielder_poll, NULL},

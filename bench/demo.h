@@ -37,12 +37,12 @@ typedef atomic_uint_fast64_t demo_count_t;
 typedef struct demo_yielder {
     future_t base;
     async_t async;
-    int rounds, i;
+    int64_t rounds, i; /* wide: imbalance's heavy tasks yield 8 x --rounds */
     uint64_t work; /* kept, so the work is not optimised away */
     demo_count_t *done;
 } demo_yielder_t;
 
-void demo_yielder_init(demo_yielder_t *y, int rounds, uint64_t seed,
+void demo_yielder_init(demo_yielder_t *y, int64_t rounds, uint64_t seed,
                        demo_count_t *done);
 
 typedef struct demo_sleeper {

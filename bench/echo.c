@@ -76,7 +76,7 @@ static void spawn_conn(echo_server_t *s, tcp_stream_t stream)
     };
     notified_init(&conn.stop, s->stop_notify);
     if (spawn(&conn.base, sizeof conn, "echo-conn", NULL) != 0)
-        conn_close(&conn);
+        future_drop(&conn.base); /* refused, so still ours: closes it */
 }
 
 /* ---- the accept loop --------------------------------------------------- */

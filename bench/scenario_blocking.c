@@ -22,6 +22,7 @@ typedef struct blocking_root {
     future_t base;
     int light, ms, rounds;
     demo_count_t *done;
+    scenario_spawns_t *spawns;
 } blocking_root_t;
 
 /* The blocker first, so it is at the front of the ring it shares with the
@@ -32,12 +33,14 @@ static poll_t root_poll(future_t *f, context_t *cx)
     blocking_root_t *r = (blocking_root_t *)f;
     demo_blocker_t b;
     demo_blocker_init(&b, r->ms, r->rounds, r->done);
-    if (spawn(&b.base, sizeof b, "blocker", NULL) != 0)
-        return POLL_READY;
+    if (scenario_spawn(r->spawns, NULL, &b.base, sizeof b, "blocker", true) !=
+        0)
+        return POLL_READY; /* refused: the result reports the shortfall */
     for (int i = 0; i < r->light; i++) {
         demo_yielder_t y;
         demo_yielder_init(&y, r->rounds, (uint64_t)i + 1, r->done);
-        if (spawn(&y.base, sizeof y, "light", NULL) != 0)
+        if (scenario_spawn(r->spawns, NULL, &y.base, sizeof y, "light",
+                           true) != 0)
             break;
     }
     return POLL_READY;
@@ -50,18 +53,20 @@ static int blocking_run(executor_t *ex, const scenario_params_t *p,
     int ms = scenario_param(p->ms, 25);
     int rounds = scenario_param(p->rounds, 4);
     static demo_count_t done; /* outlives pending tasks */
+    static scenario_spawns_t spawns;
     atomic_init(&done, 0);
+    scenario_spawns_init(&spawns);
     snprintf(out->what, sizeof out->what,
              "1 task blocks %d ms per poll (%d polls) among %d light tasks", ms,
              rounds, light);
     out->tasks_expected = (uint64_t)light + 1;
-    blocking_root_t r = {{root_poll, NULL}, light, ms, rounds, &done};
-    int err = executor_spawn(ex, &r.base, sizeof r, "root", NULL);
+    blocking_root_t r = {{root_poll, NULL}, light, ms, rounds, &done, &spawns};
+    int err = scenario_spawn(&spawns, ex, &r.base, sizeof r, "root", false);
     if (err == 0)
         err = executor_run(ex);
     /* Relaxed: pairs with the count through executor_run. */
     out->tasks_done = atomic_load_explicit(&done, memory_order_relaxed);
-    return err;
+    return scenario_spawns_finish(&spawns, out, err);
 }
 
 const scenario_t scenario_blocking = {

@@ -63,6 +63,7 @@ typedef struct c10k {
     notify_t slot_free;     /* notify_one: the dialer may check again */
     notify_t all_connected; /* notify_waiters: the barrier opens */
     notify_t stop;          /* notify_waiters: the server ends */
+    scenario_spawns_t spawns; /* the clients spawned; a refused spawn */
 } c10k_t;
 
 static void note_error(c10k_t *c, int err)
@@ -187,6 +188,24 @@ static void c10k_client_drop(future_t *f)
 
 /* ---- the dialer ---------------------------------------------------------- */
 
+/* n clients that will never be spawned: count them past connect and
+ * finished, as failed ones would be, so the barrier opens and the server
+ * stops. The error is already noted. */
+static void give_up(c10k_t *c, int n)
+{
+    if (n <= 0)
+        return;
+    atomic_fetch_add_explicit(&c->failed, n, memory_order_relaxed);
+    int dialed =
+        atomic_fetch_add_explicit(&c->dialed_done, n, memory_order_relaxed);
+    if (dialed < c->target && dialed + n >= c->target)
+        notify_waiters(&c->all_connected);
+    int finished =
+        atomic_fetch_add_explicit(&c->finished, n, memory_order_relaxed);
+    if (finished < c->connections && finished + n >= c->connections)
+        notify_waiters(&c->stop);
+}
+
 typedef struct c10k_dialer {
     future_t base;
     c10k_t *c;
@@ -224,9 +243,20 @@ static poll_t c10k_dialer_poll(future_t *f, context_t *cx)
             };
             atomic_fetch_add_explicit(&c->open, 1, memory_order_relaxed);
             int err = spawn(&client.base, sizeof client, "c10k-client", NULL);
-            if (err != 0) {
+            if (err == 0) {
+                atomic_fetch_add_explicit(&c->spawns.spawned, 1,
+                                          memory_order_relaxed);
+            } else {
+                scenario_spawns_fail(&c->spawns, err);
+                /* Refused: the client is still ours. Count it failed, drop
+                 * it, and give up on the rest (retrying each of them
+                 * would only be refused again). */
                 connect_failed(&client, err);
-                future_drop(&client.all_connected.base);
+                future_drop(&client.base);
+                self->dialed++;
+                give_up(c, c->connections - self->dialed);
+                self->dialed = c->connections;
+                return POLL_READY;
             }
         }
         if (self->dialed == c->connections)
@@ -270,11 +300,16 @@ static poll_t c10k_start_poll(future_t *f, context_t *cx)
     echo_server_init(&server, listener, &c->stop, &hooks);
     c10k_dialer_t dialer = {.base = {c10k_dialer_poll, c10k_dialer_drop},
                             .c = c};
+    /* A refused spawn leaves the future ours: drop it (the server's drop
+     * closes the listener). */
     self->err = spawn(&server.base, sizeof server, "echo-server", NULL);
+    if (self->err != 0) {
+        future_drop(&server.base);
+        return POLL_READY;
+    }
+    self->err = spawn(&dialer.base, sizeof dialer, "c10k-dialer", NULL);
     if (self->err != 0)
-        tcp_listener_close(&server.listener);
-    else
-        self->err = spawn(&dialer.base, sizeof dialer, "c10k-dialer", NULL);
+        future_drop(&dialer.base);
     return POLL_READY;
 }
 
@@ -322,15 +357,19 @@ static long peak_rss_mb(void)
 
 static void describe(const c10k_t *c, rlim_t limit, scenario_result_t *out)
 {
-    int n = snprintf(out->what, sizeof out->what,
-                     "%d connections x %d round trips of %d B, %d open at "
-                     "once, peak RSS %ld MB",
-                     c->connections, c->rounds, ECHO_MESSAGE,
-                     atomic_load(&c->peak), peak_rss_mb());
-    if (c->max_open < c->connections && n > 0 && n < (int)sizeof out->what)
-        snprintf(out->what + n, sizeof out->what - (size_t)n,
-                 " (RLIMIT_NOFILE %llu fits only %d at once)",
-                 (unsigned long long)limit, c->max_open);
+    snprintf(out->what, sizeof out->what,
+             "%d connections x %d round trips of %d B, %d open at "
+             "once, peak RSS %ld MB",
+             c->connections, c->rounds, ECHO_MESSAGE, atomic_load(&c->peak),
+             peak_rss_mb());
+    if (c->max_open >= c->connections)
+        return;
+    char note[80]; /* at most 67 bytes: two numbers of at most 20 digits */
+    snprintf(note, sizeof note, " (RLIMIT_NOFILE %llu fits only %d at once)",
+             (unsigned long long)limit, c->max_open);
+    size_t len = strlen(out->what), add = strlen(note);
+    if (len + add < sizeof out->what) /* whole, or not at all */
+        memcpy(out->what + len, note, add + 1);
 }
 
 static int c10k_run(executor_t *ex, const scenario_params_t *p,
@@ -340,6 +379,7 @@ static int c10k_run(executor_t *ex, const scenario_params_t *p,
      * caller destroys the executor. */
     static c10k_t c;
     memset(&c, 0, sizeof c);
+    scenario_spawns_init(&c.spawns);
     c.connections = scenario_param(p->connections, 10000);
     c.rounds = scenario_param(p->rounds, 10);
     int port = scenario_param(p->port, 0);
@@ -367,7 +407,7 @@ static int c10k_run(executor_t *ex, const scenario_params_t *p,
         err = atomic_load(&c.err);
     out->tasks_done = (uint64_t)atomic_load(&c.ok);
     describe(&c, limit, out);
-    return err;
+    return scenario_spawns_finish(&c.spawns, out, err);
 }
 
 const scenario_t scenario_c10k = {

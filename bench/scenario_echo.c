@@ -110,11 +110,16 @@ static poll_t echo_start_poll(future_t *f, context_t *cx)
     echo_server_init(&server, listener, self->stop, self->hooks);
     signal_task_t sig = {.base = {signal_task_poll, signal_task_drop},
                          .stop = self->stop};
+    /* A refused spawn leaves the future ours: drop it (the server's drop
+     * closes the listener). */
     self->err = spawn(&server.base, sizeof server, "echo-server", NULL);
+    if (self->err != 0) {
+        future_drop(&server.base);
+        return POLL_READY;
+    }
+    self->err = spawn(&sig.base, sizeof sig, "echo-signal", NULL);
     if (self->err != 0)
-        tcp_listener_close(&server.listener);
-    else
-        self->err = spawn(&sig.base, sizeof sig, "echo-signal", NULL);
+        future_drop(&sig.base);
     return POLL_READY;
 }
 

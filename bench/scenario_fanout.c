@@ -27,6 +27,7 @@ typedef struct parent {
     future_t base;
     int children, rounds;
     atomic_uint_fast64_t *done;
+    scenario_spawns_t *spawns;
 } parent_t;
 
 /* Spawn every child from inside a task, so they start on this worker. */
@@ -37,8 +38,9 @@ static poll_t parent_poll(future_t *f, context_t *cx)
     for (int i = 0; i < p->children; i++) {
         demo_yielder_t c; /* works a little, yields, `rounds` times */
         demo_yielder_init(&c, p->rounds, (uint64_t)i + 1, p->done);
-        if (spawn(&c.base, sizeof c, "child", NULL) != 0)
-            break; /* shutting down: the run reports the shortfall */
+        if (scenario_spawn(p->spawns, NULL, &c.base, sizeof c, "child",
+                           true) != 0)
+            break; /* refused: the run reports how many it could spawn */
     }
     return POLL_READY;
 }
@@ -49,19 +51,22 @@ static int fanout_run(executor_t *ex, const scenario_params_t *p,
     int children = scenario_param(p->tasks, 1000);
     int rounds = scenario_param(p->rounds, 3);
     static atomic_uint_fast64_t done; /* outlives pending tasks */
+    static scenario_spawns_t spawns;
     atomic_init(&done, 0);
+    scenario_spawns_init(&spawns);
 
     snprintf(out->what, sizeof out->what,
              "1 task spawns %d children, each works and yields %d times",
              children, rounds);
     out->tasks_expected = (uint64_t)children;
-    parent_t parent = {{parent_poll, NULL}, children, rounds, &done};
-    int err = executor_spawn(ex, &parent.base, sizeof parent, "parent", NULL);
+    parent_t parent = {{parent_poll, NULL}, children, rounds, &done, &spawns};
+    int err = scenario_spawn(&spawns, ex, &parent.base, sizeof parent,
+                             "parent", false);
     if (err == 0)
         err = executor_run(ex);
     /* Relaxed: pairs with the fetch_add above through executor_run. */
     out->tasks_done = atomic_load_explicit(&done, memory_order_relaxed);
-    return err;
+    return scenario_spawns_finish(&spawns, out, err);
 }
 
 const scenario_t scenario_fanout = {

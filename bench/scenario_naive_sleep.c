@@ -40,7 +40,9 @@ static int naive_sleep_run(executor_t *ex, const scenario_params_t *p,
     int tasks = scenario_param(p->tasks, 100);
     int ms = scenario_param(p->ms, 200);
     static atomic_uint_fast64_t done; /* outlives pending tasks */
+    static scenario_spawns_t spawns;
     atomic_init(&done, 0);
+    scenario_spawns_init(&spawns);
 
     snprintf(out->what, sizeof out->what,
              "%d tasks, each sleeps %d ms checking the clock (no waker)", tasks,
@@ -48,11 +50,11 @@ static int naive_sleep_run(executor_t *ex, const scenario_params_t *p,
     out->tasks_expected = (uint64_t)tasks;
     naive_sleeper_t s = {.base = {naive_sleeper_poll, NULL}, .done = &done};
     naive_sleep_init(&s.nap, (uint64_t)ms);
-    int err = scenario_spawn_copies_and_run(ex, tasks, &s.base, sizeof s,
-                                            "naive-sleeper");
+    int err = scenario_spawn_copies_and_run(ex, &spawns, tasks, &s.base,
+                                            sizeof s, "naive-sleeper");
     /* Relaxed: pairs with the fetch_add above through executor_run. */
     out->tasks_done = atomic_load_explicit(&done, memory_order_relaxed);
-    return err;
+    return scenario_spawns_finish(&spawns, out, err);
 }
 
 const scenario_t scenario_naive_sleep = {

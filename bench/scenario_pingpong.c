@@ -22,6 +22,7 @@ typedef struct pair_spawner {
     future_t base;
     int pairs, rounds;
     demo_count_t *done;
+    scenario_spawns_t *spawns;
 } pair_spawner_t;
 
 static poll_t pair_spawner_poll(future_t *f, context_t *cx)
@@ -30,17 +31,21 @@ static poll_t pair_spawner_poll(future_t *f, context_t *cx)
     pair_spawner_t *s = (pair_spawner_t *)f;
     for (int i = 0; i < s->pairs; i++) {
         demo_pinger_t a, b;
-        if (demo_pingpong_init(&a, &b, s->rounds, s->done) != 0)
-            break; /* out of memory: the result reports the shortfall */
-        if (spawn(&a.base, sizeof a, "ping", NULL) != 0) {
-            a.base.drop(&a.base);
-            b.base.drop(&b.base);
+        int err = demo_pingpong_init(&a, &b, s->rounds, s->done);
+        if (err != 0) {
+            scenario_spawns_fail(s->spawns, err); /* no channels: no pair */
             break;
         }
-        if (spawn(&b.base, sizeof b, "pong", NULL) != 0) {
-            b.base.drop(&b.base);
+        /* A refused spawn drops its own future; b was never spawned. */
+        if (scenario_spawn(s->spawns, NULL, &a.base, sizeof a, "ping",
+                           true) != 0) {
+            future_drop(&b.base);
             break;
         }
+        /* ping, alone, sees its channel close and ends. */
+        if (scenario_spawn(s->spawns, NULL, &b.base, sizeof b, "pong",
+                           true) != 0)
+            break;
     }
     return POLL_READY;
 }
@@ -51,17 +56,20 @@ static int pingpong_run(executor_t *ex, const scenario_params_t *p,
     int pairs = scenario_param(p->tasks, 1);
     int rounds = scenario_param(p->rounds, 20);
     static demo_count_t done; /* outlives pending tasks */
+    static scenario_spawns_t spawns;
     atomic_init(&done, 0);
+    scenario_spawns_init(&spawns);
     snprintf(out->what, sizeof out->what,
              "%d pair(s) of tasks exchange a message %d times", pairs, rounds);
     out->tasks_expected = 2 * (uint64_t)pairs;
-    pair_spawner_t s = {{pair_spawner_poll, NULL}, pairs, rounds, &done};
-    int err = executor_spawn(ex, &s.base, sizeof s, "spawner", NULL);
+    pair_spawner_t s = {{pair_spawner_poll, NULL}, pairs, rounds, &done,
+                        &spawns};
+    int err = scenario_spawn(&spawns, ex, &s.base, sizeof s, "spawner", false);
     if (err == 0)
         err = executor_run(ex);
     /* Relaxed: pairs with the count through executor_run. */
     out->tasks_done = atomic_load_explicit(&done, memory_order_relaxed);
-    return err;
+    return scenario_spawns_finish(&spawns, out, err);
 }
 
 const scenario_t scenario_pingpong = {

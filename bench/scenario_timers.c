@@ -7,6 +7,7 @@
  *
  * Tests: tests/cli.sh runs every scenario; tests/viz.sh.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "bench/demo.h"
@@ -19,22 +20,26 @@ static int timers_run(executor_t *ex, const scenario_params_t *p,
     int ms = scenario_param(p->ms, 15);
     int rounds = scenario_param(p->rounds, 3);
     static demo_count_t done; /* outlives pending tasks */
+    static scenario_spawns_t spawns;
     atomic_init(&done, 0);
+    scenario_spawns_init(&spawns);
+    /* In uint64_t: --ms x --tasks does not fit an int (both up to
+     * INT_MAX: the product is below 2^62). */
     snprintf(out->what, sizeof out->what,
-             "%d tasks sleep %d to %d ms, %d times each", tasks, ms, ms * tasks,
-             rounds);
+             "%d tasks sleep %d to %" PRIu64 " ms, %d times each", tasks, ms,
+             (uint64_t)ms * (uint64_t)tasks, rounds);
     out->tasks_expected = (uint64_t)tasks;
-    int err = 0;
-    for (int i = 0; i < tasks && err == 0; i++) {
+    for (int i = 0; i < tasks; i++) {
         demo_sleeper_t s;
-        demo_sleeper_init(&s, (uint64_t)ms * (uint64_t)(i + 1), rounds, &done);
-        err = executor_spawn(ex, &s.base, sizeof s, "sleeper", NULL);
+        demo_sleeper_init(&s, (uint64_t)ms * ((uint64_t)i + 1), rounds, &done);
+        if (scenario_spawn(&spawns, ex, &s.base, sizeof s, "sleeper", true) !=
+            0)
+            break; /* those spawned still run; the result says how many */
     }
-    if (err == 0)
-        err = executor_run(ex);
+    int err = executor_run(ex);
     /* Relaxed: pairs with the count through executor_run. */
     out->tasks_done = atomic_load_explicit(&done, memory_order_relaxed);
-    return err;
+    return scenario_spawns_finish(&spawns, out, err);
 }
 
 const scenario_t scenario_timers = {

@@ -20,28 +20,29 @@ static int widgets_run(executor_t *ex, const scenario_params_t *p,
     /* Outlives every task: run returns only when all have finished, and
      * a task still pending on error never touches it again. */
     static widget_tally_t tally;
+    static scenario_spawns_t spawns;
     widget_tally_init(&tally);
+    scenario_spawns_init(&spawns);
 
     snprintf(out->what, sizeof out->what,
              "%d widget tasks (half by hand, half with macros), "
              "each not ready %d times",
              tasks, rounds);
     out->tasks_expected = (uint64_t)tasks;
-    int err = 0;
-    for (int i = 0; i < tasks && err == 0; i++) {
+    for (int i = 0; i < tasks; i++) {
         widget_task_t w;
         if (i % 2 == 0)
             widget_task_init_hand(&w, rounds, i, &tally);
         else
             widget_task_init_async(&w, rounds, i, &tally);
-        err = executor_spawn(ex, &w.base, sizeof w, "widget", NULL);
+        if (scenario_spawn(&spawns, ex, &w.base, sizeof w, "widget", true) != 0)
+            break; /* those spawned still run; the result says how many */
     }
-    if (err == 0)
-        err = executor_run(ex);
+    int err = executor_run(ex);
     /* Relaxed: executor_run has returned, which orders every task's
      * fetch_add (widget.c's finish) before this load. */
     out->tasks_done = atomic_load_explicit(&tally.done, memory_order_relaxed);
-    return err;
+    return scenario_spawns_finish(&spawns, out, err);
 }
 
 const scenario_t scenario_widgets = {

@@ -20,17 +20,19 @@ static int yield_run(executor_t *ex, const scenario_params_t *p,
     int tasks = scenario_param(p->tasks, 4);
     int rounds = scenario_param(p->rounds, 20);
     static demo_count_t done; /* outlives pending tasks */
+    static scenario_spawns_t spawns;
     atomic_init(&done, 0);
+    scenario_spawns_init(&spawns);
     snprintf(out->what, sizeof out->what, "%d tasks each yield %d times", tasks,
              rounds);
     out->tasks_expected = (uint64_t)tasks;
     demo_yielder_t y;
     demo_yielder_init(&y, rounds, 1, &done);
-    int err =
-        scenario_spawn_copies_and_run(ex, tasks, &y.base, sizeof y, "yielder");
+    int err = scenario_spawn_copies_and_run(ex, &spawns, tasks, &y.base,
+                                            sizeof y, "yielder");
     /* Relaxed: pairs with the count through executor_run. */
     out->tasks_done = atomic_load_explicit(&done, memory_order_relaxed);
-    return err;
+    return scenario_spawns_finish(&spawns, out, err);
 }
 
 const scenario_t scenario_yield = {

@@ -148,4 +148,20 @@ double cli_cpu_per_wall(const cli_measure_t *m);
 /* One sentence for a failed scenario ("a lost wakeup: ..."). */
 const char *cli_strerror(int err);
 
+/*
+ * Why a scenario run failed, in words, into buf: "could spawn 5 of 9
+ * tasks (out of memory)" when one of its spawns was refused, else
+ * cli_strerror(err).
+ */
+void cli_describe_failure(const scenario_result_t *r, int err, char *buf,
+                          size_t n);
+
+/*
+ * The one line for a measured run that failed (m->err != 0), on stderr:
+ *   asynclab: run: fanout on spin could spawn 5 of 9 tasks (out of memory)
+ *   asynclab: naive-sleep on notify failed: a lost wakeup: ...
+ */
+void cli_report_failure(const char *cmd, const scenario_t *sc,
+                        const cli_measure_t *m);
+
 #endif

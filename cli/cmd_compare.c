@@ -198,8 +198,7 @@ static bool measure_one(const scenario_t *sc, const char *executor,
         return false;
     }
     if (m->err != 0) {
-        fprintf(stderr, "asynclab: %s on %s failed: %s\n", sc->name, executor,
-                cli_strerror(m->err));
+        cli_report_failure(cli_cmd_compare.name, sc, m);
         return false;
     }
     return true;

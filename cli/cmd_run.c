@@ -152,8 +152,7 @@ static int run_main(int argc, char **argv)
     }
     print_measure(sc->name, &m);
     if (m.err != 0) {
-        fprintf(stderr, "asynclab: %s on %s failed: %s\n", sc->name,
-                args.executor, cli_strerror(m.err));
+        cli_report_failure(cli_cmd_run.name, sc, &m);
         return CLI_EXIT_FAILED;
     }
     return CLI_EXIT_OK;

@@ -12,6 +12,7 @@
  * Tests: tests/cli.sh.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -23,11 +24,20 @@
 
 #define SCENARIO_OPT(field) offsetof(cli_scenario_args_t, params.field)
 
+/*
+ * The ranges below are what every scenario's arithmetic is written for:
+ * counts and rounds up to INT_MAX (products of two of them are taken in
+ * 64 bits: timers' --ms x --tasks, imbalance's 8 x --rounds), and waits
+ * up to a day, so that a deadline of --ms x --tasks milliseconds (timers'
+ * last sleeper) stays far below 2^63 ms on every clock.
+ */
+#define SCENARIO_MAX_MS 86400000 /* a day */
+
 const cli_opt_t cli_scenario_opts[] = {
     {"--tasks", CLI_INT, 1, INT_MAX, SCENARIO_OPT(tasks), "N",
      "how many tasks (default: the scenario's)"},
-    {"--ms", CLI_INT, 0, INT_MAX, SCENARIO_OPT(ms), "M",
-     "how long each task waits, in milliseconds"},
+    {"--ms", CLI_INT, 0, SCENARIO_MAX_MS, SCENARIO_OPT(ms), "M",
+     "how long each task waits, in milliseconds (at most 86400000, a day)"},
     {"--rounds", CLI_INT, 0, INT_MAX, SCENARIO_OPT(rounds), "R",
      "repetitions inside each task"},
     {"--connections", CLI_INT, 1, INT_MAX, SCENARIO_OPT(connections), "C",
@@ -148,6 +158,43 @@ int cli_measure(const scenario_t *sc, const char *executor,
 double cli_cpu_per_wall(const cli_measure_t *m)
 {
     return m->wall_s > 0 ? (m->user_s + m->sys_s) / m->wall_s : 0.0;
+}
+
+/* Why a spawn was refused (core/executor.h lists what it returns). */
+static const char *spawn_strerror(int err)
+{
+    switch (err) {
+    case -ENOMEM:
+        return "out of memory";
+    case -ESHUTDOWN:
+        return "the executor was shutting down";
+    default:
+        return strerror(-err);
+    }
+}
+
+void cli_describe_failure(const scenario_result_t *r, int err, char *buf,
+                          size_t n)
+{
+    if (r->spawn_err != 0)
+        snprintf(buf, n, "could spawn %" PRIu64 " of %" PRIu64 " tasks (%s)",
+                 r->tasks_spawned, r->tasks_expected,
+                 spawn_strerror(r->spawn_err));
+    else
+        snprintf(buf, n, "%s", cli_strerror(err));
+}
+
+void cli_report_failure(const char *cmd, const scenario_t *sc,
+                        const cli_measure_t *m)
+{
+    char why[192];
+    cli_describe_failure(&m->result, m->err, why, sizeof why);
+    if (m->result.spawn_err != 0)
+        fprintf(stderr, "asynclab: %s: %s on %s %s\n", cmd, sc->name,
+                m->executor, why);
+    else
+        fprintf(stderr, "asynclab: %s on %s failed: %s\n", sc->name,
+                m->executor, why);
 }
 
 const char *cli_strerror(int err)

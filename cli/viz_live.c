@@ -229,8 +229,11 @@ static void describe_end(viz_live_t *l, char *status, size_t n)
                  (unsigned long long)l->result.tasks_expected);
     else if (l->rc == -ECANCELED)
         snprintf(status, n, "stopped");
-    else
-        snprintf(status, n, "failed: %s", cli_strerror(l->rc));
+    else {
+        char why[192];
+        cli_describe_failure(&l->result, l->rc, why, sizeof why);
+        snprintf(status, n, "failed: %s", why);
+    }
 }
 
 static bool live_finished(void *ctx, char *status, size_t n)

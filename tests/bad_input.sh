@@ -176,7 +176,7 @@ row "hexadecimal" 2 "--tasks: expected a positive integer, got '0x10'" \
     run sleepers --tasks 0x10
 row "exponent" 2 "--tasks: expected a positive integer, got '1e3'" \
     run sleepers --tasks 1e3
-row "decimal point" 2 "--ms: expected a non-negative integer, got '1.5'" \
+row "decimal point" 2 "--ms: expected an integer from 0 to 86400000, got '1.5'" \
     run sleepers --ms 1.5
 row "zero tasks" 2 "--tasks: expected a positive integer, got '0'" \
     run sleepers --tasks 0
@@ -184,8 +184,16 @@ row "negative tasks" 2 "--tasks: expected a positive integer, got '-3'" \
     run sleepers --tasks -3
 row "tasks beyond int" 2 "--tasks: * got '99999999999999999999' (too large)" \
     run sleepers --tasks 99999999999999999999
-row "negative ms" 2 "--ms: expected a non-negative integer, got '-1'" \
+row "negative ms" 2 "--ms: expected an integer from 0 to 86400000, got '-1'" \
     run sleepers --ms -1
+# Waits are bounded (a day), so no scenario's deadline arithmetic on --ms
+# can wrap (issue 12, defect 6: timers' --ms x --tasks overflowed an int).
+row "ms beyond a day" 2 \
+    "--ms: expected an integer from 0 to 86400000, got '86400001' (too large)" \
+    run sleepers --ms 86400001
+row "timers: ms x tasks beyond int" 2 \
+    "--ms: expected an integer from 0 to 86400000, got '2147483647' (too large)" \
+    run timers --ms 2147483647 --tasks 2
 row "zero workers" 2 "--workers: expected an integer from 1 to 1024, got '0'" \
     run sleepers --workers 0
 row "huge workers" 2 "--workers: * got '100000' (too large)" \
@@ -277,8 +285,35 @@ if nm "$bin" 2>/dev/null | grep -q -E '__(a|t)san_init'; then
     skip "out of memory" "a sanitizer build cannot run under an address-space limit"
 else
     PRE="prlimit --as=300000000" row "out of memory" 1 \
-        "widgets on spin failed: Cannot allocate memory" \
+        "run: widgets on spin could spawn * of 2147483647 tasks (out of memory)" \
         run widgets --tasks 2147483647
+fi
+
+# Spawns refused inside a scenario (issue 12, defect 5): every scenario that
+# spawns must exit 1 with ONE line saying how many of its tasks it could
+# spawn, never 0 with a short count on stdout, and never retry the refused
+# spawns one by one (tour did, for over a minute: the row's timeout).
+# spawn_refused NAME EXECUTOR SCENARIO ARGS...
+spawn_refused() {
+    local name=$1 executor=$2 sc=$3
+    shift 3
+    PRE="prlimit --as=400000000" row "$name" 1 \
+        "run: $sc on $executor could spawn * of * tasks (out of memory)" \
+        run "$sc" --executor "$executor" --tasks 2147483647 "$@"
+    if [ "$(grep -c '^asynclab: ' "$err")" -gt 1 ]; then
+        passed=$((passed - 1))
+        bad "$name" "more than one reason line"
+    fi
+}
+if nm "$bin" 2>/dev/null | grep -q -E '__(a|t)san_init'; then
+    skip "spawns refused" "a sanitizer build cannot run under an address-space limit"
+else
+    for sc in fanout imbalance pingpong blocking tour yield timers sleepers \
+        naive-sleep; do
+        spawn_refused "spawns refused: $sc" spin "$sc" --rounds 0 --ms 0
+    done
+    spawn_refused "spawns refused: fanout on ws" ws fanout --rounds 0
+    spawn_refused "spawns refused: tour on notify" notify tour --rounds 0
 fi
 
 # A port someone else holds: an echo server of our own, stopped at exit.

@@ -99,7 +99,7 @@ usage_error "overflowing tasks" \
     "--tasks: expected a positive integer, got '99999999999' (too large)" \
     run sleepers --tasks 99999999999
 usage_error "missing value" \
-    "--ms: missing value (expected a non-negative integer)" run sleepers --ms
+    "--ms: missing value (expected an integer from 0 to 86400000)" run sleepers --ms
 usage_error "negative seed" \
     "--seed: expected a non-negative integer, got '-1'" run sleepers --seed -1
 usage_error "port range" \
