@@ -115,7 +115,7 @@ static void print_header(void)
 static void print_row(const cli_measure_t *m)
 {
     const executor_stats_t *st = &m->stats;
-    char finished[32];
+    char finished[48]; /* two 20-digit counts and a slash */
     snprintf(finished, sizeof finished, "%" PRIu64 "/%" PRIu64,
              m->result.tasks_done, m->result.tasks_expected);
     printf("%-8s %9s %7.3f %7.3f %8.2f %9" PRIu64 " %9" PRIu64 " %9" PRIu64

@@ -29,8 +29,9 @@ static const char *span(uint64_t ns, char *buf, size_t n)
         snprintf(buf, n, "%" PRIu64 " ns", ns);
     else if (ns < 1000000)
         snprintf(buf, n, "%" PRIu64 " us", ns / 1000);
-    else
-        snprintf(buf, n, "%.1f ms", (double)ns / 1e6);
+    else /* in integers: a double's printed width has no useful bound */
+        snprintf(buf, n, "%" PRIu64 ".%u ms", ns / 1000000,
+                 (unsigned)(ns / 100000 % 10));
     return buf;
 }
 

@@ -371,16 +371,27 @@ static void timer_levels(const viz_driver_t *d, char *buf, size_t n)
     int levels[VIZ_WHEEL_LEVELS] = {0};
     for (size_t i = 0; i < d->n_timers; i++)
         levels[viz_timer_level(d->timers[i].deadline_ms, d->now_ms)]++;
-    size_t at = (size_t)snprintf(buf, n, "%zu", d->n_timers);
+    if (n == 0)
+        return;
+    snprintf(buf, n, "%zu", d->n_timers);
+    size_t at = strlen(buf);
     const char *sep = " (";
-    for (int l = 0; l < VIZ_WHEEL_LEVELS && at + 12 < n; l++) {
+    for (int l = 0; l < VIZ_WHEEL_LEVELS; l++) {
         if (levels[l] == 0)
             continue;
-        at += (size_t)snprintf(buf + at, n - at, "%sL%d:%d", sep, l, levels[l]);
+        char piece[40]; /* " (L12:2147483647": well under 40 */
+        snprintf(piece, sizeof piece, "%sL%d:%d", sep, l, levels[l]);
+        size_t len = strlen(piece);
+        if (at + len + 2 > n) /* room for it, the ')' and the NUL */
+            break;
+        memcpy(buf + at, piece, len + 1);
+        at += len;
         sep = " ";
     }
-    if (*sep == ' ' && sep[1] == 0 && at + 2 < n)
-        snprintf(buf + at, n - at, ")");
+    if (*sep == ' ' && sep[1] == 0) {
+        buf[at++] = ')';
+        buf[at] = '\0';
+    }
 }
 
 static void draw_driver(viz_ui_t *ui, int y)
@@ -400,9 +411,15 @@ static void draw_driver(viz_ui_t *ui, int y)
                  first->deadline_ms, first->task);
     timer_levels(d, timers, sizeof timers);
     size_t at = 0;
-    for (size_t i = 0; i < d->n_fds && at + 12 < sizeof fds; i++)
-        at +=
-            (size_t)snprintf(fds + at, sizeof fds - at, " %" PRIu64, d->fds[i]);
+    for (size_t i = 0; i < d->n_fds; i++) {
+        char piece[24]; /* " " and at most 20 digits */
+        snprintf(piece, sizeof piece, " %" PRIu64, d->fds[i]);
+        size_t len = strlen(piece);
+        if (at + len + 1 > sizeof fds)
+            break; /* the count is shown too: a cut list is not a lie */
+        memcpy(fds + at, piece, len + 1);
+        at += len;
+    }
     text(y + 1, 1, COLS - 2, 0,
          "driver: holder %s | clock %" PRIu64 " ms | next timer %s | timers %s"
          " | fds %zu%s | turns %" PRIu64 " | fired %" PRIu64,
@@ -410,8 +427,9 @@ static void draw_driver(viz_ui_t *ui, int y)
          m->c.timers_fired);
     char rate[32] = "-";
     double r = viz_model_poll_rate(m);
-    if (r >= 0)
-        snprintf(rate, sizeof rate, "%.0f/s", r);
+    if (r >= 0) /* in integers: a double's printed width has no bound */
+        snprintf(rate, sizeof rate, "%" PRIu64 "/s",
+                 r < 1e18 ? (uint64_t)(r + 0.5) : UINT64_C(1000000000000000000));
     /* Pending polls are waste only where nothing waits for a wake. */
     const char *pending = m->exec == VIZ_EXEC_SPIN ? "wasted" : "pending";
     text(y + 2, 1, COLS - 2, 0,
