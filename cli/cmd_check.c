@@ -68,15 +68,25 @@ static int check_one(course_t *c, lesson_t *l, const check_args_t *a)
 {
     char path[LESSON_PATH];
     if (a->file != NULL)
-        lesson_fmt(path, "%s", a->file);
+        lesson_fmt(path, "%s", a->file); /* file_readable has looked */
     else if (a->solution)
         lesson_solution_path(c, l, path);
     else
         lesson_path(c, l, "exercise.c", path);
+    /* A missing file is not an exercise that "does not compile yet". */
+    char reset[48];
+    snprintf(reset, sizeof reset, "asynclab reset %d restores it", l->number);
+    if (a->file == NULL &&
+        lesson_require(l, a->solution ? "reference solution" : "exercise",
+                       path, a->solution ? NULL : reset) != 0)
+        return CLI_EXIT_FAILED;
     printf("Checking lesson %d (%s): %s\n", l->number, l->title,
            lesson_relative(c, path));
     check_options_t opt = {.exercise = path, .verbose = a->verbose};
-    if (lesson_check(c, l, &opt) != CHECK_PASSED) {
+    check_outcome_t r = lesson_check(c, l, &opt);
+    if (r == CHECK_SETUP_ERROR)
+        return CLI_EXIT_FAILED; /* not the learner's doing: said why */
+    if (r != CHECK_PASSED) {
         printf("\nNot yet. Stuck? asynclab hint %d\n", l->number);
         return CLI_EXIT_FAILED;
     }
@@ -103,7 +113,8 @@ static int check_solutions(course_t *c)
         lesson_solution_path(c, l, path);
         printf("solution %2d %s\n", l->number, l->folder);
         check_options_t opt = {.exercise = path, .quiet = true};
-        if (lesson_check(c, l, &opt) != CHECK_PASSED) {
+        if (lesson_require(l, "reference solution", path, NULL) != 0 ||
+            lesson_check(c, l, &opt) != CHECK_PASSED) {
             printf("  ✗ the reference solution of lesson %d fails\n",
                    l->number);
             failed++;
@@ -121,8 +132,11 @@ static bool pristine_fails_well(course_t *c, lesson_t *l)
     char path[LESSON_PATH];
     lesson_pristine_temp(l, path);
     bool temp = lesson_pristine_copy(c, l, path) == 0;
-    if (!temp)
+    if (!temp) {
         lesson_path(c, l, "exercise.c", path);
+        if (lesson_require(l, "exercise", path, NULL) != 0)
+            return false;
+    }
     printf("pristine %2d %s (must fail, in words)\n", l->number, l->folder);
     check_options_t opt = {.exercise = path, .quiet = true};
     check_outcome_t r = lesson_check(c, l, &opt);

@@ -42,6 +42,8 @@ static int hint_main(int argc, char **argv)
         return status;
     char path[LESSON_PATH];
     lesson_path(&c, l, "hint.md", path);
+    if (lesson_require(l, "hint", path, NULL) != 0)
+        return CLI_EXIT_FAILED;
     printf("Hint for lesson %d (%s):\n\n", l->number, l->title);
     return lesson_cat(path) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }
@@ -97,6 +99,8 @@ static int solution_main(int argc, char **argv)
     }
     char path[LESSON_PATH];
     lesson_solution_path(&c, l, path);
+    if (lesson_require(l, "reference solution", path, NULL) != 0)
+        return CLI_EXIT_FAILED;
     printf("/* The reference solution of lesson %d: %s */\n\n", l->number,
            lesson_relative(&c, path));
     return lesson_cat(path) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;

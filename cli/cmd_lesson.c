@@ -53,12 +53,20 @@ static int watch(const lesson_t *l)
     char self[LESSON_PATH], args[sizeof l->scenario];
     if (lesson_self_path(self, sizeof self) != 0)
         return CLI_EXIT_FAILED;
-    snprintf(args, sizeof args, "%s", l->scenario);
-    char *argv[16] = {self, "viz"};
+    memcpy(args, l->scenario, sizeof args); /* same size: all of it */
+    /* self, viz, the index's arguments (lesson_index.c counts them), NULL */
+    char *argv[2 + LESSON_WATCH_ARGS + 1] = {self, "viz"};
     int argc = 2;
-    for (char *a = strtok(args, ","); a != NULL && argc < 15;
-         a = strtok(NULL, ","))
+    for (char *a = strtok(args, ","); a != NULL; a = strtok(NULL, ",")) {
+        if (argc == 2 + LESSON_WATCH_ARGS) {
+            fprintf(stderr,
+                    "asynclab: lesson %d: its watch line has more than %d "
+                    "arguments\n",
+                    l->number, LESSON_WATCH_ARGS);
+            return CLI_EXIT_FAILED;
+        }
         argv[argc++] = a;
+    }
     argv[argc] = NULL;
     return lesson_run_capture(argv, NULL, 0) == 0 ? CLI_EXIT_OK
                                                   : CLI_EXIT_FAILED;
@@ -88,5 +96,7 @@ static int lesson_main(int argc, char **argv)
         return watch(l);
     char path[LESSON_PATH];
     lesson_path(&c, l, "README.md", path);
+    if (lesson_require(l, "text", path, NULL) != 0)
+        return CLI_EXIT_FAILED;
     return lesson_show(path);
 }

@@ -9,7 +9,12 @@
  *     04  04-spin-executor  sleepers,--executor=spin   The SpinExecutor
  *
  * "watch" is what `asynclab lesson N --watch` hands to `asynclab viz`: a
- * scenario and its options, separated by commas; "-" means none. The progress
+ * scenario and its options, separated by commas; "-" means none. Each
+ * field has the size of its buffer in cli/lessons.h (a folder of at most
+ * 63 characters, a watch line of 191 and 16 arguments, a title of 127, a
+ * number from 1 to 999); a line with a field that does not fit, or with a
+ * field missing, stops the course with one line naming the file, the line
+ * and the field. The progress
  * file holds the folder names of finished lessons, one a line; it lives in the
  * learner's working copy and git ignores it (lessons/.gitignore).
  * ASYNCLAB_PROGRESS puts it elsewhere (the end-to-end tests do, to leave a
@@ -26,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- finding the repo root ----------------------------------------------- */
@@ -89,24 +95,109 @@ static int find_root(char *root)
 
 /* ---- the index ----------------------------------------------------------- */
 
-/* One index line into l. False for blank lines and comments. */
-static bool parse_line(char *line, lesson_t *l)
+/*
+ * Parsed by hand, not with scanf: each field is measured against the
+ * buffer it goes to (sizeof), and one that does not fit is an error in
+ * the index, never cut short. (A "%159s" once read the watch field into
+ * 64 bytes, running over into the title; lesson 10's watch broke.)
+ */
+
+#define BLANKS " \t"
+
+/* The next blank-separated word of *p into out (cap bytes): 1, 0 when
+ * the line has no more words, or -(its length) when it does not fit. */
+static long take_word(const char **p, char *out, size_t cap)
 {
-    line[strcspn(line, "\r\n")] = '\0';
-    char *p = line + strspn(line, " \t");
+    const char *s = *p + strspn(*p, BLANKS);
+    size_t n = strcspn(s, BLANKS);
+    *p = s + n;
+    if (n == 0)
+        return 0;
+    if (n >= cap)
+        return -(long)n;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return 1;
+}
+
+/* A lesson number: 1 to 999, digits only. */
+static bool parse_number(const char *s, int *out)
+{
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 3 || s[n] != '\0')
+        return false;
+    *out = atoi(s);
+    return *out >= 1;
+}
+
+typedef enum line_verdict { LINE_SKIP, LINE_LESSON, LINE_BAD } line_verdict_t;
+
+/* One index line (no newline) into l; LINE_BAD with the reason in why. */
+static line_verdict_t parse_line(const char *line, lesson_t *l, char *why,
+                                 size_t why_size)
+{
+    const char *p = line + strspn(line, BLANKS);
     if (*p == '\0' || *p == '#')
-        return false;
-    int used = 0;
-    if (sscanf(p, "%d %63s %159s %n", &l->number, l->folder, l->scenario,
-               &used) != 3)
-        return false;
-    snprintf(l->title, sizeof l->title, "%s", p + used);
+        return LINE_SKIP;
+    char number[8];
+    struct {
+        const char *name;
+        char *out;
+        size_t cap;
+    } fields[] = {
+        {"number", number, sizeof number},
+        {"folder", l->folder, sizeof l->folder},
+        {"watch", l->scenario, sizeof l->scenario},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        long r = take_word(&p, fields[i].out, fields[i].cap);
+        if (r == 0) {
+            snprintf(why, why_size,
+                     "no %s field (a line is: number folder watch title)",
+                     fields[i].name);
+            return LINE_BAD;
+        }
+        if (r < 0) {
+            snprintf(why, why_size,
+                     "the %s field is %ld characters long; at most %zu fit",
+                     fields[i].name, -r, fields[i].cap - 1);
+            return LINE_BAD;
+        }
+    }
+    if (!parse_number(number, &l->number)) {
+        snprintf(why, why_size, "'%s' is not a lesson number (1 to 999)",
+                 number);
+        return LINE_BAD;
+    }
+    p += strspn(p, BLANKS);
+    size_t n = strlen(p);
+    while (n > 0 && strchr(BLANKS, p[n - 1]) != NULL)
+        n--;
+    if (n >= sizeof l->title) {
+        snprintf(why, why_size,
+                 "the title is %zu characters long; at most %zu fit", n,
+                 sizeof l->title - 1);
+        return LINE_BAD;
+    }
+    memcpy(l->title, p, n);
+    l->title[n] = '\0';
+    size_t args = 1;
+    for (const char *s = l->scenario; *s != '\0'; s++)
+        args += *s == ',';
+    if (args > LESSON_WATCH_ARGS) {
+        snprintf(why, why_size,
+                 "the watch field has %zu arguments; at most %d fit", args,
+                 LESSON_WATCH_ARGS);
+        return LINE_BAD;
+    }
     if (strcmp(l->scenario, "-") == 0)
         l->scenario[0] = '\0';
     l->done = false;
-    return true;
+    return LINE_LESSON;
 }
 
+/* 0; -errno when the file cannot be read; -EINVAL after saying which line
+ * is wrong and why. */
 static int load_index(course_t *c)
 {
     char path[LESSON_PATH];
@@ -114,14 +205,39 @@ static int load_index(course_t *c)
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return -errno;
-    char line[512];
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int err = 0, lineno = 0;
     c->count = 0;
-    while (fgets(line, sizeof line, f) != NULL && c->count < LESSON_MAX) {
-        if (parse_line(line, &c->lessons[c->count]))
-            c->count++;
+    while (err == 0 && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        char why[160];
+        lesson_t l;
+        switch (parse_line(line, &l, why, sizeof why)) {
+        case LINE_SKIP:
+            break;
+        case LINE_BAD:
+            fprintf(stderr, "asynclab: %s:%d: %s\n", path, lineno, why);
+            err = -EINVAL;
+            break;
+        case LINE_LESSON:
+            if (c->count == LESSON_MAX) {
+                fprintf(stderr,
+                        "asynclab: %s:%d: more than %d lessons; this "
+                        "build holds %d\n",
+                        path, lineno, LESSON_MAX, LESSON_MAX);
+                err = -EINVAL;
+                break;
+            }
+            c->lessons[c->count++] = l;
+            break;
+        }
     }
+    free(line);
     fclose(f);
-    return 0;
+    return err;
 }
 
 /* ---- progress ------------------------------------------------------------ */
@@ -149,13 +265,16 @@ static void load_progress(course_t *c)
     FILE *f = fopen(c->progress, "r");
     if (f == NULL)
         return;
-    char line[256];
-    while (fgets(line, sizeof line, f) != NULL) {
+    char *line = NULL; /* whole lines, however long: a piece of a long one
+                          must not pass for a folder's name */
+    size_t cap = 0;
+    while (getline(&line, &cap, f) >= 0) {
         line[strcspn(line, "\r\n")] = '\0';
         lesson_t *l = by_folder(c, line);
         if (l != NULL)
             l->done = true;
     }
+    free(line);
     fclose(f);
 }
 
@@ -188,6 +307,8 @@ int course_load(course_t *c)
         return -ENOENT;
     }
     int err = load_index(c);
+    if (err == -EINVAL)
+        return err; /* the line and the reason are said */
     if (err != 0 || c->count == 0) {
         fprintf(stderr, "asynclab: %s/lessons/index.txt lists no lessons\n",
                 c->root);
@@ -261,17 +382,40 @@ void lesson_pristine_temp(const lesson_t *l, char *out)
     lesson_fmt(out, "/tmp/asynclab-pristine-%d-%s.c", (int)getpid(), l->folder);
 }
 
+int lesson_require(const lesson_t *l, const char *what, const char *path,
+                   const char *then)
+{
+    struct stat st;
+    int err = 0;
+    if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+        err = errno;
+    else if (S_ISDIR(st.st_mode))
+        err = EISDIR;
+    if (err == 0)
+        return 0;
+    fprintf(stderr, "asynclab: lesson %d has no %s: %s: %s%s%s%s\n", l->number,
+            what, path, strerror(err), then != NULL ? " (" : "",
+            then != NULL ? then : "", then != NULL ? ")" : "");
+    return -err;
+}
+
 int lesson_cat(const char *path)
 {
     FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return -errno;
+    if (f == NULL) {
+        int err = errno;
+        fprintf(stderr, "asynclab: %s: %s\n", path, strerror(err));
+        return -err;
+    }
     char buf[4096];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
         fwrite(buf, 1, n, stdout);
+    int err = ferror(f) ? errno : 0; /* EISDIR: fopen takes a directory */
     fclose(f);
-    return 0;
+    if (err != 0)
+        fprintf(stderr, "asynclab: %s: %s\n", path, strerror(err));
+    return -err;
 }
 
 int lesson_copy(const char *src, const char *dst)
@@ -317,7 +461,7 @@ int lesson_cli_args(const cli_command_t *cmd, const cli_opt_t *const *tables,
 int lesson_show(const char *path)
 {
     if (access(path, R_OK) != 0) {
-        fprintf(stderr, "asynclab: %s is missing\n", path);
+        fprintf(stderr, "asynclab: %s: %s\n", path, strerror(errno));
         return CLI_EXIT_FAILED;
     }
     if (isatty(STDOUT_FILENO)) {

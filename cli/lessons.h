@@ -35,12 +35,21 @@
 #define LESSON_MAX  32
 #define LESSON_PATH 4096
 
+/* The fields of an index line, in bytes with the final NUL. A line whose
+ * field does not fit is an error in the index, said with its line number
+ * (never cut to fit: a cut watch line runs the wrong command). */
+#define LESSON_FOLDER 64
+#define LESSON_WATCH  192
+#define LESSON_TITLE  128
+#define LESSON_WATCH_ARGS 16 /* arguments of a watch line, at most */
+
 typedef struct lesson {
-    int number;        /* 1, 2, ... as in the index */
-    char folder[64];   /* "04-spin-executor" */
-    char scenario[64]; /* visualizer scenario, "" when the lesson has none */
-    char title[128];   /* one line */
-    bool done;         /* from the progress file */
+    int number;                  /* 1, 2, ... as in the index */
+    char folder[LESSON_FOLDER];  /* "04-spin-executor" */
+    char scenario[LESSON_WATCH]; /* the watch line, "sleepers,--step"; ""
+                                    when the lesson has none */
+    char title[LESSON_TITLE];    /* one line */
+    bool done;                   /* from the progress file */
 } lesson_t;
 
 typedef struct course {
@@ -93,7 +102,17 @@ int lesson_pristine_copy(const course_t *c, const lesson_t *l,
 /* A temporary file name for lesson l's pristine copy (in /tmp). */
 void lesson_pristine_temp(const lesson_t *l, char *out);
 
-/* Copy a file to stdout; 0 or -errno. */
+/*
+ * A file lesson l needs, there and readable: 0, or -errno after one line
+ * naming it and the path,
+ *   asynclab: lesson 1 has no hint: <path>: No such file or directory
+ * what: "hint", "exercise", "checker", ...; then (or NULL): what to do,
+ * added to the line in parentheses.
+ */
+int lesson_require(const lesson_t *l, const char *what, const char *path,
+                   const char *then);
+
+/* Copy a file to stdout; 0 or -errno (after saying why). */
 int lesson_cat(const char *path);
 
 /* A file's text: through $PAGER (less by default) when stdout is a

@@ -131,5 +131,121 @@ for w in $(sed -e 's/#.*//' lessons/index.txt | awk 'NF >= 4 && $3 != "-" { prin
     else echo "     (exit $rc)" >>"$tmp/out"; bad "watch $w runs" "$tmp/out"; fi
 done
 
+# ---- the watch lines reach the visualizer whole ------------------------------------
+# Lesson 10's watch line (65 characters) once ran over its 64-byte field
+# into the title: viz got "--stMany threads..." and said "unknown option".
+# Here no terminal is open, so viz must get as far as saying it needs one.
+
+for n in $(sed -e 's/#.*//' lessons/index.txt | awk 'NF >= 4 && $3 != "-" { print $1 + 0 }'); do
+    "$prog" lesson "$n" --watch </dev/null >"$tmp/out" 2>"$tmp/err"
+    if grep -q 'terminal' "$tmp/err" && ! grep -q 'unknown option\|unexpected argument' "$tmp/err"; then
+        ok "lesson $n --watch hands viz its whole watch line"
+    else
+        bad "lesson $n --watch hands viz its whole watch line" "$tmp/err"
+    fi
+done
+
+# ---- a course with a file missing (issue 12, defect 8) ----------------------------
+# A copy of lesson 1 in a temporary course (ASYNCLAB_ROOT), never the real
+# lessons/: each missing file must be named, path and all, in one line on
+# stderr, status 1 -- not silence, and not "does not compile yet".
+
+course=$tmp/course
+lesson1=$(echo "$folders" | head -n 1)
+fresh_course() {
+    rm -rf "$course"
+    mkdir -p "$course/lessons/solutions"
+    cp lessons/index.txt lessons/check.h "$course/lessons/"
+    cp -r "lessons/$lesson1" "$course/lessons/"
+    cp -r "lessons/solutions/$lesson1" "$course/lessons/solutions/"
+}
+# missing NAME FILE WHAT ARGS...: FILE (under the course) deleted, ARGS run
+missing() {
+    local name=$1 file=$2 what=$3
+    shift 3
+    fresh_course
+    rm -f "$course/$file"
+    ASYNCLAB_ROOT=$course "$prog" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+    local rc=$? want="asynclab: lesson 1 has no $what: $course/$file: No such file or directory"
+    if [ "$rc" -ne 1 ]; then
+        echo "     (exit $rc, expected 1)" >>"$tmp/err"; bad "$name" "$tmp/err"
+    elif ! grep -qxF "$want" "$tmp/err" && ! grep -qF "$want (" "$tmp/err"; then
+        echo "     (expected: $want)" >>"$tmp/err"; bad "$name" "$tmp/err"
+    elif [ "$(grep -c '^asynclab: ' "$tmp/err")" -ne 1 ]; then
+        bad "$name: one reason line" "$tmp/err"
+    elif grep -q 'does not compile' "$tmp/out"; then
+        bad "$name: not 'does not compile'" "$tmp/out"
+    else
+        ok "$name"
+    fi
+}
+missing "hint 1 without hint.md" "lessons/$lesson1/hint.md" hint hint 1
+missing "solution 1 --force without the solution" \
+    "lessons/solutions/$lesson1/exercise.c" "reference solution" solution 1 --force
+missing "check 1 without exercise.c" "lessons/$lesson1/exercise.c" exercise check 1
+missing "check 1 without check.c" "lessons/$lesson1/check.c" checker check 1
+missing "check 1 without exercise.h" "lessons/$lesson1/exercise.h" \
+    "exercise header" check 1
+missing "check 1 --solution without the solution" \
+    "lessons/solutions/$lesson1/exercise.c" "reference solution" check 1 --solution
+missing "lesson 1 without README.md" "lessons/$lesson1/README.md" text lesson 1
+fresh_course
+rm -f "$course/lessons/$lesson1"/example*.c
+ASYNCLAB_ROOT=$course "$prog" lesson 1 --run </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -qxF "asynclab: lesson 1 has no example: no $course/lessons/$lesson1/example*.c" "$tmp/err"; then
+    ok "lesson 1 --run without an example"
+else
+    echo "     (exit $rc)" >>"$tmp/err"; bad "lesson 1 --run without an example" "$tmp/err"
+fi
+
+# ---- index lines longer than their fields ----------------------------------------
+# Each field is measured against the buffer it goes to; one that does not
+# fit is an error naming the line, never cut short to fit (a cut watch line
+# runs the wrong command).
+
+long() { printf "%${1}s" "" | tr ' ' "$2"; }
+# bad_index NAME LINE REASON: the index's first lesson line replaced by LINE
+bad_index() {
+    local name=$1 line=$2 reason=$3
+    fresh_course
+    printf '# a comment\n%s\n' "$line" >"$course/lessons/index.txt"
+    ASYNCLAB_ROOT=$course "$prog" lessons </dev/null >"$tmp/out" 2>"$tmp/err"
+    local rc=$? want="asynclab: $course/lessons/index.txt:2: $reason"
+    if [ "$rc" -eq 1 ] && grep -qxF "$want" "$tmp/err" &&
+        [ "$(grep -c '^asynclab: ' "$tmp/err")" -eq 1 ]; then
+        ok "$name"
+    else
+        echo "     (exit $rc; expected 1 and: $want)" >>"$tmp/err"; bad "$name" "$tmp/err"
+    fi
+}
+bad_index "index: a 64-character folder" "01 $(long 64 f) - A title" \
+    "the folder field is 64 characters long; at most 63 fit"
+bad_index "index: a 192-character watch line" \
+    "01 $lesson1 sleepers,$(long 183 x) A title" \
+    "the watch field is 192 characters long; at most 191 fit"
+bad_index "index: a 600-character watch line (past any line buffer)" \
+    "01 $lesson1 sleepers,$(long 591 x) A title" \
+    "the watch field is 600 characters long; at most 191 fit"
+bad_index "index: a 128-character title" "01 $lesson1 - $(long 128 t)" \
+    "the title is 128 characters long; at most 127 fit"
+bad_index "index: a watch line of 17 arguments" \
+    "01 $lesson1 sleepers$(long 16 ,) A title" \
+    "the watch field has 17 arguments; at most 16 fit"
+bad_index "index: no title field" "01 $lesson1" \
+    "no watch field (a line is: number folder watch title)"
+bad_index "index: a number past 999" "1000 $lesson1 - A title" \
+    "'1000' is not a lesson number (1 to 999)"
+# the longest that fit are read whole
+fresh_course
+printf '01 %s sleepers,%s %s\n' "$lesson1" "$(long 182 x)" "$(long 127 t)" \
+    >"$course/lessons/index.txt"
+if ASYNCLAB_ROOT=$course "$prog" lessons </dev/null >"$tmp/out" 2>"$tmp/err" &&
+    grep -qF "$(long 127 t)" "$tmp/out"; then
+    ok "index: fields of the longest length that fits are read whole"
+else
+    bad "index: fields of the longest length that fits are read whole" "$tmp/err"
+fi
+
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
