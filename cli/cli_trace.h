@@ -17,4 +17,12 @@
  */
 bool cli__load_trace(const char *path, trace_file_t *f);
 
+/*
+ * The visualizer could not open the screen (ui is viz_ui_*'s -ENOTTY or
+ * -ENOENT): say why in one line ("viz needs a terminal ...", "TERM 'x'
+ * names no terminal type terminfo knows ...") and return true; false for
+ * any other ui result. cmd is "viz" or "replay". Defined in cli/cmd_viz.c.
+ */
+bool cli__no_screen(const char *cmd, int ui);
+
 #endif

@@ -83,7 +83,7 @@ static int replay_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
 
     viz_session_t s;
-    char title[160];
+    char title[160]; /* drawn through viz_escape, like every name shown */
     snprintf(title, sizeof title, "replay of %s: %s on %s (%u workers%s)",
              pos.args[0], f.info.scenario, f.info.executor, f.info.workers,
              f.info.sim ? ", sim" : "");
@@ -102,10 +102,7 @@ static int replay_main(int argc, char **argv)
         viz_session_destroy(&s);
     }
     trace_file_free(&f);
-    if (rc == -ENOTTY) {
-        fprintf(stderr, "asynclab: replay needs a terminal (run it in one, "
-                        "with TERM naming it)\n");
+    if (cli__no_screen("replay", rc))
         return CLI_EXIT_FAILED;
-    }
     return rc == -EINTR ? 130 : rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }

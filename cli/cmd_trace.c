@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/cli_trace.h"
 #include "core/trace.h"
+#include "visualizer/escape.h"
 #include "visualizer/export.h"
 
 typedef struct trace_args {
@@ -109,10 +110,14 @@ static int do_export(const trace_file_t *f, const trace_args_t *a)
 static void do_info(const trace_file_t *f)
 {
     const trace_info_t *i = &f->info;
+    /* Names from a file anyone can write: escaped (visualizer/escape.h). */
+    char scenario[4 * sizeof i->scenario], executor[4 * sizeof i->executor];
+    viz_escape(i->scenario, scenario, sizeof scenario);
+    viz_escape(i->executor, executor, sizeof executor);
     printf("scenario   %s\nexecutor   %s\nworkers    %u\nmode       %s\n"
            "seed       %" PRIu64 "\nclock      %s\nevents     %zu\n"
            "dropped    %" PRIu64 "\nnames      %zu\n",
-           i->scenario, i->executor, i->workers,
+           scenario, executor, i->workers,
            i->sim ? "simulation" : "threads", i->seed,
            i->clock == TRACE_CLOCK_VIRTUAL ? "virtual" : "monotonic",
            f->n_events, f->dropped, f->n_names);

@@ -18,13 +18,16 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bench/executors.h"
 #include "cli/cli.h"
+#include "cli/cli_trace.h"
 #include "cli/viz_live.h"
 #include "core/trace.h"
+#include "visualizer/escape.h"
 #include "visualizer/viz.h"
 
 #define TOUR_WORKERS 4
@@ -124,6 +127,30 @@ static const char *live_name(void *ctx, uint64_t id)
     return trace_name_of(id);
 }
 
+bool cli__no_screen(const char *cmd, int ui)
+{
+    const char *term = getenv("TERM");
+    char safe[256]; /* TERM is anyone's to set: escaped like a name */
+    if (ui == -ENOTTY)
+        fprintf(stderr,
+                "asynclab: %s needs a terminal (run it in one, with TERM "
+                "naming it)\n",
+                cmd);
+    else if (ui == -ENOENT && (term == NULL || *term == '\0'))
+        fprintf(stderr,
+                "asynclab: %s needs a terminal (is TERM set?): TERM is "
+                "empty\n",
+                cmd);
+    else if (ui == -ENOENT)
+        fprintf(stderr,
+                "asynclab: %s needs a terminal: TERM '%s' names no terminal "
+                "type terminfo knows (try TERM=xterm)\n",
+                cmd, viz_escape(term, safe, sizeof safe));
+    else
+        return false;
+    return true;
+}
+
 /* ---- stderr through a pipe while the screen is up ------------------------ */
 
 typedef struct captured {
@@ -212,11 +239,8 @@ static int watch(viz_live_t *live, trace_rings_t *rings, viz_session_t *s,
         fflush(stdout);
         _exit(ui == -EINTR ? 130 : 0);
     }
-    if (ui == -ENOTTY) {
-        fprintf(stderr, "asynclab: viz needs a terminal (run it in one, with "
-                        "TERM naming it)\n");
+    if (cli__no_screen("viz", ui))
         return CLI_EXIT_FAILED;
-    }
     printf("viz: %s: %s; %llu events, %llu dropped\n", title, status,
            (unsigned long long)s->seen,
            (unsigned long long)trace_rings_dropped(rings));

@@ -25,6 +25,7 @@
 #include "cli/lessons.h"
 
 #include "cli/cli.h"
+#include "visualizer/escape.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -181,6 +182,19 @@ static line_verdict_t parse_line(const char *line, lesson_t *l, char *why,
     }
     memcpy(l->title, p, n);
     l->title[n] = '\0';
+    /* Titles and folders are printed to the learner's terminal: control
+     * characters (escape sequences) have no place in them. */
+    const char *field = !viz_is_printable(l->folder)     ? "folder"
+                        : !viz_is_printable(l->scenario) ? "watch"
+                        : !viz_is_printable(l->title)    ? "title"
+                                                         : NULL;
+    if (field != NULL) {
+        snprintf(why, why_size,
+                 "the %s field holds a control character or bytes that are "
+                 "not UTF-8",
+                 field);
+        return LINE_BAD;
+    }
     size_t args = 1;
     for (const char *s = l->scenario; *s != '\0'; s++)
         args += *s == ',';

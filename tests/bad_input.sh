@@ -369,6 +369,26 @@ if has_command viz; then
 else
     skip "viz: not a terminal" "no 'viz' subcommand in this build yet"
 fi
+# A terminal (a pty from script(1)) whose TERM terminfo does not know:
+# one line naming TERM, status 1, and (under ASan) no leak: ncurses'
+# newterm leaked the screen it began (issue 12, defect 9).
+if has_command viz && command -v script >/dev/null 2>&1; then
+    TERM=nosuchterm timeout -k 2 "$timeout_s" script -qec \
+        "$bin viz sleepers --executor notify --tasks 2 --ms 1" /dev/null \
+        >"$err" 2>&1 </dev/null
+    rc=$?
+    if ! survived; then
+        bad "viz: unknown TERM" "$why"
+    elif [ "$rc" -ne 1 ]; then
+        bad "viz: unknown TERM" "exit status $rc, expected 1"
+    elif ! tr -d '\r' <"$err" | grep -qx "asynclab: viz needs a terminal: TERM 'nosuchterm' names no terminal type terminfo knows (try TERM=xterm)"; then
+        bad "viz: unknown TERM" "no line naming TERM"
+    else
+        ok "viz: unknown TERM"
+    fi
+else
+    skip "viz: unknown TERM" "no 'viz' subcommand or no script(1)"
+fi
 if has_command replay &&
     "$bin" run widgets --tasks 2 --rounds 1 --trace "$tmp/ok.trace" \
         >/dev/null 2>&1 </dev/null; then

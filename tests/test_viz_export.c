@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/future.h"
+#include "visualizer/escape.h"
 #include "visualizer/export.h"
 
 /* ---- a known run
@@ -259,6 +260,94 @@ static void viz_export_empty_trace_is_valid_json(void **state)
     free(buf);
 }
 
+/* ---- names from a crafted trace (issue 12, defect 9) --------------------- */
+
+/* Every byte a terminal could obey: controls (but the line ends), DEL,
+ * and anything not ASCII (the crafted names hold only invalid UTF-8 and
+ * C1 controls, so no byte >= 0x80 may survive). */
+static void assert_terminal_safe(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p != 0; p++)
+        if ((*p < 0x20 && *p != '\n') || *p >= 0x7f)
+            fail_msg("byte 0x%02x at offset %td of:\n%s", *p,
+                     (const char *)p - text, text);
+}
+
+static void viz_export_text_escapes_crafted_names(void **state)
+{
+    (void)state;
+    static char title[] = "\x1b]0;pwned\x07";        /* retitles the window */
+    static char wipe[] = "\x1b[2J\xff\xc2\x9b" "31m"; /* clear, bad, CSI */
+    static char *names[] = {title, wipe};
+    trace_file_t f = known_run();
+    trace_info_set(&f.info, "ws", "fan\x1b[31mout", 2, true, 7,
+                   TRACE_CLOCK_VIRTUAL);
+    f.names = names;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_int_equal(viz_export_text(&f, out, NULL), 0);
+    fclose(out);
+    assert_terminal_safe(buf);
+    assert_non_null(strstr(buf, "scenario fan\\x1b[31mout,"));
+    assert_non_null(strstr(buf, "t1 '\\x1b]0;pwned\\x07'"));
+    assert_non_null(strstr(buf, "'\\x1b[2J\\xff\\u{009b}31m'"));
+    assert_int_equal(occurrences(buf, "\n"), f.n_events + 2); /* no line
+                                                                 split */
+    free(buf);
+}
+
+static void viz_escape_keeps_text_and_escapes_the_rest(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain name-1_x", "plain name-1_x"},
+        {"caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x98\x80", /* UTF-8: kept */
+         "caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x98\x80"},
+        {"\x1b[2J", "\\x1b[2J"},
+        {"a\nb\tc\rd", "a\\nb\\tc\\rd"},
+        {"\x01\x7f", "\\x01\\x7f"},
+        {"\xc2\x9b" "1m", "\\u{009b}1m"},          /* C1 CSI */
+        {"ab\xe2\x80\xae" "cd", "ab\\u{202e}cd"},  /* right-to-left override */
+        {"\xe2\x81\xa6x", "\\u{2066}x"},            /* an isolate */
+        {"\xc0\xaf", "\\xc0\\xaf"},                 /* overlong '/' */
+        {"\xed\xa0\x80", "\\xed\\xa0\\x80"},        /* a surrogate */
+        {"\xe2\x86", "\\xe2\\x86"},                 /* cut short */
+        {"\xf5\x80\x80\x80", "\\xf5\\x80\\x80\\x80"}, /* past U+10FFFF */
+        {"\xff", "\\xff"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[64], again[64];
+        viz_escape(cases[i].in, out, sizeof out);
+        if (strcmp(out, cases[i].out) != 0)
+            fail_msg("case %zu: got '%s', expected '%s'", i, out,
+                     cases[i].out);
+        assert_int_equal(viz_is_printable(cases[i].in),
+                         strcmp(cases[i].in, cases[i].out) == 0);
+        /* escaped once, escaping again changes nothing */
+        assert_true(viz_is_printable(out));
+        assert_string_equal(viz_escape(out, again, sizeof again), out);
+    }
+}
+
+static void viz_escape_cuts_whole_pieces(void **state)
+{
+    (void)state;
+    char out[6];
+    assert_string_equal(viz_escape("ab\x1b", out, sizeof out), "ab");
+    char eight[8];
+    assert_string_equal(viz_escape("abc\x1b", eight, sizeof eight),
+                        "abc\\x1b");
+    char two[4];
+    assert_string_equal(viz_escape("\xc3\xa9\xc3\xa9", two, sizeof two),
+                        "\xc3\xa9"); /* never half a character */
+    char one[1];
+    assert_string_equal(viz_escape("x", one, sizeof one), "");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +355,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(viz_export_perfetto_counts),
         cmocka_unit_test(viz_export_text_speaks_words),
         cmocka_unit_test(viz_export_empty_trace_is_valid_json),
+        cmocka_unit_test(viz_export_text_escapes_crafted_names),
+        cmocka_unit_test(viz_escape_keeps_text_and_escapes_the_rest),
+        cmocka_unit_test(viz_escape_cuts_whole_pieces),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

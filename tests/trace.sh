@@ -174,5 +174,64 @@ rejects "missing" "No such file" "$tmp/none.bin"
     ok "trace export with no output: usage, status 2" ||
     bad "trace export usage" "expected status 2 and a reason"
 
+# ---- a crafted trace: names that are escape sequences (issue 12, defect 9) -----
+# A valid, checksummed file whose task names and scenario are terminal
+# control sequences (a window retitle, a screen wipe, a C1 CSI, invalid
+# UTF-8, a right-to-left override). Every text output must show them
+# escaped (\x1b...), never pass the bytes to the reader's terminal.
+
+# terminal_safe FILE: no control byte but newline, no DEL, no C1 (0xc2
+# 0x80-0x9f), no byte that is not valid UTF-8 (the crafted names carry no
+# valid non-ASCII character but the override, which must be escaped too).
+terminal_safe() {
+    ! LC_ALL=C grep -q -P '[\x00-\x09\x0b-\x1f\x7f-\xff]' "$1"
+}
+if command -v python3 >/dev/null 2>&1; then
+    python3 - "$tmp/a.bin" "$tmp/crafted.bin" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+names_off, = struct.unpack_from("<Q", data, 104)
+count, = struct.unpack_from("<I", data, names_off)
+evil = [b"\x1b]0;pwned\x07", b"\x1b[2J\xff\xc2\x9b31m ab\xe2\x80\xaecd"]
+names, at = [], names_off + 4
+for i in range(count):
+    n, = struct.unpack_from("<H", data, at)
+    names.append(evil[i % len(evil)])
+    at += 2 + n
+table = struct.pack("<I", count) + b"".join(struct.pack("<H", len(x)) + x for x in names)
+data = data[:names_off] + table
+struct.pack_into("<Q", data, 112, len(table))
+data[56:88] = b"fan\x1b[31mout".ljust(32, b"\0")
+data[120:128] = bytes(8)
+h = 0xcbf29ce484222325
+for byte in bytes(data[128:]) + bytes(data[:128]):
+    h = ((h ^ byte) * 0x100000001b3) & 0xffffffffffffffff
+struct.pack_into("<Q", data, 120, h)
+open(sys.argv[2], "wb").write(data)
+PY
+    if "$bin" trace export "$tmp/crafted.bin" --text "$tmp/crafted.txt" \
+        >"$tmp/out" 2>"$tmp/err"; then
+        if terminal_safe "$tmp/crafted.txt" &&
+            grep -qF "'\x1b]0;pwned\x07'" "$tmp/crafted.txt" &&
+            grep -qF '\x1b[2J\xff\u{009b}31m ab\u{202e}cd' "$tmp/crafted.txt" &&
+            grep -qF 'scenario fan\x1b[31mout,' "$tmp/crafted.txt"; then
+            ok "export --text escapes crafted names"
+        else
+            bad "export --text escapes crafted names" \
+                "$(LC_ALL=C grep -m1 -P '[\x00-\x09\x0b-\x1f\x7f-\xff]' "$tmp/crafted.txt" | od -c | head -2)"
+        fi
+    else
+        bad "export --text of the crafted trace" "exit status $?"
+    fi
+    "$bin" trace info "$tmp/crafted.bin" >"$tmp/out" 2>"$tmp/err"
+    if terminal_safe "$tmp/out" && grep -qF 'fan\x1b[31mout' "$tmp/out"; then
+        ok "trace info escapes a crafted scenario name"
+    else
+        bad "trace info escapes a crafted scenario name" "$(head -2 "$tmp/out" | od -c | head -2)"
+    fi
+else
+    echo "skip crafted names: no python3"
+fi
+
 echo "trace: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -10,7 +10,9 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "visualizer/escape.h"
 #include "visualizer/model.h"
 
 /* "w1 " for a ws worker, "" otherwise. */
@@ -216,6 +218,7 @@ const char *viz_describe(const viz_model_t *m, const trace_event_t *ev,
                          char *buf, size_t n)
 {
     char w[16], task[64];
+    char raw[512]; /* room for the longest line: no cut before escaping */
     who(m, ev->worker, w, sizeof w);
     viz_task_label(m, ev->task, task, sizeof task);
     switch (ev->kind) {
@@ -228,11 +231,13 @@ const char *viz_describe(const viz_model_t *m, const trace_event_t *ev,
     case TRACE_COMPLETE:
     case TRACE_DROP:
     case TRACE_LOST_WAKER:
-        describe_task_event(m, ev, w, task, buf, n);
+        describe_task_event(m, ev, w, task, raw, sizeof raw);
         break;
     default:
-        describe_other(ev, w, task, buf, n);
+        describe_other(ev, w, task, raw, sizeof raw);
         break;
     }
-    return buf;
+    /* Then escaped into buf, cut to n there: task names come from trace
+     * files anyone can write (visualizer/escape.h). */
+    return viz_escape(raw, buf, n);
 }

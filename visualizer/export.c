@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "visualizer/escape.h"
 #include "visualizer/model.h"
 
 const char *viz_file_name(void *trace_file, uint64_t id)
@@ -375,11 +376,16 @@ int viz_export_text(const trace_file_t *f, FILE *out,
                        viz_file_name, (void *)f) != 0)
         return -ENOMEM;
     const trace_info_t *i = &f->info;
+    /* Every name escaped (visualizer/escape.h): a crafted trace must not
+     * drive the reader's terminal. viz_describe's lines already are. */
+    char scenario[4 * sizeof i->scenario], executor[4 * sizeof i->executor];
+    viz_escape(i->scenario, scenario, sizeof scenario);
+    viz_escape(i->executor, executor, sizeof executor);
     fprintf(out,
             "# asynclab trace: scenario %s, executor %s, %u worker%s, %s, "
             "seed %" PRIu64 ", %s clock\n"
             "# %zu events, %" PRIu64 " dropped\n",
-            i->scenario, i->executor, i->workers, i->workers == 1 ? "" : "s",
+            scenario, executor, i->workers, i->workers == 1 ? "" : "s",
             i->sim                           ? "simulated"
             : strcmp(i->executor, "ws") == 0 ? "threads"
                                              : "one thread",
@@ -394,8 +400,11 @@ int viz_export_text(const trace_file_t *f, FILE *out,
         fprintf(out, "%8zu %12.3f ms  %s\n", k + 1, ms, text);
         viz_model_apply(&m, ev);
     }
-    for (size_t w = 0; w < m.n_warnings; w++)
-        fprintf(out, "# warning: %s\n", m.warnings[w].text);
+    for (size_t w = 0; w < m.n_warnings; w++) {
+        char text[4 * VIZ_LINE];
+        fprintf(out, "# warning: %s\n",
+                viz_escape(m.warnings[w].text, text, sizeof text));
+    }
     viz_model_destroy(&m);
     if (counts != NULL) {
         memset(counts, 0, sizeof *counts);

@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "visualizer/escape.h"
 #include "visualizer/ui.h"
 
 enum {
@@ -67,13 +68,16 @@ text(int y, int x, int w, int attr, const char *fmt, ...)
 {
     if (w <= 0 || y < 0 || y >= LINES)
         return;
-    char buf[512];
+    char buf[512], safe[4 * sizeof buf];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    /* Names in it come from trace files anyone can write: escaped, as
+     * everywhere a name is shown (visualizer/escape.h). */
+    viz_escape(buf, safe, sizeof safe);
     attron(attr);
-    mvaddnstr(y, x, buf, w);
+    mvaddnstr(y, x, safe, w);
     attroff(attr);
 }
 

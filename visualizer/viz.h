@@ -105,7 +105,8 @@ typedef struct viz_options {
 } viz_options_t;
 
 /* Run the UI over a live source until q (0) or SIGINT/SIGTERM/SIGHUP
- * (-EINTR); -ENOTTY with no terminal. The terminal is restored on every
+ * (-EINTR); -ENOTTY with no terminal, -ENOENT when terminfo knows no
+ * terminal named $TERM (or TERM is unset). The terminal is restored on every
  * way out. src->finished may be given a NULL status. */
 int viz_ui_live(viz_session_t *s, const viz_source_t *src,
                 const viz_options_t *o);
