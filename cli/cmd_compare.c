@@ -77,7 +77,14 @@ const cli_command_t cli_cmd_compare = {
 static int split_executors(const char *list, char *buf, size_t size,
                            const char **names)
 {
-    snprintf(buf, size, "%s", list);
+    if (strlen(list) >= size) { /* never cut: a cut list names others */
+        cli_usage_error(&cli_cmd_compare,
+                        "--executors: a list of %zu characters; at most %zu "
+                        "fit",
+                        strlen(list), size - 1);
+        return -1;
+    }
+    memcpy(buf, list, strlen(list) + 1);
     int n = 0;
     char *save = NULL;
     for (char *name = strtok_r(buf, ",", &save); name != NULL;

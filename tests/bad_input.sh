@@ -154,6 +154,10 @@ row "compare: unknown executor in the list" 2 \
     compare sleepers --executors spin,turbo
 row "compare: an empty list" 2 "--executors: expected a list*" \
     compare sleepers --executors ,
+# a list longer than its buffer: refused, never cut (a cut list names others)
+row "executors: list too long" 2 \
+    "--executors: a list of 304 characters; at most 255 fit" \
+    compare sleepers --executors "$(printf 'spin,%.0s' $(seq 60))spin"
 row "unknown option" 2 "--frob: unknown option" run sleepers --frob
 row "single-dash option" 2 "-t: unknown option" run sleepers -t 5
 row "flag given a value" 2 "--sim: takes no value, got 'yes'" \
