@@ -1003,6 +1003,55 @@ static void ws_blocking_queued_tasks_cancelled_at_shutdown(void **state)
     }
 }
 
+/* Blocking tasks that keep spawning blocking tasks while the runtime is
+ * destroyed: every spawn that returned 0 ends COMPLETE (ran, or cancelled
+ * while queued), none is lost between being listed and being queued. */
+#define CHAIN_SLOTS 4096
+typedef struct chain {
+    atomic_int used;
+    join_handle_t hs[CHAIN_SLOTS];
+} chain_t;
+
+static void *chain_link(void *arg)
+{
+    chain_t *c = arg;
+    for (int k = 0; k < 2; k++) {
+        int slot = atomic_fetch_add(&c->used, 1);
+        if (slot >= CHAIN_SLOTS)
+            return NULL;
+        if (ws_spawn_blocking(chain_link, c, "link", &c->hs[slot]) != 0)
+            c->hs[slot].task = NULL; /* refused: nothing to join */
+    }
+    return NULL;
+}
+
+static void ws_blocking_spawns_racing_destroy(void **state)
+{
+    (void)state;
+    chain_t *c = malloc(sizeof *c);
+    assert_non_null(c);
+    for (int round = 0; round < 300 / SCALE; round++) {
+        atomic_init(&c->used, 1);
+        executor_t *ex = ws_new(2, false, 0, NULL);
+        assert_int_equal(ws_blocking_set_limits(ex, 4, 10000), 0);
+        assert_int_equal(ws_spawn_blocking_on(ex, chain_link, c, "link",
+                                              &c->hs[0]),
+                         0);
+        nap_us(round % 7 * 30);
+        executor_destroy(ex);
+        int used = atomic_load(&c->used);
+        for (int i = 0; i < (used < CHAIN_SLOTS ? used : CHAIN_SLOTS); i++) {
+            if (c->hs[i].task == NULL)
+                continue;
+            if (!(task_state(c->hs[i].task) & TASK_COMPLETE))
+                fail_msg("round %d: blocking task %d never ran nor was "
+                         "cancelled", round, i);
+            join_handle_drop(&c->hs[i]);
+        }
+    }
+    free(c);
+}
+
 /* ---- simulation ---------------------------------------------------------- */
 
 /* Workload 1, fanout: a root spawns children that yield a few times. */
@@ -1540,6 +1589,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(ws_blocking_result_is_awaitable),
         cmocka_unit_test(ws_blocking_pool_respects_max_and_keep_alive),
         cmocka_unit_test(ws_blocking_queued_tasks_cancelled_at_shutdown),
+        cmocka_unit_test(ws_blocking_spawns_racing_destroy),
         cmocka_unit_test(ws_sim_same_seed_same_hash),
         cmocka_unit_test(ws_sim_different_seeds_differ),
         cmocka_unit_test(ws_sim_thousand_seeds_keep_invariants),
