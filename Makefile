@@ -116,10 +116,10 @@ bench: $(PROGRAM)
 	./$(PROGRAM) bench all --executor ws --workers 2
 
 bench-peers: $(PROGRAM)
-	@sh tools/bench-peers.sh $(ARGS)
+	@BUILD=$(BUILD) sh tools/bench-peers.sh $(ARGS)
 
 bench-report: $(PROGRAM)
-	@bash tools/bench-report.sh
+	@BUILD=$(BUILD) bash tools/bench-report.sh
 
 install: $(PROGRAM)
 	install -d $(DESTDIR)$(PREFIX)/bin

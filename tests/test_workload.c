@@ -63,6 +63,7 @@ WORKLOAD_TEST(ping_pong)
 WORKLOAD_TEST(chained_spawn)
 WORKLOAD_TEST(timers)
 WORKLOAD_TEST(tcp_echo)
+WORKLOAD_TEST(yield_many_driver)
 
 static void workload_baselines_do_the_work(void **state)
 {
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(workload_chained_spawn),
         cmocka_unit_test(workload_timers),
         cmocka_unit_test(workload_tcp_echo),
+        cmocka_unit_test(workload_yield_many_driver),
         cmocka_unit_test(workload_baselines_do_the_work),
         cmocka_unit_test(workload_table_names_are_unique),
     };
