@@ -30,7 +30,8 @@
 #include "driver/net.h"
 #include "sync/notify.h"
 
-/* 4 KiB, as the server of BENCHMARKS.md's tcp_echo (bench/workload_tcp.c). */
+/* 4 KiB, as the server of docs/benchmarks.md's tcp_echo
+ * (bench/workload_tcp.c). */
 #define ECHO_BUFFER 4096
 
 typedef struct echo_hooks {

@@ -436,6 +436,7 @@ static poll_t ping_spawner_poll(future_t *f, context_t *cx)
                      .cd = self->cd};
     for (int i = 0; i < self->pairs; i++) {
         if (spawn(&a.base, sizeof a, "ping", NULL) != 0) {
+            future_drop(&a.base); /* refused: still ours */
             countdown_skip(self->cd, self->pairs - i);
             break;
         }

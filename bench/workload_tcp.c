@@ -63,7 +63,7 @@ static poll_t start_server_poll(future_t *f, context_t *cx)
     self->err =
         spawn(&server.base, sizeof server, "echo-server", &self->st->server);
     if (self->err != 0)
-        tcp_listener_close(&listener);
+        future_drop(&server.base); /* refused: still ours (closes it) */
     return POLL_READY;
 }
 

@@ -180,6 +180,8 @@ static int park_idle_tasks(executor_t *ex, parking_lot_t *lot, int n)
     int err = 0;
     for (int i = 0; i < n && err == 0; i++)
         err = executor_spawn(ex, &t.base, sizeof t, "idle", NULL);
+    if (err != 0)
+        future_drop(&t.base); /* refused: still ours */
     if (err == 0)
         err = executor_block_on(ex, &rx.base);
     oneshot_rx_drop(&rx);

@@ -476,6 +476,7 @@ static void faults_spawn_during_shutdown_is_refused(void **state)
     }
 }
 
+#if !SANITIZED
 static size_t mapped_bytes(void)
 {
     unsigned long pages = 0;
@@ -485,6 +486,7 @@ static size_t mapped_bytes(void)
     fclose(f);
     return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 }
+#endif
 
 /* Out of memory: the same rule. A future of 1 GiB (mapped, so it can be
  * copied from) under an address-space limit that leaves no room for the
