@@ -57,8 +57,8 @@ CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
 NCURSES_LIBS  = $(shell pkg-config --libs ncurses)
 
-MODULES = core driver sync spin_executor notify_executor workstealing bench \
-          visualizer
+MODULES = core trace driver sync spin_executor notify_executor workstealing bench \
+          scenarios visualizer
 LIB_SRC = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     = $(BUILD)/libasynclab.a

@@ -26,8 +26,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "bench/scenario.h"
 #include "core/executor.h"
+#include "scenarios/measure.h"
+#include "scenarios/scenario.h"
 
 /* ---- subcommands -------------------------------------------------------- */
 
@@ -100,14 +101,9 @@ void cli_print_options(FILE *out, const cli_opt_t *const *tables);
 
 /* ---- running a scenario, measured ---------------------------------------- */
 
-/* The options every scenario-running command shares (cli/scenario_opts.c). */
-typedef struct cli_scenario_args {
-    scenario_params_t params;
-    int workers; /* 0: the executor's default */
-    bool sim;
-    uint64_t seed;
-    struct trace_sink *trace; /* NULL: tracing off (run --trace) */
-} cli_scenario_args_t;
+/* The options every scenario-running command shares (cli/scenario_opts.c):
+ * a scenario_setup_t (scenarios/measure.h). */
+typedef scenario_setup_t cli_scenario_args_t;
 
 extern const cli_opt_t cli_scenario_opts[];
 
@@ -120,30 +116,6 @@ void cli_print_scenarios(FILE *out);
  * (returns NULL after cli_usage_error). */
 const scenario_t *cli_scenario_arg(const cli_command_t *cmd,
                                    const cli_positionals_t *pos);
-
-typedef struct cli_measure {
-    const char *executor;     /* its name */
-    int err;                  /* the scenario's result: 0 or -errno */
-    scenario_result_t result; /* what it did */
-    executor_stats_t stats;   /* the executor's counters after the run */
-    double wall_s;            /* CLOCK_MONOTONIC around the run */
-    double user_s, sys_s;     /* getrusage(RUSAGE_SELF) deltas */
-    bool hashed;              /* --sim: the run's trace was hashed */
-    uint64_t trace_hash;      /* FNV-1a of every event (trace_hash_sink):
-                                 same seed and workload, same hash */
-    uint64_t trace_events;
-} cli_measure_t;
-
-/*
- * Create an executor of the named kind, run sc on it, measure, destroy.
- * Returns 0 (see m->err for the scenario's own result) or -errno when the
- * executor cannot be created.
- */
-int cli_measure(const scenario_t *sc, const char *executor,
-                const cli_scenario_args_t *args, cli_measure_t *m);
-
-/* (user + sys) / wall: 1.0 is one core busy the whole time. */
-double cli_cpu_per_wall(const cli_measure_t *m);
 
 /* One sentence for a failed scenario ("a lost wakeup: ..."). */
 const char *cli_strerror(int err);
@@ -162,6 +134,6 @@ void cli_describe_failure(const scenario_result_t *r, int err, char *buf,
  *   asynclab: naive-sleep on notify failed: a lost wakeup: ...
  */
 void cli_report_failure(const char *cmd, const scenario_t *sc,
-                        const cli_measure_t *m);
+                        const scenario_measure_t *m);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "core/trace.h"
+#include "trace/file.h"
 
 /*
  * Load path into f. On error print "asynclab: PATH: reason" (one line:

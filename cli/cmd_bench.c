@@ -24,9 +24,10 @@
 
 #include "bench/executors.h"
 #include "bench/workload.h"
-#include "cli/bench.h"
+#include "bench/scaling.h"
 #include "cli/cli.h"
 #include "core/trace.h"
+#include "trace/file.h"
 
 #define WARMUPS 2
 #define MAX_WORKLOADS 16

@@ -119,7 +119,7 @@ static void print_header(void)
            "wakes", "self", "steals", "parks", "max queue");
 }
 
-static void print_row(const cli_measure_t *m)
+static void print_row(const scenario_measure_t *m)
 {
     const executor_stats_t *st = &m->stats;
     char finished[48]; /* two 20-digit counts and a slash */
@@ -128,7 +128,7 @@ static void print_row(const cli_measure_t *m)
     printf("%-8s %9s %7.3f %7.3f %8.2f %9" PRIu64 " %9" PRIu64 " %9" PRIu64
            " %9" PRIu64 " %7" PRIu64 " %6" PRIu64 " %9" PRIu64 "\n",
            m->executor, finished, m->wall_s, m->user_s + m->sys_s,
-           cli_cpu_per_wall(m), st->polls, st->pending_polls, st->wakes,
+           scenario_cpu_per_wall(m), st->polls, st->pending_polls, st->wakes,
            st->self_wakes, st->steals, st->parks, st->max_queue_depth);
 }
 
@@ -136,18 +136,18 @@ static const char *const csv_header =
     "executor,tasks_done,tasks_expected,wall_s,cpu_s,cpu_per_wall,polls,"
     "wasted_polls,wakes,self_wakes,steals,parks,max_queue_depth";
 
-static void print_csv_row(const cli_measure_t *m)
+static void print_csv_row(const scenario_measure_t *m)
 {
     const executor_stats_t *st = &m->stats;
     printf("%s,%" PRIu64 ",%" PRIu64 ",%.6f,%.6f,%.4f,%" PRIu64 ",%" PRIu64
            ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
            m->executor, m->result.tasks_done, m->result.tasks_expected,
-           m->wall_s, m->user_s + m->sys_s, cli_cpu_per_wall(m), st->polls,
+           m->wall_s, m->user_s + m->sys_s, scenario_cpu_per_wall(m), st->polls,
            st->pending_polls, st->wakes, st->self_wakes, st->steals,
            st->parks, st->max_queue_depth);
 }
 
-static void print_json_row(const cli_measure_t *m, bool first)
+static void print_json_row(const scenario_measure_t *m, bool first)
 {
     const executor_stats_t *st = &m->stats;
     printf("%s\n  {\"executor\": \"%s\", \"tasks_done\": %" PRIu64
@@ -158,7 +158,7 @@ static void print_json_row(const cli_measure_t *m, bool first)
            ", \"parks\": %" PRIu64 ", \"max_queue_depth\": %" PRIu64 "}",
            first ? "" : ",", m->executor, m->result.tasks_done,
            m->result.tasks_expected, m->wall_s, m->user_s + m->sys_s,
-           cli_cpu_per_wall(m), st->polls, st->pending_polls, st->wakes,
+           scenario_cpu_per_wall(m), st->polls, st->pending_polls, st->wakes,
            st->self_wakes, st->steals, st->parks, st->max_queue_depth);
 }
 
@@ -175,7 +175,7 @@ static void print_bar(const char *label, double value, double longest)
 }
 
 /* Wall time and CPU time per executor, both on one scale. */
-static void print_chart(const cli_measure_t *rows, int n)
+static void print_chart(const scenario_measure_t *rows, int n)
 {
     double longest = 0;
     for (int i = 0; i < n; i++) {
@@ -196,9 +196,9 @@ static void print_chart(const cli_measure_t *rows, int n)
 /* Measure one executor into *m; false when it could not be created or
  * the workload failed (said on stderr). */
 static bool measure_one(const scenario_t *sc, const char *executor,
-                        const cli_scenario_args_t *args, cli_measure_t *m)
+                        const cli_scenario_args_t *args, scenario_measure_t *m)
 {
-    int err = cli_measure(sc, executor, args, m);
+    int err = scenario_measure(sc, executor, args, m);
     if (err != 0) {
         fprintf(stderr, "asynclab: cannot create the %s executor: %s\n",
                 executor, cli_strerror(err));
@@ -213,7 +213,7 @@ static bool measure_one(const scenario_t *sc, const char *executor,
 
 /* Print the rows measured, in the format asked for. */
 static void print_rows(const compare_args_t *args, const scenario_t *sc,
-                       const cli_measure_t *rows, int n)
+                       const scenario_measure_t *rows, int n)
 {
     if (args->csv) {
         puts(csv_header);
@@ -255,7 +255,7 @@ static int compare_main(int argc, char **argv)
         return cli_usage_error(&cli_cmd_compare,
                                "--csv and --json: choose one");
 
-    cli_measure_t rows[MAX_EXECUTORS];
+    scenario_measure_t rows[MAX_EXECUTORS];
     int measured = 0;
     bool ok = true;
     for (int i = 0; i < n; i++) {

@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/cli_trace.h"
 #include "core/trace.h"
+#include "trace/file.h"
 #include "visualizer/export.h"
 #include "visualizer/viz.h"
 

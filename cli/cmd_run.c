@@ -14,6 +14,7 @@
 #include "bench/executors.h"
 #include "cli/cli.h"
 #include "core/trace.h"
+#include "trace/file.h"
 
 typedef struct run_args {
     cli_scenario_args_t scenario; /* first: cli_scenario_opts fill it */
@@ -50,7 +51,7 @@ static void print_counter(const char *label, uint64_t value)
     printf("%-16s %" PRIu64 "\n", label, value);
 }
 
-static void print_measure(const char *scenario, const cli_measure_t *m)
+static void print_measure(const char *scenario, const scenario_measure_t *m)
 {
     const executor_stats_t *st = &m->stats;
     printf("%-16s %s: %s\n", "scenario", scenario, m->result.what);
@@ -60,7 +61,7 @@ static void print_measure(const char *scenario, const cli_measure_t *m)
     printf("%-16s %.3f s\n", "wall", m->wall_s);
     printf("%-16s %.3f s (user %.3f + sys %.3f)\n", "cpu", m->user_s + m->sys_s,
            m->user_s, m->sys_s);
-    printf("%-16s %.2f\n", "cpu/wall", cli_cpu_per_wall(m));
+    printf("%-16s %.2f\n", "cpu/wall", scenario_cpu_per_wall(m));
     print_counter("polls", st->polls);
     print_counter("wasted polls", st->pending_polls);
     print_counter("wakes", st->wakes);
@@ -141,8 +142,8 @@ static int run_main(int argc, char **argv)
             return CLI_EXIT_FAILED;
         args.scenario.trace = trace_writer_sink(trace);
     }
-    cli_measure_t m;
-    int err = cli_measure(sc, args.executor, &args.scenario, &m);
+    scenario_measure_t m;
+    int err = scenario_measure(sc, args.executor, &args.scenario, &m);
     if (trace != NULL && !close_trace(trace, args.trace))
         return CLI_EXIT_FAILED;
     if (err != 0) {

@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/cli_trace.h"
 #include "core/trace.h"
+#include "trace/file.h"
 #include "visualizer/escape.h"
 #include "visualizer/export.h"
 

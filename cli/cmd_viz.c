@@ -27,6 +27,7 @@
 #include "cli/cli_trace.h"
 #include "cli/viz_live.h"
 #include "core/trace.h"
+#include "trace/rings.h"
 #include "visualizer/escape.h"
 #include "visualizer/viz.h"
 

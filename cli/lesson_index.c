@@ -1,7 +1,9 @@
 /*
- * cli/lesson_index.c - the course as data: where the repo is, which
- * lessons exist in which order (lessons/index.txt), and which the learner
- * has finished (lessons/.progress). See cli/lessons.h for the layout.
+ * cli/lesson_index.c - the course as data: where the course is (a checkout
+ * or an installed share/asynclab) and where the learner's exercises are,
+ * which lessons exist in which order (lessons/index.txt), and which the
+ * learner has finished (lessons/.progress). See cli/lessons.h for the
+ * layout and the search order.
  *
  * lessons/index.txt, one lesson a line, blank lines and # comments skipped:
  *
@@ -16,7 +18,9 @@
  * field missing, stops the course with one line naming the file, the line
  * and the field. The progress
  * file holds the folder names of finished lessons, one a line; it lives in the
- * learner's working copy and git ignores it (lessons/.gitignore).
+ * learner's folder (a checkout's lessons/, git-ignored by lessons/.gitignore,
+ * or <the folder asynclab init made>/lessons/), never in an installed
+ * course, which may be read-only.
  * ASYNCLAB_PROGRESS puts it elsewhere (the end-to-end tests do, to leave a
  * learner's alone).
  *
@@ -54,24 +58,45 @@ int lesson_self_path(char *out, size_t cap)
     return 0;
 }
 
-static bool has_index(const char *dir)
+static bool has_file(const char *dir, const char *name)
 {
     char path[LESSON_PATH];
-    lesson_fmt(path, "%s/lessons/index.txt", dir);
+    lesson_fmt(path, "%s/%s", dir, name);
     return access(path, R_OK) == 0;
 }
 
-/* Walk up from dir (a folder, modified in place) to one holding the
- * course. True when found; dir is then the root. */
-static bool walk_up(char *dir)
+static bool has_index(const char *dir)
+{
+    return has_file(dir, "lessons/index.txt");
+}
+
+static bool has_marker(const char *dir)
+{
+    return has_file(dir, COURSE_MARKER);
+}
+
+/* Walk up from dir (a folder, modified in place) to one that has what
+ * found looks for. True when found; dir is then that folder. */
+static bool walk_up(char *dir, bool (*found)(const char *))
 {
     for (;;) {
-        if (has_index(dir))
+        if (found(dir))
             return true;
         char *slash = strrchr(dir, '/');
         if (slash == NULL || slash == dir)
             return false;
         *slash = '\0';
+    }
+}
+
+/* path made absolute and free of "..", in place; left as it is when
+ * realpath cannot. */
+static void canonical(char *path)
+{
+    char *real = realpath(path, NULL);
+    if (real != NULL) {
+        lesson_fmt(path, "%s", real);
+        free(real);
     }
 }
 
@@ -82,16 +107,53 @@ static int find_root(char *root)
         lesson_fmt(root, "%s", env);
         return has_index(root) ? 0 : -ENOENT;
     }
-    if (lesson_self_path(root, LESSON_PATH) == 0) {
-        char *slash = strrchr(root, '/');
+    char self[LESSON_PATH];
+    if (lesson_self_path(self, sizeof self) == 0) {
+        char *slash = strrchr(self, '/');
         if (slash != NULL)
             *slash = '\0';
-        if (walk_up(root))
+        /* Installed: $PREFIX/bin/asynclab beside $PREFIX/share/asynclab,
+         * wherever the prefix is now (DESTDIR, moved). */
+        lesson_fmt(root, "%s/../share/asynclab", self);
+        if (has_index(root)) {
+            canonical(root);
+            return 0;
+        }
+        lesson_fmt(root, "%s", self);
+        if (walk_up(root, has_index))
             return 0;
     }
-    if (getcwd(root, LESSON_PATH) != NULL && walk_up(root))
+    if (getcwd(root, LESSON_PATH) != NULL && walk_up(root, has_index))
         return 0;
     return -ENOENT;
+}
+
+/* An installed course's prefix, and the learner's folder. */
+static void find_work(course_t *c)
+{
+    c->installed = has_file(c->root, COURSE_INSTALLED);
+    if (c->installed) {
+        lesson_fmt(c->prefix, "%s/../..", c->root);
+        canonical(c->prefix);
+    }
+    if (getcwd(c->work, sizeof c->work) != NULL && walk_up(c->work, has_marker))
+        return;
+    if (c->installed)
+        c->work[0] = '\0';
+    else
+        lesson_fmt(c->work, "%s", c->root);
+}
+
+bool course_need_work(const course_t *c, const char *what)
+{
+    if (c->work[0] != '\0')
+        return true;
+    fprintf(stderr,
+            "asynclab: %s works on your own copy of the exercises, and "
+            "there is none here: make one with `asynclab init` (it makes "
+            "./asynclab-course), then run asynclab %s inside it\n",
+            what, what);
+    return false;
 }
 
 /* ---- the index ----------------------------------------------------------- */
@@ -261,8 +323,10 @@ static void progress_path(course_t *c)
     const char *env = getenv("ASYNCLAB_PROGRESS");
     if (env != NULL && *env != '\0')
         lesson_fmt(c->progress, "%s", env);
+    else if (c->work[0] != '\0')
+        lesson_fmt(c->progress, "%s/lessons/.progress", c->work);
     else
-        lesson_fmt(c->progress, "%s/lessons/.progress", c->root);
+        c->progress[0] = '\0'; /* never into an installed course */
 }
 
 static lesson_t *by_folder(course_t *c, const char *folder)
@@ -276,6 +340,8 @@ static lesson_t *by_folder(course_t *c, const char *folder)
 /* A missing progress file is a learner who has not finished anything. */
 static void load_progress(course_t *c)
 {
+    if (c->progress[0] == '\0')
+        return;
     FILE *f = fopen(c->progress, "r");
     if (f == NULL)
         return;
@@ -295,6 +361,8 @@ static void load_progress(course_t *c)
 int course_mark_done(course_t *c, lesson_t *l)
 {
     l->done = true;
+    if (!course_need_work(c, "check"))
+        return -ENOENT;
     FILE *f = fopen(c->progress, "w");
     if (f == NULL) {
         int err = -errno;
@@ -315,9 +383,19 @@ int course_load(course_t *c)
 {
     memset(c, 0, sizeof *c);
     if (find_root(c->root) != 0) {
-        fprintf(stderr, "asynclab: cannot find the lessons (lessons/index.txt)"
-                        "; run from the asynclab folder or set "
-                        "ASYNCLAB_ROOT to it\n");
+        const char *env = getenv("ASYNCLAB_ROOT");
+        if (env != NULL && *env != '\0')
+            fprintf(stderr,
+                    "asynclab: cannot find the lessons (lessons/index.txt) "
+                    "in ASYNCLAB_ROOT=%s\n",
+                    env);
+        else
+            fprintf(stderr,
+                    "asynclab: cannot find the lessons (lessons/index.txt)"
+                    ": not installed beside this program (../share/asynclab)"
+                    " nor in a folder above it or above this one; run from "
+                    "the asynclab folder, `make install` it, or set "
+                    "ASYNCLAB_ROOT\n");
         return -ENOENT;
     }
     int err = load_index(c);
@@ -328,6 +406,7 @@ int course_load(course_t *c)
                 c->root);
         return err != 0 ? err : -ENOENT;
     }
+    find_work(c);
     progress_path(c);
     load_progress(c);
     return 0;
@@ -361,7 +440,10 @@ lesson_t *course_current(course_t *c)
 void lesson_path(const course_t *c, const lesson_t *l, const char *name,
                  char *out)
 {
-    lesson_fmt(out, "%s/lessons/%s/%s", c->root, l->folder, name);
+    const char *base = strcmp(name, "exercise.c") == 0 && c->work[0] != '\0'
+                           ? c->work
+                           : c->root;
+    lesson_fmt(out, "%s/lessons/%s/%s", base, l->folder, name);
 }
 
 void lesson_solution_path(const course_t *c, const lesson_t *l, char *out)
@@ -369,11 +451,20 @@ void lesson_solution_path(const course_t *c, const lesson_t *l, char *out)
     lesson_fmt(out, "%s/lessons/solutions/%s/exercise.c", c->root, l->folder);
 }
 
+static const char *inside(const char *dir, const char *path)
+{
+    size_t n = strlen(dir);
+    return n > 0 && strncmp(path, dir, n) == 0 && path[n] == '/'
+               ? path + n + 1
+               : NULL;
+}
+
 const char *lesson_relative(const course_t *c, const char *path)
 {
-    size_t n = strlen(c->root);
-    return strncmp(path, c->root, n) == 0 && path[n] == '/' ? path + n + 1
-                                                            : path;
+    const char *rel = inside(c->work, path);
+    if (rel == NULL)
+        rel = inside(c->root, path);
+    return rel != NULL ? rel : path;
 }
 
 /* ---- pristine exercises, files ------------------------------------------- */
@@ -381,6 +472,14 @@ const char *lesson_relative(const course_t *c, const char *path)
 int lesson_pristine_copy(const course_t *c, const lesson_t *l,
                          const char *out_path)
 {
+    if (c->installed) { /* the course's own copy is never edited */
+        char src[LESSON_PATH];
+        lesson_fmt(src, "%s/lessons/%s/exercise.c", c->root, l->folder);
+        if (lesson_copy(src, out_path) == 0)
+            return 0;
+        unlink(out_path);
+        return -1;
+    }
     char spec[LESSON_PATH];
     lesson_fmt(spec, "HEAD:./lessons/%s/exercise.c", l->folder);
     char *argv[] = {"git", "-C", (char *)c->root, "show", spec, NULL};
@@ -469,6 +568,9 @@ int lesson_cli_args(const cli_command_t *cmd, const cli_opt_t *const *tables,
         cmd->usage(stderr); /* a bad argument: its reason, then the usage */
         return CLI_EXIT_USAGE;
     }
+    /* reset writes the learner's exercise: never the installed course's */
+    if (strcmp(cmd->name, "reset") == 0 && !course_need_work(c, cmd->name))
+        return CLI_EXIT_FAILED;
     return -1;
 }
 
@@ -478,7 +580,9 @@ int lesson_show(const char *path)
         fprintf(stderr, "asynclab: %s: %s\n", path, strerror(errno));
         return CLI_EXIT_FAILED;
     }
-    if (isatty(STDOUT_FILENO)) {
+    const char *term = getenv("TERM"); /* a pager needs a real terminal */
+    if (isatty(STDOUT_FILENO) && term != NULL && *term != '\0' &&
+        strcmp(term, "dumb") != 0) {
         char *argv[] = {"sh", "-c",         "exec ${PAGER:-less} \"$1\"",
                         "sh", (char *)path, NULL};
         if (lesson_run_capture(argv, NULL, 0) == 0)

@@ -4,25 +4,44 @@
  * compile-and-run machinery behind `asynclab check`.
  *
  * The runner works in the manner of rustlings: the course is a list of
- * folders (lessons/index.txt), the learner edits lessons/NN-topic/exercise.c
- * in place, and `check` compiles that file together with the lesson's
- * cmocka checker against the project's library, runs it, and says in words
- * what is still wrong. Passing marks the lesson done in a progress file in
- * the learner's working copy (lessons/.progress, git-ignored).
+ * folders (lessons/index.txt), the learner edits exercise.c files, and
+ * `check` compiles one together with the lesson's cmocka checker against
+ * the project's library, runs it, and says in words what is still wrong.
+ * Passing marks the lesson done in a progress file beside the exercises.
  *
- *   repo root ──┬── lessons/index.txt          the order, titles, scenarios
- *               ├── lessons/NN-topic/          README.md example.c
- *               │                              exercise.c exercise.h
- *               │                              check.c hint.md
- *               ├── lessons/solutions/NN-topic/exercise.c
- *               ├── lessons/check.h            what every checker includes
- *               └── build/libasynclab.a        what everything links with
+ * The course (c->root) is one of two kinds:
  *
- * Where things are found: the repo root is ASYNCLAB_ROOT, or the first
- * folder holding lessons/index.txt going up from the program's own folder,
- * then from the working directory. The library is ASYNCLAB_LIB, or
- * libasynclab.a beside the program (so build/asan/asynclab checks against
- * build/asan/libasynclab.a), or <root>/build/libasynclab.a.
+ *   a checkout ──┬── lessons/index.txt          the order, titles, scenarios
+ *   (in place)   ├── lessons/NN-topic/          README.md example.c
+ *                │                              exercise.c exercise.h
+ *                │                              check.c hint.md
+ *                ├── lessons/solutions/NN-topic/exercise.c
+ *                ├── lessons/check.h            what every checker includes
+ *                └── build/libasynclab.a        what everything links with
+ *
+ *   installed    $PREFIX/share/asynclab/        the same lessons/ tree, and
+ *   (make        │                              .installed (the marker)
+ *    install)    ├── ../../include/asynclab/    the library's headers
+ *                └── ../../lib/libasynclab.a    the library
+ *
+ * The learner's exercises (c->work) are the checkout's own lessons/ in a
+ * checkout, or a folder of the learner's own that `asynclab init` made
+ * (marked by a .asynclab-course file) with the same shape:
+ *
+ *   asynclab-course/ ──┬── .asynclab-course
+ *                      ├── lessons/NN-topic/exercise.c, exercise.h
+ *                      └── lessons/.progress
+ *
+ * Where things are found: the course is ASYNCLAB_ROOT, else the installed
+ * one beside the program (<program's folder>/../share/asynclab, so a
+ * DESTDIR-staged or moved prefix works), else the first folder holding
+ * lessons/index.txt going up from the program's folder, then from the
+ * working directory. The learner's folder is the first one holding
+ * .asynclab-course going up from the working directory; in a checkout,
+ * without one, the checkout itself. The library is ASYNCLAB_LIB, or the
+ * installed one of an installed course, or libasynclab.a beside the
+ * program (so build/asan/asynclab checks against build/asan/libasynclab.a),
+ * or <root>/build/libasynclab.a.
  *
  * Tests: tests/lessons.sh.
  */
@@ -53,8 +72,14 @@ typedef struct lesson {
 } lesson_t;
 
 typedef struct course {
-    char root[LESSON_PATH];     /* the repo root */
-    char progress[LESSON_PATH]; /* the progress file */
+    char root[LESSON_PATH];     /* the course: a checkout, or the installed
+                                   $PREFIX/share/asynclab */
+    char work[LESSON_PATH];     /* the learner's folder: root in a checkout,
+                                   the folder `asynclab init` made, or ""
+                                   (an installed course, no folder yet) */
+    char prefix[LESSON_PATH];   /* an installed course's $PREFIX, else "" */
+    bool installed;             /* root is an installed course */
+    char progress[LESSON_PATH]; /* the progress file; "" when none */
     lesson_t lessons[LESSON_MAX];
     int count;
 } course_t;
@@ -82,19 +107,35 @@ lesson_t *course_find(course_t *c, const char *arg);
 /* The first lesson not done, or NULL when the course is finished. */
 lesson_t *course_current(course_t *c);
 
-/* "<root>/lessons/<folder>/<name>" into out (LESSON_PATH bytes). */
+/* "<root>/lessons/<folder>/<name>" into out (LESSON_PATH bytes); for
+ * "exercise.c", the learner's: "<work>/lessons/<folder>/exercise.c" (the
+ * course's own when there is no learner's folder). */
 void lesson_path(const course_t *c, const lesson_t *l, const char *name,
                  char *out);
+
+/* The marker of a learner's folder, at its top. */
+#define COURSE_MARKER ".asynclab-course"
+/* The marker of an installed course, in $PREFIX/share/asynclab. */
+#define COURSE_INSTALLED ".installed"
+
+/*
+ * True when c has a learner's folder. Otherwise (an installed course, run
+ * outside any folder `asynclab init` made) prints one line saying how to
+ * make one, naming what (e.g. "check"), and returns false.
+ */
+bool course_need_work(const course_t *c, const char *what);
 
 /* "<root>/lessons/solutions/<folder>/exercise.c" into out. */
 void lesson_solution_path(const course_t *c, const lesson_t *l, char *out);
 
-/* path without "<root>/" when it is inside the repo. */
+/* path without "<work>/" or "<root>/" when it is inside one of them. */
 const char *lesson_relative(const course_t *c, const char *path);
 
 /*
- * The exercise as the course shipped it (`git show HEAD:lessons/...`) into
- * out_path. 0, or -1 when git cannot say (no repository, not committed).
+ * The exercise as the course shipped it into out_path: an installed
+ * course's own copy, or a checkout's committed one (`git show
+ * HEAD:lessons/...`). 0, or -1 when there is none (git cannot say: no
+ * repository, not committed).
  */
 int lesson_pristine_copy(const course_t *c, const lesson_t *l,
                          const char *out_path);
@@ -116,7 +157,8 @@ int lesson_require(const lesson_t *l, const char *what, const char *path,
 int lesson_cat(const char *path);
 
 /* A file's text: through $PAGER (less by default) when stdout is a
- * terminal, plainly otherwise. 0, or 1 after saying what is missing. */
+ * terminal that can page (TERM set and not "dumb"), plainly otherwise.
+ * 0, or 1 after saying what is missing. */
 int lesson_show(const char *path);
 
 /* Copy src over dst; 0 or -errno. */

@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "trace/rings.h"
 
 struct viz_live {
     executor_t proxy; /* first: what the scenario is given */

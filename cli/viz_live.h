@@ -10,9 +10,10 @@
 
 #include <stdbool.h>
 
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 #include "core/executor.h"
 #include "core/trace.h"
+#include "trace/rings.h"
 #include "visualizer/viz.h"
 
 typedef struct viz_live viz_live_t;

@@ -1,6 +1,6 @@
 /*
  * fuzz/fuzz_trace.c - libFuzzer harness for the trace file reader
- * (core/trace_file.c), and for everything that reads what the reader
+ * (trace/file.c), and for everything that reads what the reader
  * accepts: the visualizer's model, a session stepping forward and back,
  * both exports.
  *
@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/trace.h"
+#include "trace/file.h"
 #include "visualizer/export.h"
 #include "visualizer/viz.h"
 

@@ -102,6 +102,7 @@
 #include "sync/mutex.h"
 #include "sync/notify.h"
 #include "sync/oneshot.h"
+#include "trace/file.h"
 #include "workstealing/ws.h"
 
 /* ---- limits ---------------------------------------------------------------

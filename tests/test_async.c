@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "bench/naive_sleep.h"
-#include "bench/widget.h"
+#include "scenarios/naive_sleep.h"
+#include "scenarios/widget.h"
 #include "core/async.h"
 
 /* ---- helpers ------------------------------------------------------------- */

@@ -49,10 +49,11 @@
 #include <unistd.h>
 
 #include "bench/executors.h"
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 #include "core/executor.h"
 #include "core/trace.h"
 #include "driver/net.h"
+#include "trace/rings.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -774,7 +775,7 @@ static void faults_tcp_reset_mid_echo(void **state)
 
 #define CHILD_SKIP 77 /* the child cannot set up the fault here */
 
-/* How many descriptors are open now (as bench/scenario_c10k.c counts). */
+/* How many descriptors are open now (as scenarios/scenario_c10k.c counts). */
 static int fds_open(void)
 {
     int n = 0;

@@ -27,8 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/naive_sleep.h"
-#include "bench/widget.h"
+#include "scenarios/naive_sleep.h"
+#include "scenarios/widget.h"
 #include "core/executor.h"
 #include "core/trace.h"
 #include "driver/time.h"

@@ -1,5 +1,5 @@
 /*
- * tests/test_scenario.c - the scenarios of bench/scenario*.c with extreme
+ * tests/test_scenario.c - the scenarios of scenarios/scenario*.c with extreme
  * parameters (issue 12, defect 6): no arithmetic on the options wraps.
  *
  * A scenario runs to its end in one call, and with --rounds 300000000 the
@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "bench/executors.h"
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 
 /* ---- a spin executor that stops after a few steps ------------------------ */
 

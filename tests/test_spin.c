@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "bench/widget.h"
+#include "scenarios/widget.h"
 #include "core/executor.h"
 #include "core/trace.h"
 #include "driver/time.h"

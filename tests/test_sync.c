@@ -878,7 +878,7 @@ static void mpsc_unbounded_grows_across_the_wrap(void **state)
     for (int round = 0; round < 500; round++) {
         for (int k = 0; k < 3; k++) {
             record_t r = {.seq = sent++};
-            snprintf(r.name, sizeof r.name, "r%llu", (unsigned long long)r.seq);
+            snprintf(r.name, sizeof r.name, "r%u", (unsigned)r.seq);
             assert_int_equal(mpsc_try_send(&tx, &r), 0);
         }
         for (int k = 0; k < 2; k++) {
@@ -886,7 +886,7 @@ static void mpsc_unbounded_grows_across_the_wrap(void **state)
             assert_int_equal(mpsc_try_recv(&rx, &r), 0);
             assert_true(r.seq == recvd);
             char want[16];
-            snprintf(want, sizeof want, "r%llu", (unsigned long long)recvd);
+            snprintf(want, sizeof want, "r%u", (unsigned)recvd);
             assert_string_equal(r.name, want);
             recvd++;
         }

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "core/trace.h"
+#include "trace/file.h"
+#include "trace/rings.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 

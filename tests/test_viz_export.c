@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/future.h"
+#include "trace/file.h"
 #include "visualizer/escape.h"
 #include "visualizer/export.h"
 

@@ -30,6 +30,7 @@
 #include "core/task.h"
 #include "core/trace.h"
 #include "driver/time.h"
+#include "trace/rings.h"
 #include "workstealing/ws.h"
 
 /* ThreadSanitizer makes the stress 10-20x slower: scale it down there

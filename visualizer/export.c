@@ -28,6 +28,7 @@
  *
  * Tests: tests/test_viz_export.c; tests/trace.sh checks the JSON parses.
  */
+#include "trace/file.h"
 #include "visualizer/export.h"
 
 #include <errno.h>

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "core/trace.h"
+#include "trace/file.h"
 
 /* What an export wrote, for tests and for the command's summary line. */
 typedef struct viz_export_counts {

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trace/rings.h"
 #include "visualizer/ui.h"
 
 #define FRAME_MS     33

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "core/trace.h"
+#include "trace/rings.h"
 #include "visualizer/model.h"
 
 /* ---- the session --------------------------------------------------------- */

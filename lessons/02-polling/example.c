@@ -3,14 +3,14 @@
  *
  *     asynclab lesson 2 --run
  *
- * A widget (bench/widget.c, from Tokio's "Runtime Model" docs) answers
+ * A widget (scenarios/widget.c, from Tokio's "Runtime Model" docs) answers
  * PENDING a set number of times, then READY. We poll it in a loop, with a
  * counting waker so we can see what it does with the waker it is given,
  * and print the state machine's every step.
  */
 #include <stdio.h>
 
-#include "bench/widget.h"
+#include "scenarios/widget.h"
 #include "core/future.h"
 #include "core/waker.h"
 
@@ -43,7 +43,7 @@ int main(void)
     /* The same thing one level up: a task that awaits its widget. */
     widget_task_t t;
     widget_task_init_hand(&t, 2, 7, NULL);
-    printf("\nA widget task (hand-written state machine, bench/widget.c):\n");
+    printf("\nA widget task (hand-written state machine, scenarios/widget.c):\n");
     for (int poll = 1;; poll++) {
         widget_task_state_t before = t.state;
         poll_t r = future_poll(&t.base, &cx);

@@ -10,7 +10,7 @@
  */
 #include <stdio.h>
 
-#include "bench/widget.h"
+#include "scenarios/widget.h"
 #include "core/async.h"
 
 typedef struct leg {

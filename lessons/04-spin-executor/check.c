@@ -4,7 +4,7 @@
  *
  * Part 1 drives your mini_spin with futures that record every poll, so the
  * order and the counts are exact. Part 2 runs the `sleepers` scenario on
- * the real spin and notify executors (bench/scenario.h) and compares your
+ * the real spin and notify executors (scenarios/scenario.h) and compares your
  * answers with what it measured.
  */
 #include "lessons/check.h"
@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "bench/executors.h"
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 #include "exercise.h"
 
 /* ---- part 1: the step ---------------------------------------------------- */

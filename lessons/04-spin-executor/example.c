@@ -6,7 +6,7 @@
  *
  * 1. Three widget tasks, stepped one scheduling decision at a time
  *    (executor_step), printing the stats after each: the deque goes round.
- * 2. Ten tasks that sleep 100 ms with the naive sleep (bench/naive_sleep.c,
+ * 2. Ten tasks that sleep 100 ms with the naive sleep (scenarios/naive_sleep.c,
  *    which just checks the clock): they finish on time, and the executor
  *    makes hundreds of thousands of wasted polls meanwhile, at 100% CPU.
  */
@@ -14,8 +14,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "bench/naive_sleep.h"
-#include "bench/widget.h"
+#include "scenarios/naive_sleep.h"
+#include "scenarios/widget.h"
 #include "core/executor.h"
 #include "spin_executor/spin_executor.h"
 

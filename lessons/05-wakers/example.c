@@ -5,7 +5,7 @@
  *
  * 1. A counting waker (core/waker.h) shows the four operations and who
  *    owns what: clone makes a waker you must drop or wake; wake consumes.
- * 2. The naive sleep (bench/naive_sleep.c) keeps no waker. The spin
+ * 2. The naive sleep (scenarios/naive_sleep.c) keeps no waker. The spin
  *    executor does not care (it polls everything anyway); the notify
  *    executor waits for a wake that never comes, and reports the task as a
  *    lost wakeup instead of hanging.
@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "bench/naive_sleep.h"
+#include "scenarios/naive_sleep.h"
 #include "core/executor.h"
 #include "driver/time.h"
 #include "notify_executor/notify_executor.h"

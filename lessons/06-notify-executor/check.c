@@ -4,14 +4,14 @@
  *
  * Part 1 runs small futures on your mini_notify and counts every poll.
  * Part 2 runs two scenarios on the real spin and notify executors
- * (bench/scenario.h) and compares your answers with their counters.
+ * (scenarios/scenario.h) and compares your answers with their counters.
  */
 #include "lessons/check.h"
 
 #include <string.h>
 
 #include "bench/executors.h"
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 #include "exercise.h"
 
 /* ---- futures to run ------------------------------------------------------ */

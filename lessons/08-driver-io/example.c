@@ -3,7 +3,7 @@
  *
  *     asynclab lesson 8 --run
  *
- * Runs the c10k scenario (bench/scenario_c10k.c) on the notify executor:
+ * Runs the c10k scenario (scenarios/scenario_c10k.c) on the notify executor:
  * an echo server and 10,000 clients on 127.0.0.1, all tasks of ONE
  * executor on ONE thread, every socket non-blocking and registered with
  * one epoll instance (driver/reactor.c). Each client connects, waits until
@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "bench/executors.h"
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 
 static double now_s(void)
 {

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "bench/executors.h"
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 #include "core/trace.h"
 #include "exercise.h"
 

@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #include "bench/executors.h"
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 #include "core/trace.h"
 
 static void fanout(bool sim, uint64_t seed, int workers)

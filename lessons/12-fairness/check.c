@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "bench/executors.h"
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 #include "exercise.h"
 #include "notify_executor/notify_executor.h"
 

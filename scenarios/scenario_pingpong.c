@@ -1,5 +1,5 @@
 /*
- * bench/scenario_pingpong.c - `pingpong`: pairs of tasks pass a number
+ * scenarios/scenario_pingpong.c - `pingpong`: pairs of tasks pass a number
  * back and forth over two channels, R exchanges each.
  *
  * Each send wakes the other task from inside a poll. On the ws runtime
@@ -13,8 +13,8 @@
  */
 #include <stdio.h>
 
-#include "bench/demo.h"
-#include "bench/scenario.h"
+#include "scenarios/demo.h"
+#include "scenarios/scenario.h"
 
 /* The pairs are spawned from inside one task, so on ws they start on one
  * worker (where the LIFO slot matters) rather than in the inject queue. */

@@ -1,5 +1,5 @@
 /*
- * bench/scenario_yield.c - `yield`: N tasks each do a little work and
+ * scenarios/scenario_yield.c - `yield`: N tasks each do a little work and
  * yield, R times. Nothing ever waits: every wake is a self-wake, so the
  * visualizer warns ("more than half of wakes are self-wakes") - the mark
  * of a task that polls a condition by yielding instead of keeping a waker.
@@ -11,8 +11,8 @@
  */
 #include <stdio.h>
 
-#include "bench/demo.h"
-#include "bench/scenario.h"
+#include "scenarios/demo.h"
+#include "scenarios/scenario.h"
 
 static int yield_run(executor_t *ex, const scenario_params_t *p,
                      scenario_result_t *out)

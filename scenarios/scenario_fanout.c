@@ -1,5 +1,5 @@
 /*
- * bench/scenario_fanout.c - `fanout`: one task spawns N children; each
+ * scenarios/scenario_fanout.c - `fanout`: one task spawns N children; each
  * does a little work and yields R times. The shape that makes a
  * work-stealing runtime steal:
  *
@@ -20,8 +20,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
-#include "bench/demo.h"
-#include "bench/scenario.h"
+#include "scenarios/demo.h"
+#include "scenarios/scenario.h"
 
 typedef struct parent {
     future_t base;

@@ -1,9 +1,9 @@
 /*
- * bench/demo.c - the one-concept futures of bench/demo.h.
+ * scenarios/demo.c - the one-concept futures of scenarios/demo.h.
  *
  * Tests: tests/viz.sh and tests/cli.sh run the scenarios built on these.
  */
-#include "bench/demo.h"
+#include "scenarios/demo.h"
 
 #include <errno.h>
 #include <time.h>

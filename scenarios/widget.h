@@ -1,5 +1,5 @@
 /*
- * bench/widget.h - the "widget" futures of Tokio's Runtime Model document
+ * scenarios/widget.h - the "widget" futures of Tokio's Runtime Model document
  * (Tokio 0.1 docs, 2018), the first futures a learner runs (lessons 3-4).
  *
  * Two layers, a tree of two futures in one task:
@@ -24,8 +24,8 @@
  *
  * Tests: tests/test_async.c, tests/test_spin.c.
  */
-#ifndef ASYNCLAB_BENCH_WIDGET_H
-#define ASYNCLAB_BENCH_WIDGET_H
+#ifndef ASYNCLAB_SCENARIOS_WIDGET_H
+#define ASYNCLAB_SCENARIOS_WIDGET_H
 
 #include <stdatomic.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * bench/scenario_blocking.c - `blocking`: a task makes a blocking call
+ * scenarios/scenario_blocking.c - `blocking`: a task makes a blocking call
  * (nanosleep, M ms) inside its poll, R times, among N light tasks that
  * share its worker's queue.
  *
@@ -15,8 +15,8 @@
  */
 #include <stdio.h>
 
-#include "bench/demo.h"
-#include "bench/scenario.h"
+#include "scenarios/demo.h"
+#include "scenarios/scenario.h"
 
 typedef struct blocking_root {
     future_t base;

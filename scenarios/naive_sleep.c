@@ -1,10 +1,10 @@
 /*
- * bench/naive_sleep.c - the Sleep that checks the clock and keeps no waker.
- * See bench/naive_sleep.h for why it is wrong and what it teaches.
+ * scenarios/naive_sleep.c - the Sleep that checks the clock and keeps no waker.
+ * See scenarios/naive_sleep.h for why it is wrong and what it teaches.
  *
  * Tests: tests/test_async.c.
  */
-#include "bench/naive_sleep.h"
+#include "scenarios/naive_sleep.h"
 
 #include <time.h>
 

@@ -1,5 +1,5 @@
 /*
- * bench/naive_sleep.h - a Sleep that forgets its waker (lessons 4 and 5).
+ * scenarios/naive_sleep.h - a Sleep that forgets its waker (lessons 4 and 5).
  *
  * The first Sleep everyone writes: on every poll, look at the clock; past
  * the deadline, READY; otherwise PENDING. It never keeps cx->waker and
@@ -17,8 +17,8 @@
  *
  * Tests: tests/test_async.c.
  */
-#ifndef ASYNCLAB_BENCH_NAIVE_SLEEP_H
-#define ASYNCLAB_BENCH_NAIVE_SLEEP_H
+#ifndef ASYNCLAB_SCENARIOS_NAIVE_SLEEP_H
+#define ASYNCLAB_SCENARIOS_NAIVE_SLEEP_H
 
 #include <stdint.h>
 

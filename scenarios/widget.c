@@ -1,12 +1,12 @@
 /*
- * bench/widget.c - the widget leaf and its task, by hand and with macros.
- * See bench/widget.h for the picture. Read the two widget_task polls side
+ * scenarios/widget.c - the widget leaf and its task, by hand and with macros.
+ * See scenarios/widget.h for the picture. Read the two widget_task polls side
  * by side: the macro version is what the hand version looks like once the
  * preprocessor has written the switch for you (core/async.h).
  *
  * Tests: tests/test_async.c, tests/test_spin.c.
  */
-#include "bench/widget.h"
+#include "scenarios/widget.h"
 
 #include <assert.h>
 #include <stddef.h>

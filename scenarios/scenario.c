@@ -1,13 +1,13 @@
 /*
- * bench/scenario.c - the table of scenarios.
+ * scenarios/scenario.c - the table of scenarios.
  *
- * Adding one: write bench/scenario_<name>.c defining
+ * Adding one: write scenarios/scenario_<name>.c defining
  * `const scenario_t scenario_<name>`, and add one line to SCENARIOS below
  * (it both declares the object and lists it).
  *
  * Tests: tests/cli.sh.
  */
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * bench/scenario_imbalance.c - `imbalance`: one task spawns N children of
+ * scenarios/scenario_imbalance.c - `imbalance`: one task spawns N children of
  * very unequal size: every eighth child yields 8 x R times, the others R
  * times. The light ones finish early; the heavy ones are left in a few
  * rings while other workers run out of work.
@@ -15,8 +15,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "bench/demo.h"
-#include "bench/scenario.h"
+#include "scenarios/demo.h"
+#include "scenarios/scenario.h"
 
 #define HEAVY_EVERY 8
 

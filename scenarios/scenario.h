@@ -1,5 +1,5 @@
 /*
- * bench/scenario.h - named workloads that run on any executor.
+ * scenarios/scenario.h - named workloads that run on any executor.
  *
  * A scenario is a small program written once against core/executor.h:
  * it spawns its tasks on the executor it is given, runs them to the end,
@@ -11,16 +11,16 @@
  *                 ├─ defaults    "--tasks 100 --ms 200"
  *                 └─ run(ex, params, result)
  *
- * Each scenario lives in its own file, bench/scenario_<name>.c, and is
- * listed by one line in bench/scenario.c.
+ * Each scenario lives in its own file, scenarios/scenario_<name>.c, and is
+ * listed by one line in scenarios/scenario.c.
  *
  * Parameters come from the command line; one the user did not give is
  * SCENARIO_UNSET and the scenario picks its own default (scenario_param).
  *
  * Tests: tests/cli.sh runs them end to end.
  */
-#ifndef ASYNCLAB_BENCH_SCENARIO_H
-#define ASYNCLAB_BENCH_SCENARIO_H
+#ifndef ASYNCLAB_SCENARIOS_SCENARIO_H
+#define ASYNCLAB_SCENARIOS_SCENARIO_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -131,7 +131,7 @@ int scenario_spawn_copies_and_run(executor_t *ex, scenario_spawns_t *s, int n,
 /* Every scenario, in --help order; ends with NULL. */
 extern const scenario_t *const scenario_table[];
 
-/* The benchmark workloads as scenarios (bench/scenario_workloads.c):
+/* The benchmark workloads as scenarios (scenarios/scenario_workloads.c):
  * run once, sized by --tasks. Not listed in --help's scenarios. */
 extern const scenario_t *const scenario_workloads[];
 

@@ -1,5 +1,5 @@
 /*
- * bench/demo.h - small futures that each show one scheduling concept, for
+ * scenarios/demo.h - small futures that each show one scheduling concept, for
  * the visualizer's scenarios (imbalance, pingpong, timers, blocking,
  * yield, tour) and the lessons that open them.
  *
@@ -21,8 +21,8 @@
  *
  * Tests: tests/viz.sh and tests/cli.sh run the scenarios built on these.
  */
-#ifndef ASYNCLAB_BENCH_DEMO_H
-#define ASYNCLAB_BENCH_DEMO_H
+#ifndef ASYNCLAB_SCENARIOS_DEMO_H
+#define ASYNCLAB_SCENARIOS_DEMO_H
 
 #include <stdatomic.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * bench/scenario_timers.c - `timers`: N tasks sleep on the driver's timer
+ * scenarios/scenario_timers.c - `timers`: N tasks sleep on the driver's timer
  * wheel, task i for (i + 1) x M ms, R times over. Shows the driver: the
  * pending timers by wheel level (a deadline under 64 ms away sits on
  * level 0, under 4096 ms on level 1, ...), the executor parking until the
@@ -10,8 +10,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "bench/demo.h"
-#include "bench/scenario.h"
+#include "scenarios/demo.h"
+#include "scenarios/scenario.h"
 
 static int timers_run(executor_t *ex, const scenario_params_t *p,
                       scenario_result_t *out)

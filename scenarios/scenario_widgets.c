@@ -1,6 +1,6 @@
 /*
- * bench/scenario_widgets.c - `widgets`: N widget tasks, half written by
- * hand and half with the async macros (bench/widget.h), each not ready R
+ * scenarios/scenario_widgets.c - `widgets`: N widget tasks, half written by
+ * hand and half with the async macros (scenarios/widget.h), each not ready R
  * times before it is. No waiting on the outside world: every PENDING is
  * followed by a wake, so this is pure scheduling work. On the spin
  * executor the wasted polls are exactly N * R.
@@ -9,8 +9,8 @@
  */
 #include <stdio.h>
 
-#include "bench/scenario.h"
-#include "bench/widget.h"
+#include "scenarios/scenario.h"
+#include "scenarios/widget.h"
 
 static int widgets_run(executor_t *ex, const scenario_params_t *p,
                        scenario_result_t *out)

@@ -1,5 +1,5 @@
 /*
- * core/trace_file.c - trace files: the writer (a sink), the reader, and a
+ * trace/file.c - trace files: the writer (a sink), the reader, and a
  * whole-file save. The format is docs/trace-format.md; in short:
  *
  *   offset 0    header, 128 bytes, little-endian (magic, version, run info,
@@ -9,7 +9,7 @@
  *   end         nothing may follow the name table
  *
  * The writer never blocks an emitting thread: events go into per-thread
- * rings (core/trace.c) and a writer thread drains them into the file every
+ * rings (trace/rings.c) and a writer thread drains them into the file every
  * millisecond. The header is written twice: a provisional one at open
  * (names_off = 0, which a reader rejects as an unfinished recording) and
  * the real one at close, with the counts and the checksum.
@@ -21,7 +21,8 @@
  *
  * Tests: tests/test_trace.c; fuzz/fuzz_trace.c fuzzes the reader.
  */
-#include "core/trace.h"
+#include "trace/file.h"
+#include "trace/rings.h"
 
 #include <errno.h>
 #include <limits.h>

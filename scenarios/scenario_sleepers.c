@@ -1,5 +1,5 @@
 /*
- * bench/scenario_sleepers.c - `sleepers`: N tasks each sleep M ms with the
+ * scenarios/scenario_sleepers.c - `sleepers`: N tasks each sleep M ms with the
  * driver's timer (driver/time.h), then finish. Almost all of the run is
  * waiting, so it shows what an executor does while nothing is ready:
  *
@@ -16,7 +16,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 #include "core/async.h"
 #include "driver/time.h"
 

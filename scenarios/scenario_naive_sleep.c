@@ -1,6 +1,6 @@
 /*
- * bench/scenario_naive_sleep.c - `naive-sleep`: N tasks each waiting M ms
- * with the naive Sleep of bench/naive_sleep.h, which looks at the clock on
+ * scenarios/scenario_naive_sleep.c - `naive-sleep`: N tasks each waiting M ms
+ * with the naive Sleep of scenarios/naive_sleep.h, which looks at the clock on
  * every poll and never keeps its waker.
  *
  * The lesson in one command each (lessons 4 and 5):
@@ -13,8 +13,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
-#include "bench/naive_sleep.h"
-#include "bench/scenario.h"
+#include "scenarios/naive_sleep.h"
+#include "scenarios/scenario.h"
 #include "core/async.h"
 
 typedef struct naive_sleeper {

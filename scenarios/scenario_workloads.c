@@ -1,5 +1,5 @@
 /*
- * bench/scenario_workloads.c - every benchmark workload (bench/workload.c)
+ * scenarios/scenario_workloads.c - every benchmark workload (bench/workload.c)
  * also answers to its name as a scenario, so `asynclab run yield_many`
  * and `asynclab compare yield_many --executors spin,notify,ws` run the
  * exact work `asynclab bench` times, once, with the executor's counters.
@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 #include "bench/workload.h"
 
 /* Set up, one iteration of size --tasks (or the workload's own), down. */

@@ -1,5 +1,5 @@
 /*
- * bench/scenario_echo.c - `echo`: a TCP echo server on 127.0.0.1:PORT
+ * scenarios/scenario_echo.c - `echo`: a TCP echo server on 127.0.0.1:PORT
  * (--port, default 7878) that any client can talk to, until SIGINT or
  * SIGTERM stops it:
  *
@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "bench/echo.h"
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 #include "driver/reactor.h"
 
 #define ECHO_PORT 7878

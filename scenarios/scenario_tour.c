@@ -1,5 +1,5 @@
 /*
- * bench/scenario_tour.c - `tour`: the default demo (`make run` opens it in
+ * scenarios/scenario_tour.c - `tour`: the default demo (`make run` opens it in
  * the visualizer: ws, 4 workers, simulated, paced). One root task starts a
  * little of everything, so each concept shows up in one run:
  *
@@ -17,8 +17,8 @@
  */
 #include <stdio.h>
 
-#include "bench/demo.h"
-#include "bench/scenario.h"
+#include "scenarios/demo.h"
+#include "scenarios/scenario.h"
 
 #define TOUR_SLEEPERS        3
 #define TOUR_PINGPONG_ROUNDS 8

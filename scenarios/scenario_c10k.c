@@ -1,5 +1,5 @@
 /*
- * bench/scenario_c10k.c - `c10k`: N loopback TCP connections open at once
+ * scenarios/scenario_c10k.c - `c10k`: N loopback TCP connections open at once
  * (--connections, default 10000), each doing M echo round trips of 64
  * bytes (--rounds, default 10); clients and server on the same executor.
  * Dan Kegel's "C10K problem" (1999), on one thread:
@@ -39,7 +39,7 @@
 #include <sys/resource.h>
 
 #include "bench/echo.h"
-#include "bench/scenario.h"
+#include "scenarios/scenario.h"
 #include "core/async.h"
 
 #define BACKLOG_WINDOW 256

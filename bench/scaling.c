@@ -1,5 +1,5 @@
 /*
- * cli/bench_scaling.c - `asynclab bench --scaling` and `--memory`: how the
+ * bench/scaling.c - `asynclab bench --scaling` and `--memory`: how the
  * cost of a task grows with the number of tasks and workers, and what a
  * task costs in bytes.
  *
@@ -23,7 +23,7 @@
 
 #include "bench/executors.h"
 #include "bench/workload.h"
-#include "cli/bench.h"
+#include "bench/scaling.h"
 #include "core/async.h"
 #include "sync/oneshot.h"
 

@@ -1,9 +1,9 @@
 /*
- * cli/bench.h - private to cli/: the extra reports of `asynclab bench`
- * (cli/bench_scaling.c). Each prints its lines and returns 0 or -errno.
+ * bench/scaling.h - the extra reports of `asynclab bench` (scaling and memory)
+ * (bench/scaling.c). Each prints its lines and returns 0 or -errno.
  */
-#ifndef ASYNCLAB_CLI_BENCH_H
-#define ASYNCLAB_CLI_BENCH_H
+#ifndef ASYNCLAB_BENCH_SCALING_H
+#define ASYNCLAB_BENCH_SCALING_H
 
 #include <stddef.h>
 #include <stdint.h>

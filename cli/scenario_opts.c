@@ -1,13 +1,7 @@
 /*
- * cli/measure.c - what `run` and `compare` share: the scenario options,
- * and one measured run of a scenario on one executor.
- *
- * The measure is the one lesson 4 and 6 turn on: wall time against CPU
- * time. A spin executor waiting 200 ms for its sleepers uses 200 ms of
- * CPU (CPU/wall near 1.0); a notify executor parked in epoll uses almost
- * none (near 0.0). Only the scenario's run is timed, not the executor's
- * creation or destruction. getrusage(RUSAGE_SELF) counts every thread of
- * the process, so worker threads are included.
+ * cli/scenario_opts.c - what `run` and `compare` share: the scenario options
+ * and the words for a failed run. The measured run itself is
+ * scenarios/measure.c.
  *
  * Tests: tests/cli.sh.
  */
@@ -86,79 +80,7 @@ const scenario_t *cli_scenario_arg(const cli_command_t *cmd,
     return sc;
 }
 
-/* ---- the measured run ---------------------------------------------------- */
 
-static double seconds(struct timeval tv)
-{
-    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-static double monotonic_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Run sc on ex between two readings of both clocks. */
-static void timed_run(const scenario_t *sc, executor_t *ex,
-                      const cli_scenario_args_t *args, cli_measure_t *m)
-{
-    struct rusage before, after;
-    getrusage(RUSAGE_SELF, &before);
-    double start = monotonic_s();
-
-    m->err = sc->run(ex, &args->params, &m->result);
-
-    m->wall_s = monotonic_s() - start;
-    getrusage(RUSAGE_SELF, &after);
-    m->user_s = seconds(after.ru_utime) - seconds(before.ru_utime);
-    m->sys_s = seconds(after.ru_stime) - seconds(before.ru_stime);
-}
-
-int cli_measure(const scenario_t *sc, const char *executor,
-                const cli_scenario_args_t *args, cli_measure_t *m)
-{
-    memset(m, 0, sizeof *m);
-    m->executor = executor;
-    executor_config_t cfg = {
-        .kind = executor_kind_by_name(executor),
-        .workers = args->workers,
-        .sim = args->sim,
-        .seed = args->seed,
-        .virtual_time = args->sim,
-        .trace = args->trace,
-    };
-    if (cfg.kind == NULL)
-        return -EINVAL;
-    /* A simulated run is reproducible: hash its trace to show it. */
-    trace_hash_sink_t hash;
-    trace_tee_sink_t both; /* the hash and run --trace's file */
-    trace_hash_sink_init(&hash);
-    if (args->sim)
-        cfg.trace = &hash.sink;
-    if (args->sim && args->trace != NULL) {
-        trace_tee_sink_init(&both, &hash.sink, args->trace);
-        cfg.trace = &both.sink;
-    }
-    errno = 0;
-    executor_t *ex = executor_create(&cfg);
-    if (ex == NULL)
-        return errno != 0 ? -errno : -ENOMEM;
-
-    timed_run(sc, ex, args, m);
-    executor_stats(ex, &m->stats);
-    executor_destroy(ex);
-    m->hashed = args->sim;
-    m->trace_hash = hash.hash;
-    m->trace_events = hash.events;
-    return 0;
-}
-
-double cli_cpu_per_wall(const cli_measure_t *m)
-{
-    return m->wall_s > 0 ? (m->user_s + m->sys_s) / m->wall_s : 0.0;
-}
 
 /* Why a spawn was refused (core/executor.h lists what it returns). */
 static const char *spawn_strerror(int err)
@@ -185,7 +107,7 @@ void cli_describe_failure(const scenario_result_t *r, int err, char *buf,
 }
 
 void cli_report_failure(const char *cmd, const scenario_t *sc,
-                        const cli_measure_t *m)
+                        const scenario_measure_t *m)
 {
     char why[192];
     cli_describe_failure(&m->result, m->err, why, sizeof why);
