@@ -29,9 +29,9 @@
  *    the task out of whatever queue it was in. An overflow that moves tasks
  *    from a ring to the inject queue SCHEDULEs each of them to INJECT.
  *  - A STEAL moves the `count` oldest tasks of the victim's ring to the
- *    thief's ring; the stolen tasks get no SCHEDULE of their own. A STEAL
- *    with a task id took that task from the victim's LIFO slot (the
- *    victim was stuck in a poll); the thief polls it next.
+ *    thief's ring; the stolen tasks get no SCHEDULE of their own. (A
+ *    STEAL with a task id, one task taken from a LIFO slot, is no longer
+ *    emitted: no thief takes from the slot. Readers still accept it.)
  *  - A wake of a task by its own poll is a SELF_WAKE (a WAKE with
  *    a = TRACE_BY_TASK and b = the task itself means the same; emitting
  *    both for one wake counts it once).

@@ -53,7 +53,6 @@
 #define WS_INJECT_INTERVAL 61 /* worker.c: next_task */
 #define WS_EVENT_INTERVAL  61 /* worker.c: maintenance */
 #define WS_SPIN_ROUNDS     32 /* worker.c: spin_for_work (why 32) */
-#define WS_LIFO_STUCK_MS   1  /* worker.c: steal_stuck_lifo */
 #define WS_OWNED_SHARDS    16 /* runtime.c: owned lists */
 #define WS_DEFAULT_WORKERS 2
 
@@ -92,17 +91,11 @@ struct ws_worker {
     ws_phase_t phase;
     ws_rng_t rng;     /* steal victims */
     pthread_t thread; /* threads mode */
-    struct {          /* a LIFO task seen in another worker's slot */
-        ws_worker_t *victim;
-        task_t *task;
-        uint64_t polls; /* the victim's poll count when first seen */
-        uint64_t since_ns;
-    } watch;
 
     /* Any thread. */
     _Atomic(task_t *) lifo; /* the LIFO slot: NULL or one queued task;
-                               the owner fills and empties it, a thief
-                               may empty it when the owner is stuck */
+                               only the owner fills and empties it,
+                               others only look (ws_view) */
     ws_parker_t parker;
     ws_counters_t counters; /* owner writes, anyone reads */
 };

@@ -26,10 +26,10 @@
  *    what it needs is still in this core's cache; message passing then
  *    costs almost nothing, and filling an empty slot wakes no other
  *    worker. Capped at 3 polls in a row: two tasks waking each other
- *    would otherwise keep the slot forever and starve the ring. A thief
- *    takes a slot's task only when its owner has been inside one poll
- *    for WS_LIFO_STUCK_MS (see steal_stuck_lifo): Tokio never steals
- *    it, so a task there waits for a worker stuck in a blocking call.
+ *    would otherwise keep the slot forever and starve the ring. No
+ *    thief takes from the slot, as in Tokio: a task there waits for its
+ *    worker, so one put there by a poll that then blocks waits until
+ *    that poll returns (lesson 11 shows it).
  *  - Self-wakes (YIELD_NOW) go to the BACK of the ring: a yield must let
  *    everything else run first, or it is no yield.
  *  - The inject queue is checked first every 61 ticks, even when the
@@ -70,26 +70,24 @@ static task_t *lifo_peek(ws_worker_t *w)
     return atomic_load_explicit(&w->lifo, memory_order_relaxed);
 }
 
-/* Put t in the slot; returns what was there. Release: a thief's acquire
- * exchange (lifo_take) then sees the task as we queued it. Acquire: the
- * previous occupant, as its queuer left it. An empty slot needs no
- * read-modify-write: only we fill it, thieves only empty it, so what we
- * saw empty stays empty until our store. */
+/* Put t in the slot; returns what was there. Only the owner fills and
+ * empties the slot (no thief takes from it, as in Tokio); other threads
+ * only look (ws_view), so a load and a store do, no read-modify-write.
+ * Release, for a looker that reads the task it finds. */
 static task_t *lifo_put(ws_worker_t *w, task_t *t)
 {
-    if (lifo_peek(w) == NULL) {
-        atomic_store_explicit(&w->lifo, t, memory_order_release);
-        return NULL;
-    }
-    return atomic_exchange_explicit(&w->lifo, t, memory_order_acq_rel);
+    task_t *old = lifo_peek(w);
+    atomic_store_explicit(&w->lifo, t, memory_order_release);
+    return old;
 }
 
-/* Empty the slot: the owner to run its task, a thief a stuck one. */
+/* Empty the slot, to run its task. */
 static task_t *lifo_take(ws_worker_t *w)
 {
-    if (lifo_peek(w) == NULL)
-        return NULL; /* the common case: no locked instruction */
-    return atomic_exchange_explicit(&w->lifo, NULL, memory_order_acq_rel);
+    task_t *t = lifo_peek(w);
+    if (t != NULL)
+        atomic_store_explicit(&w->lifo, NULL, memory_order_relaxed);
+    return t;
 }
 
 void ws__worker_init(ws_worker_t *w, ws_runtime_t *rt, uint32_t index)
@@ -285,63 +283,8 @@ static void transition_from_searching(ws_worker_t *w)
         ws__notify_parked(w->rt, w);
 }
 
-static uint64_t now_ns(void);
-
-/*
- * Nothing in any ring or the inject queue: is a task waiting in the LIFO
- * slot of a worker that is stuck inside one poll (a task that blocks)?
- * Usually the owner runs its slot's task within microseconds, and taking
- * it would only move it away from the cache that holds what it needs
- * (Go's scheduler waits about 3 us before it takes a "runnext"). So we
- * watch: the first look notes the task and the owner's poll count; a
- * later look that finds both unchanged after WS_LIFO_STUCK_MS takes the
- * task. A watching worker parks for that long at most (sleep_in_parker),
- * so it looks again even if nothing wakes it. Only a worker that is
- * awake watches: filling an empty slot wakes nobody, so a task put there
- * by a poll that then blocks while every other worker sleeps waits for
- * that poll to end, as it would in Tokio. Threads mode only: in
- * simulation no poll can block.
- */
-static task_t *steal_stuck_lifo(ws_worker_t *w)
-{
-    ws_runtime_t *rt = w->rt;
-    if (rt->sim)
-        return NULL;
-    for (uint32_t i = 0; i < rt->nworkers; i++) {
-        ws_worker_t *victim = &rt->workers[i];
-        task_t *seen = victim == w ? NULL : lifo_peek(victim);
-        if (seen == NULL)
-            continue;
-        /* Relaxed: the count is a hint; the exchange decides. */
-        uint64_t polls =
-            atomic_load_explicit(&victim->counters.polls, memory_order_relaxed);
-        uint64_t now = now_ns();
-        if (w->watch.victim != victim || w->watch.task != seen ||
-            w->watch.polls != polls) {
-            w->watch.victim = victim; /* first look: note, and wait */
-            w->watch.task = seen;
-            w->watch.polls = polls;
-            w->watch.since_ns = now;
-            return NULL;
-        }
-        if (now - w->watch.since_ns < WS_LIFO_STUCK_MS * 1000000ull)
-            return NULL;
-        w->watch.victim = NULL;
-        task_t *t = lifo_take(victim);
-        if (t != NULL) {
-            ws__count(&w->counters.steals, 1);
-            ws__count(&w->counters.stolen, 1);
-            TRACE(rt->trace, TRACE_STEAL, w->index, t->id, victim->index, 1);
-        }
-        return t;
-    }
-    w->watch.victim = NULL; /* every slot is empty: nothing to watch */
-    return NULL;
-}
-
 /* Steal half of a victim's ring, starting at a random victim so that
- * thieves spread out; failing that, one task from the inject queue, or
- * a stuck worker's LIFO task. */
+ * thieves spread out; failing that, one task from the inject queue. */
 static task_t *search(ws_worker_t *w)
 {
     ws_runtime_t *rt = w->rt;
@@ -362,8 +305,7 @@ static task_t *search(ws_worker_t *w)
             return t;
         }
     }
-    task_t *t = ws_inject_pop(&rt->inject);
-    return t != NULL ? t : steal_stuck_lifo(w);
+    return ws_inject_pop(&rt->inject);
 }
 
 /* ---- phase: run_task ----------------------------------------------------- */
@@ -379,13 +321,6 @@ static void count_lifo(ws_worker_t *w, bool from_lifo)
     ws__count(&w->counters.lifo_polls, 1);
     if (++w->lifo_polls >= WS_LIFO_MAX_POLLS)
         w->lifo_enabled = false; /* wakes go to the ring for now */
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* What run_task remembers of a poll: after it, t may be gone. */
@@ -453,7 +388,6 @@ static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
         .cancelled =
             w->rt->trace != NULL && (task_state(t) & TASK_CANCELLED) != 0,
     };
-    w->watch.victim = NULL;
     transition_from_searching(w);
     count_lifo(w, from_lifo);
     task_trailer(t)->worker = w->index;
@@ -578,9 +512,8 @@ static bool transition_from_parked(ws_worker_t *w)
 
 /*
  * Sleep in the parker: in the driver if nobody holds it (so timers and
- * I/O still fire while everyone sleeps), on the condvar otherwise; for
- * WS_LIFO_STUCK_MS at most while we watch a LIFO slot. In simulation
- * this only records it; sim.c decides when we wake.
+ * I/O still fire while everyone sleeps), on the condvar otherwise. In
+ * simulation this only records it; sim.c decides when we wake.
  */
 static void sleep_in_parker(ws_worker_t *w)
 {
@@ -596,8 +529,7 @@ static void sleep_in_parker(ws_worker_t *w)
         w->wake_cause[0] = TRACE_BY_IO;
         w->wake_cause[1] = 0;
     }
-    ws_parker_park(&w->parker, w->holds_driver,
-                   w->watch.victim != NULL ? WS_LIFO_STUCK_MS : -1);
+    ws_parker_park(&w->parker, w->holds_driver, -1);
     if (w->holds_driver) {
         w->holds_driver = false;
         ws__driver_release(rt);
@@ -616,22 +548,6 @@ static int park(ws_worker_t *w)
     return 1;
 }
 
-/* Nobody woke us, but we watch a LIFO slot and our timed park is over:
- * leave the sleepers to look at it again (steal_stuck_lifo). False:
- * back to sleep. */
-static bool end_watch_sleep(ws_worker_t *w)
-{
-    if (w->watch.victim == NULL)
-        return false;
-    /* A notify may have taken us off the sleepers meanwhile, counting us
-     * as a searcher: then we are one. */
-    bool by_us = ws_idle_unpark_worker_by_id(&w->rt->idle, w->index);
-    if (by_us)
-        TRACE(w->rt->trace, TRACE_UNPARK, w->index, 0, w->index, 0);
-    w->is_searching = !by_us;
-    return true;
-}
-
 /* The PARKED phase's step: our park returned (threads) or the simulation
  * saw our token (sim). */
 static int wake_up(ws_worker_t *w)
@@ -647,7 +563,7 @@ static int wake_up(ws_worker_t *w)
     /* Acquire: pairs with destroy's release store (stop_threads). */
     if (atomic_load_explicit(&rt->shutdown, memory_order_acquire))
         return 0;
-    if (!transition_from_parked(w) && !end_watch_sleep(w)) {
+    if (!transition_from_parked(w)) {
         sleep_in_parker(w); /* spurious: nobody woke us for work */
         return 0;
     }
