@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SANITIZE_ADDRESS__)
+/* Compiled out under AddressSanitizer (task_cache.h says why), and with
+ * -DASYNCLAB_NO_TASK_CACHE, to measure what the cache buys (lesson 14). */
+#if defined(ASYNCLAB_NO_TASK_CACHE) || defined(__SANITIZE_ADDRESS__)
 #define TASK_CACHE_COMPILED 0
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -36,7 +38,13 @@
  * (false sharing; measured in docs/perf-notes.md). Tokio aligns its task
  * cells for the same reason. */
 #define CACHE_LINE 64
+#ifndef ASYNCLAB_NO_LINE_ALIGN
 #define CLASS_STEP CACHE_LINE
+#define BLOCK_ALIGN CACHE_LINE
+#else /* lesson 14: blocks packed as malloc packs them, lines shared */
+#define CLASS_STEP 16
+#define BLOCK_ALIGN 16
+#endif
 #define CLASS_MAX  1024 /* bigger blocks come from malloc, aligned too */
 #define NCLASSES   (CLASS_MAX / CLASS_STEP)
 
@@ -82,7 +90,7 @@ static size_t class_bytes(size_t size)
  * size a multiple of the alignment). */
 static void *new_block(size_t size)
 {
-    return aligned_alloc(CACHE_LINE, class_bytes(size));
+    return aligned_alloc(BLOCK_ALIGN, class_bytes(size));
 }
 
 /* Owner only, local list empty: the remote frees become the local list.

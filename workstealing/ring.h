@@ -80,10 +80,18 @@
 #define WS_RING_CAP   256u
 #define WS_RING_MASK  (WS_RING_CAP - 1)
 #define WS_CACHE_LINE 64
+/* Head and tail each on a line of its own, so that a thief's CAS on head
+ * does not take the line the owner writes tail in; -DASYNCLAB_NO_LINE_ALIGN
+ * packs them together, to measure what that buys (lesson 14). */
+#ifndef ASYNCLAB_NO_LINE_ALIGN
+#define WS_RING_ALIGN alignas(WS_CACHE_LINE)
+#else
+#define WS_RING_ALIGN
+#endif
 
 typedef struct ws_ring {
-    alignas(WS_CACHE_LINE) _Atomic uint64_t head; /* steal << 32 | real */
-    alignas(WS_CACHE_LINE) _Atomic uint32_t tail;
+    WS_RING_ALIGN _Atomic uint64_t head; /* steal << 32 | real */
+    WS_RING_ALIGN _Atomic uint32_t tail;
     _Atomic uint32_t max_len; /* statistics; same line as tail: owner's */
     alignas(WS_CACHE_LINE) task_t *buf[WS_RING_CAP];
 } ws_ring_t;

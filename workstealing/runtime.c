@@ -539,7 +539,7 @@ static uint64_t mono_ns(void)
  */
 static bool root_spin(ws_runtime_t *rt, root_waker_t *r)
 {
-    if (!rt->root_spins)
+    if (WS_SPINS == 0 || !rt->root_spins)
         return false;
     uint64_t end = mono_ns() + ROOT_SPIN_US * 1000u;
     do {

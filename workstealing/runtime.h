@@ -56,6 +56,22 @@
 #define WS_OWNED_SHARDS    16 /* runtime.c: owned lists */
 #define WS_DEFAULT_WORKERS 2
 
+/*
+ * The optimizations, each in one place, and the build flag that turns it
+ * off (make DEFS=-DFLAG), so that tools/bench-ab.sh can measure what it
+ * buys; lesson 14 walks them and docs/perf-notes.md has the history:
+ *   -DASYNCLAB_NO_TASK_CACHE  per-thread free lists   core/task_cache.c
+ *   -DWS_NO_LIFO_SLOT         the LIFO slot           worker.c
+ *   -DWS_NO_INJECT_BATCH      inject pops in batches  worker.c, inject.c
+ *   -DASYNCLAB_NO_LINE_ALIGN  no false sharing        task_cache.c, ring.h
+ *   -DWS_NO_SPIN              spin before parking     worker.c, runtime.c
+ */
+#ifndef WS_NO_SPIN
+#define WS_SPINS 1
+#else
+#define WS_SPINS 0
+#endif
+
 typedef struct ws_runtime ws_runtime_t;
 typedef struct ws_worker ws_worker_t;
 typedef struct ws_blocking ws_blocking_t;

@@ -181,9 +181,17 @@ static void push_local(ws_worker_t *w, task_t *t)
     ws__inject_batch(w->rt, w, overflow);
 }
 
+/* -DWS_NO_LIFO_SLOT: every local wake and spawn goes to the ring, to
+ * measure what the slot buys (lesson 14). */
+#ifndef WS_NO_LIFO_SLOT
+#define LIFO_SLOT_ON 1
+#else
+#define LIFO_SLOT_ON 0
+#endif
+
 void ws__schedule_local(ws_worker_t *w, task_t *t, bool in_poll)
 {
-    if (in_poll && w->lifo_enabled) {
+    if (LIFO_SLOT_ON && in_poll && w->lifo_enabled) {
         task_t *prev = lifo_put(w, t);
         TRACE(w->rt->trace, TRACE_SCHEDULE, w->index, t->id, TRACE_Q_LIFO, 0);
         if (prev == NULL)
@@ -201,6 +209,10 @@ void ws__schedule_local(ws_worker_t *w, task_t *t, bool in_poll)
  * least the one we are about to run. */
 static size_t inject_share(ws_worker_t *w, size_t len)
 {
+#ifdef WS_NO_INJECT_BATCH
+    (void)w, (void)len;
+    return 1; /* lesson 14: one task per lock, to measure the batch */
+#endif
     size_t room = ws_ring_remaining(&w->ring);
     if (room > WS_RING_CAP / 2)
         room = WS_RING_CAP / 2;
@@ -453,7 +465,7 @@ static void maintenance(ws_worker_t *w)
 static bool spin_for_work(ws_worker_t *w)
 {
     ws_runtime_t *rt = w->rt;
-    if (rt->sim || !w->is_searching)
+    if (WS_SPINS == 0 || rt->sim || !w->is_searching)
         return false;
     for (int i = 0; i < WS_SPIN_ROUNDS; i++) {
         if (!ws_inject_is_empty(&rt->inject))
