@@ -129,8 +129,10 @@ typedef struct task_scheduler_ops {
 
 struct task_scheduler {
     const task_scheduler_ops_t *ops;
-    _Atomic uint64_t next_id; /* task ids, 1, 2, 3 ... per executor, so a
-                                 replayed run numbers its tasks alike */
+    /* Task ids, 1, 2, 3 ... per executor, so a replayed run numbers its
+     * tasks alike. On a cache line of its own: every spawn adds to it,
+     * and every wake reads ops, which must not share its line. */
+    _Alignas(64) _Atomic uint64_t next_id;
 };
 
 void task_scheduler_init(task_scheduler_t *s, const task_scheduler_ops_t *ops);

@@ -50,7 +50,9 @@
 
 #define WS_MAX_WORKERS    1024
 #define DEADLOCK_CHECK_MS 50  /* how often a waiting run/block_on looks */
-#define ROOT_SPIN_US      50  /* block_on watches before it sleeps */
+#define ROOT_SPIN_US      50   /* block_on's first guess of what blocking */
+#define ROOT_SPIN_MIN_US  5    /* costs, then measured (root_spin), kept */
+#define ROOT_SPIN_MAX_US  1000 /* within these bounds */
 
 static _Thread_local ws_worker_t *current_worker;
 
@@ -333,6 +335,13 @@ static int ws_spawn(executor_t *ex, task_t *t)
 
 /* ---- block_on's waker: a flag and a condvar ------------------------------ */
 
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /*
  * Allocated, not on block_on's stack: a clone may outlive block_on (a
  * timer still holding it), and waking it must not touch a dead frame.
@@ -342,6 +351,7 @@ typedef struct root_waker {
     atomic_int refs;
     atomic_bool woken;
     atomic_bool sleeping; /* block_on is on the condvar (or going there) */
+    _Atomic uint64_t signalled_ns; /* when a waker last signalled cond */
     pthread_mutex_t lock; /* with cond: block_on sleeps on it */
     pthread_cond_t cond;
 } root_waker_t;
@@ -367,6 +377,8 @@ static void root_wake_by_ref(const void *data)
     if (!atomic_load_explicit(&r->sleeping, memory_order_seq_cst))
         return; /* block_on is spinning: it sees the flag, no system call */
     pthread_mutex_lock(&r->lock);
+    /* Relaxed: block_on reads it under the same lock. */
+    atomic_store_explicit(&r->signalled_ns, mono_ns(), memory_order_relaxed);
     pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
 }
@@ -407,6 +419,7 @@ static root_waker_t *root_new(void)
     atomic_init(&r->refs, 1);
     atomic_init(&r->woken, false);
     atomic_init(&r->sleeping, false);
+    atomic_init(&r->signalled_ns, 0);
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
     return r;
@@ -516,23 +529,22 @@ static void deadline_in(struct timespec *ts, long ms)
     ts->tv_nsec %= 1000000000L;
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /*
- * Before sleeping, watch the flag for up to ROOT_SPIN_US. A result that
- * comes within that time then costs the waker no system call and us no
- * wake-up latency. How long: the rule of competitive spinning (Karlin,
- * Li, Manasse, Owicki, 1991): spin for as long as blocking would cost,
- * then block; whatever the wait turns out to be, that costs at most twice
- * what the best choice made in hindsight would have. Blocking here costs
- * a futex wait and wake (a few us) plus bringing the sleeping CPU back,
- * which on the virtual machines this course runs on takes 10 to 50 us;
- * on bare metal with deep C-states it is of the same order. So 50 us.
+ * Before sleeping, watch the flag for a while. A result that comes within
+ * that time then costs the waker no system call and us no wake-up
+ * latency. How long: the rule of competitive spinning (Karlin, Manasse,
+ * McGeoch, Owicki, 1991): spin for as long as blocking would cost, then
+ * block; whatever the wait turns out to be, that costs at most twice what
+ * the best choice made in hindsight would have. What blocking costs is
+ * the machine's: a futex wait and wake, and bringing the sleeping CPU
+ * back, 10 to 50 us on the virtual machines this course runs on, less on
+ * an idle bare-metal core, more with deep C-states. So it is measured, not
+ * chosen: each wake-up of a sleeping block_on times the gap between the
+ * waker's signal and block_on running again (root_wait), and the runtime
+ * keeps a running average (rt->wake_cost_ns, starting at ROOT_SPIN_US,
+ * kept between ROOT_SPIN_MIN_US and ROOT_SPIN_MAX_US); the spin lasts
+ * that long. Glibc's adaptive mutexes adapt their spin the same way.
  * The spin also costs a core, so we watch only while some worker sleeps
  * (its core is likely idle), and give the core away (sched_yield)
  * between looks, in case a worker shares it. True when woken.
@@ -541,7 +553,8 @@ static bool root_spin(ws_runtime_t *rt, root_waker_t *r)
 {
     if (WS_SPINS == 0 || !rt->root_spins)
         return false;
-    uint64_t end = mono_ns() + ROOT_SPIN_US * 1000u;
+    uint64_t end = mono_ns() + atomic_load_explicit(&rt->wake_cost_ns,
+                                                    memory_order_relaxed);
     do {
         if (ws_idle_num_unparked(&rt->idle) == rt->nworkers)
             return false; /* every worker runs: leave them the cores */
@@ -554,6 +567,20 @@ static bool root_spin(ws_runtime_t *rt, root_waker_t *r)
         sched_yield(); /* a worker that shares our core goes first */
     } while (mono_ns() < end);
     return false;
+}
+
+/* One more measured wake-up: what blocking cost this time. A running
+ * average (7/8 old, 1/8 new) within the bounds. Relaxed, and two block_on
+ * threads may lose one update between them: it is an estimate. */
+static void learn_wake_cost(ws_runtime_t *rt, uint64_t ns)
+{
+    if (ns < ROOT_SPIN_MIN_US * 1000u)
+        ns = ROOT_SPIN_MIN_US * 1000u;
+    if (ns > ROOT_SPIN_MAX_US * 1000u)
+        ns = ROOT_SPIN_MAX_US * 1000u;
+    uint64_t old = atomic_load_explicit(&rt->wake_cost_ns, memory_order_relaxed);
+    atomic_store_explicit(&rt->wake_cost_ns, (7 * old + ns) / 8,
+                          memory_order_relaxed);
 }
 
 /*
@@ -581,7 +608,11 @@ static int root_wait(ws_runtime_t *rt, root_waker_t *r)
         pthread_cond_timedwait(&r->cond, &r->lock, &ts);
     }
     atomic_store_explicit(&r->sleeping, false, memory_order_relaxed);
+    uint64_t signalled =
+        atomic_exchange_explicit(&r->signalled_ns, 0, memory_order_relaxed);
     pthread_mutex_unlock(&r->lock);
+    if (err == 0 && signalled != 0)
+        learn_wake_cost(rt, mono_ns() - signalled);
     return err;
 }
 
@@ -945,6 +976,7 @@ static ws_runtime_t *alloc_runtime(const executor_config_t *cfg)
     rt->sim = cfg->sim;
     /* With one CPU a spinning block_on would only take the workers' core. */
     rt->root_spins = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+    atomic_init(&rt->wake_cost_ns, ROOT_SPIN_US * 1000u);
     rt->trace = cfg->trace;
     if ((rt->driver = driver_create(cfg->sim)) == NULL)
         goto fail;

@@ -145,6 +145,9 @@ struct ws_runtime {
     ws_idle_t idle;
     atomic_bool driver_taken; /* a worker is parked in (or turning) it */
     atomic_bool shutdown;     /* destroy has begun */
+    _Atomic uint64_t wake_cost_ns; /* what a sleeping block_on's wake-up
+                                      costs, measured (runtime.c,
+                                      root_spin); any block_on thread */
     ws_owned_t owned[WS_OWNED_SHARDS];
     ws_counters_t remote; /* spawns and wakes from non-workers, and
                              tasks cancelled by shutdown: unlike a
