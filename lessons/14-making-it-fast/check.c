@@ -30,7 +30,7 @@
 
 /* ---- the blocks: what the checker writes into a live block --------------- */
 
-enum { FREE = 1, LIVE = 2 };
+enum { BLOCK_FREE = 1, BLOCK_LIVE = 2 };
 
 typedef struct tracked {
     block_t link;        /* the pool's, while the block is free */
@@ -55,7 +55,7 @@ void *pool_fresh_block(void)
     tracked_t *b = NULL;
     if (nregistry < REG_MAX && (b = aligned_alloc(64, BLOCK_SIZE)) != NULL) {
         memset(b, 0, BLOCK_SIZE);
-        atomic_init(&b->state, FREE);
+        atomic_init(&b->state, BLOCK_FREE);
         registry[nregistry++] = b;
     }
     pthread_mutex_unlock(&registry_lock);
@@ -168,8 +168,8 @@ static tracked_t *take(const char *test, pool_t *p)
               "pool_fresh_block nor one that was freed: is a link read from "
               "a block that is not free?",
               (void *)b);
-    int was = atomic_exchange(&b->state, LIVE);
-    EXPECT_IN(test, was != LIVE,
+    int was = atomic_exchange(&b->state, BLOCK_LIVE);
+    EXPECT_IN(test, was != BLOCK_LIVE,
               "pool_alloc handed out a block that is still in use: the same "
               "block twice. Taking the remote list must also empty it, in "
               "the same atomic step (remote_exchange(p, NULL))");
@@ -181,7 +181,7 @@ static tracked_t *take(const char *test, pool_t *p)
 static void release(tracked_t *b)
 {
     pool_t *home = b->home;
-    atomic_store(&b->state, FREE);
+    atomic_store(&b->state, BLOCK_FREE);
     pool_free(home, b);
 }
 
@@ -403,7 +403,7 @@ static void pool_keeps_a_free_that_lands_during_the_take(void **state)
     free_elsewhere(&a, 1); /* remote: a */
     /* x is freed by "another thread" right after pool_alloc's first look
      * at the remote list (or just before its first CAS or exchange). */
-    atomic_store(&x->state, FREE);
+    atomic_store(&x->state, BLOCK_FREE);
     slip.p = &p;
     slip.b = x;
     slip.done = false;
@@ -463,7 +463,7 @@ static tracked_t *stress_take(pool_t *p)
         atomic_store(&S.stop, true);
         return NULL;
     }
-    if (atomic_exchange(&b->state, LIVE) == LIVE) {
+    if (atomic_exchange(&b->state, BLOCK_LIVE) == BLOCK_LIVE) {
         atomic_fetch_add(&S.twice, 1);
         atomic_store(&S.stop, true);
         return NULL; /* someone else has it: hands off */
@@ -475,7 +475,7 @@ static tracked_t *stress_take(pool_t *p)
 static void stress_release(tracked_t *b)
 {
     pool_t *home = b->home;
-    if (atomic_exchange(&b->state, FREE) != LIVE)
+    if (atomic_exchange(&b->state, BLOCK_FREE) != BLOCK_LIVE)
         atomic_fetch_add(&S.bad_free, 1);
     pool_free(home, b);
 }

@@ -194,11 +194,14 @@ static void wait_turn(int me)
         }
         cpu_relax();
     }
+    bool slept = false;
     pthread_mutex_lock(&pp.lock);
-    while (atomic_load_explicit(&pp.turn, memory_order_acquire) != me)
+    while (atomic_load_explicit(&pp.turn, memory_order_acquire) != me) {
         pthread_cond_wait(&pp.cond[me], &pp.lock); /* futex: sleep */
+        slept = true;
+    }
     pthread_mutex_unlock(&pp.lock);
-    pp.slept[me]++;
+    pp.slept[me] += slept;
 }
 
 static void give_turn(int to)
