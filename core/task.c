@@ -59,27 +59,6 @@ static size_t align_up(size_t n, size_t align)
     return (n + align - 1) & ~(align - 1);
 }
 
-/*
- * memcpy of a size the compiler cannot see, in 16-byte pieces. Futures
- * are a few dozen bytes; a plain memcpy(dst, src, size) was expanded by
- * GCC (after link-time inlining) into `rep movsq`, whose start-up cost
- * made it a tenth of chained_spawn's time (`perf annotate task_alloc`).
- * Fixed 16-byte copies become two moves each.
- */
-static void copy_future(void *dst, const future_t *f, size_t size)
-{
-    char *d = dst;
-    const char *s = (const char *)f;
-    for (; size >= 16; size -= 16, d += 16, s += 16)
-        memcpy(d, s, 16);
-    if (size >= 8) {
-        memcpy(d, s, 8);
-        size -= 8, d += 8, s += 8;
-    }
-    for (; size > 0; size--)
-        *d++ = *s++;
-}
-
 /* One allocation: header, the future copied in, the trailer. */
 static task_t *task_alloc(task_scheduler_t *s, const future_t *f, size_t size,
                           const char *name, uint64_t state)
@@ -99,18 +78,15 @@ static task_t *task_alloc(task_scheduler_t *s, const future_t *f, size_t size,
     t->trailer_offset = (uint32_t)trailer_at;
     t->future_size = (uint32_t)size;
     t->cache = cache;
-    copy_future(task_future(t), f, size);
+    task_cache_copy(task_future(t), f, size);
 
-    /* Field by field: zeroing the whole trailer at once became `rep stos`,
-     * as slow to start as the copy above. */
     task_trailer_t *tr = task_trailer(t);
     tr->join_waker = WAKER_EMPTY;
     tr->name = name != NULL ? name : "task";
     tr->owned_prev = tr->owned_next = NULL;
     atomic_init(&tr->live_wakers, 0);
-    tr->worker = 0;
     tr->has_output = false;
-    tr->pended = false;
+    tr->waited = false;
     tr->stats = (task_stats_t){0};
     return t;
 }
@@ -385,11 +361,11 @@ task_run_result_t task_run_release(task_t *t, unsigned extra)
     }
 
     task_trailer_t *tr = task_trailer(t);
-    if (!tr->pended) {
-        tr->pended = true;
+    if (!tr->waited) {
+        tr->waited = true;
         task_scheduler_t *s = t->scheduler;
-        if (s->ops->first_pending != NULL)
-            s->ops->first_pending(s, t); /* still RUNNING: nobody races */
+        if (s->ops->first_wait != NULL)
+            s->ops->first_wait(s, t); /* still RUNNING: nobody races */
     }
 
     /* RUNNING -> idle; or, if a wake came during the poll, keep the

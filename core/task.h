@@ -121,10 +121,11 @@ typedef struct task_scheduler_ops {
      * Optional (NULL: not called). The first poll of t that returned
      * Pending, called by task_run on the poller's thread while t is still
      * RUNNING, so before any wake can queue it again: the moment t first
-     * waits on something other than a run queue. The work-stealing runtime
-     * puts it on its owned list here (workstealing/runtime.c says why).
+     * waits on something other than a run queue. An executor that keeps
+     * only waiting tasks on its owned list (a task in a queue can be found
+     * there) adds t to it here.
      */
-    void (*first_pending)(task_scheduler_t *self, task_t *t);
+    void (*first_wait)(task_scheduler_t *self, task_t *t);
 } task_scheduler_ops_t;
 
 struct task_scheduler {
@@ -172,15 +173,14 @@ typedef struct task_trailer {
     waker_t join_waker;     /* JOIN_WAKER protocol, see task.c */
     const char *name;       /* static string, "task" by default */
     task_t *owned_prev;     /* the executor's list of live tasks, */
-    task_t *owned_next;     /* under the executor's lock (ws: only
-                               while listed, see first_pending) */
+    task_t *owned_next;     /* under the executor's lock (while it is
+                               listed: see first_wait) */
     atomic_int live_wakers; /* clones not yet dropped or woken */
-    uint32_t worker;        /* executor's note: last worker to poll */
     bool has_output;        /* the future returned READY and has not
                                been dropped; written before COMPLETE
                                is published, read after it */
-    bool pended;            /* a poll has returned Pending (and
-                               first_pending was called); the poller
+    bool waited;            /* a poll has returned Pending (and
+                               first_wait was called); the poller
                                writes it, later pollers read it */
     task_stats_t stats;
 } task_trailer_t;
@@ -265,9 +265,9 @@ task_run_result_t task_run(task_t *t);
  * task_run, and if t completes, drop `extra` more of the caller's
  * references in the same atomic subtraction as the queue's: one locked
  * instruction instead of 1 + extra. After TASK_RUN_COMPLETE with extra >
- * 0 the caller must not touch t either (it may be freed). The
- * work-stealing runtime passes its own reference here for a task that
- * is on no list.
+ * 0 the caller must not touch t either (it may be freed). An executor
+ * whose reference to a task serves only its life (no list holds it)
+ * gives that reference here.
  */
 task_run_result_t task_run_release(task_t *t, unsigned extra);
 

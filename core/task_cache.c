@@ -242,3 +242,17 @@ void task_cache_free(void *block, size_t size, task_cache_t *from)
     }
     push_remote(sc, b);
 }
+
+void task_cache_copy(void *dst, const void *src, size_t size)
+{
+    char *d = dst;
+    const char *s = src;
+    for (; size >= 16; size -= 16, d += 16, s += 16)
+        memcpy(d, s, 16);
+    if (size >= 8) {
+        memcpy(d, s, 8);
+        size -= 8, d += 8, s += 8;
+    }
+    for (; size > 0; size--)
+        *d++ = *s++;
+}

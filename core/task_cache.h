@@ -10,7 +10,9 @@
  * fifth of spawn_many_local's profile, and it is a lock a preempted thread
  * can hold while the others wait. The cache below is the idea of
  * mimalloc's "free list sharding" (Leijen, Zorn and de Moura, 2019), cut
- * down to what tasks need:
+ * down to what tasks need. The simple version is malloc and free, which
+ * is what ASYNCLAB_TASK_CACHE=0 (at run time) and -DASYNCLAB_NO_TASK_CACHE
+ * (at build time) give, to measure what this buys (lesson 14):
  *
  *     thread A's cache, one size class           thread B frees a block
  *     +---------------------------+               that A allocated:
@@ -22,8 +24,9 @@
  *
  * Sizes are rounded up to whole cache lines, aligned, so that no two
  * tasks share a line (task_cache.c says what sharing cost); classes go
- * up to 1 KiB, bigger blocks come from aligned_alloc. A thread keeps at most TASK_CACHE_KEEP blocks of a
- * class; the rest go back to malloc, so a burst of a million tasks does
+ * up to 1 KiB, bigger blocks come from aligned_alloc. A thread keeps at
+ * most TASK_CACHE_KEEP blocks of a class; the rest go back to malloc,
+ * so a burst of a million tasks does
  * not stay cached. A thread's cache outlives the thread (blocks it handed
  * out may be freed later, elsewhere): at thread exit it is put on a list
  * and the next new thread adopts it.
@@ -65,6 +68,17 @@ void *task_cache_alloc(size_t size, task_cache_t **from);
 
 /* Give back a block from task_cache_alloc, on any thread. */
 void task_cache_free(void *block, size_t size, task_cache_t *from);
+
+/*
+ * Copy a future of `size` bytes into a block: memcpy, in 16-byte pieces.
+ * Futures are a few dozen bytes of a size the compiler cannot see at the
+ * call; a plain memcpy(dst, src, size) was expanded by GCC (after
+ * link-time inlining) into `rep movsq`, whose start-up cost made it a
+ * tenth of a short task's spawn (`perf annotate task_alloc`; the figures
+ * are in docs/perf-notes.md). Fixed 16-byte copies become two moves each.
+ * The simple version is memcpy; it is correct, only slower to start.
+ */
+void task_cache_copy(void *dst, const void *src, size_t size);
 
 /* False when the cache is compiled out or switched off: every block then
  * comes from malloc. */

@@ -23,7 +23,7 @@ typedef struct recorder {
     task_scheduler_t base;
     task_t *queued[16];
     int count;
-    int first_pendings; /* calls of first_pending */
+    int first_waits; /* calls of first_wait */
 } recorder_t;
 
 static void recorder_schedule(task_scheduler_t *s, task_t *t)
@@ -33,24 +33,24 @@ static void recorder_schedule(task_scheduler_t *s, task_t *t)
     r->queued[r->count++] = t;
 }
 
-static void recorder_first_pending(task_scheduler_t *s, task_t *t)
+static void recorder_first_wait(task_scheduler_t *s, task_t *t)
 {
     recorder_t *r = (recorder_t *)s;
     /* Still the poller's: no wake can have queued it yet. */
     assert_true(task_state(t) & TASK_RUNNING);
-    r->first_pendings++;
+    r->first_waits++;
 }
 
 static const task_scheduler_ops_t recorder_ops = {
     .schedule = recorder_schedule,
-    .first_pending = recorder_first_pending,
+    .first_wait = recorder_first_wait,
 };
 
 static void recorder_init(recorder_t *r)
 {
     task_scheduler_init(&r->base, &recorder_ops);
     r->count = 0;
-    r->first_pendings = 0;
+    r->first_waits = 0;
 }
 
 /* ---- a future whose behaviour each test sets ------------------------- */
@@ -167,7 +167,7 @@ static void task_run_pending_then_wake_schedules_once(void **state)
     assert_int_equal(task_run(t), TASK_RUN_PENDING);
     assert_int_equal(task_refs(t), 3); /* owned + join + the kept waker */
     assert_false(task_state(t) & TASK_NOTIFIED);
-    assert_int_equal(r.first_pendings, 1); /* it waits: the executor hears */
+    assert_int_equal(r.first_waits, 1); /* it waits: the executor hears */
 
     waker_wake_by_ref(&kept);
     waker_wake_by_ref(&kept); /* already NOTIFIED: nothing */
@@ -178,14 +178,14 @@ static void task_run_pending_then_wake_schedules_once(void **state)
     waker_drop(&kept);
     assert_int_equal(task_run(t), TASK_RUN_COMPLETE);
     assert_int_equal(probe_of(t)->polls, 2);
-    assert_int_equal(r.first_pendings, 1); /* once, not per Pending */
+    assert_int_equal(r.first_waits, 1); /* once, not per Pending */
     release_owned_and_join(t);
     assert_int_equal(drops, 1);
 }
 
 /* Pending three times (woken by itself each time), then READY: the
  * executor hears about the first wait only. */
-static void task_first_pending_is_heard_once(void **state)
+static void task_first_wait_is_heard_once(void **state)
 {
     (void)state;
     recorder_t r;
@@ -196,9 +196,9 @@ static void task_first_pending_is_heard_once(void **state)
     task_t *t = task_new(&r.base, &p.base, sizeof p, NULL);
     for (int i = 0; i < 3; i++)
         assert_int_equal(task_run(t), TASK_RUN_NOTIFIED);
-    assert_int_equal(r.first_pendings, 1);
+    assert_int_equal(r.first_waits, 1);
     assert_int_equal(task_run(t), TASK_RUN_COMPLETE);
-    assert_int_equal(r.first_pendings, 1);
+    assert_int_equal(r.first_waits, 1);
     release_owned_and_join(t);
     assert_int_equal(drops, 1);
 }
@@ -464,7 +464,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(task_new_is_notified_with_three_refs),
         cmocka_unit_test(task_new_detached_has_no_join_interest),
         cmocka_unit_test(task_run_pending_then_wake_schedules_once),
-        cmocka_unit_test(task_first_pending_is_heard_once),
+        cmocka_unit_test(task_first_wait_is_heard_once),
         cmocka_unit_test(task_wake_while_running_sets_notified),
         cmocka_unit_test(task_wake_after_complete_does_nothing),
         cmocka_unit_test(task_last_reference_frees),

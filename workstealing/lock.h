@@ -23,7 +23,8 @@
  * preempted holder run on a machine with more threads than cores.
  * parking_lot (Rust) and Go's runtime locks make the same trade, with a
  * futex sleep where we yield; our sections never block, so yielding is
- * enough.
+ * enough. The simple version is a pthread_mutex_t, and it is correct
+ * everywhere this is used.
  *
  * Tests: tests/test_ring.c (the inject queue), tests/test_ws.c.
  */

@@ -13,7 +13,7 @@
  *                 lists every task at spawn; a task that has never
  *                 waited is in a queue or being polled, and shutdown
  *                 finds it there, so we list a task only when it first
- *                 waits (task.h, first_pending). A task that finishes in
+ *                 waits (task.h, first_wait). A task that finishes in
  *                 its first poll (chained_spawn's, spawn_many's) then
  *                 costs no lock and no list at all;
  *   live tasks    counted, not listed: spawns minus completions, per
@@ -132,10 +132,10 @@ static ws_owned_t *shard_of(ws_runtime_t *rt, task_t *t)
     return &rt->owned[t->id % WS_OWNED_SHARDS];
 }
 
-/* task_scheduler_ops_t.first_pending: t waits for the first time; list
+/* task_scheduler_ops_t.first_wait: t waits for the first time; list
  * it. Only workers poll, and destroy stops them before it closes the
  * lists, so a list is never closed here. */
-static void ws_first_pending(task_scheduler_t *self, task_t *t)
+static void ws_first_wait(task_scheduler_t *self, task_t *t)
 {
     ws_runtime_t *rt =
         (ws_runtime_t *)((char *)self - offsetof(ws_runtime_t, scheduler));
@@ -212,7 +212,7 @@ void ws__task_done(ws_worker_t *w, task_t *t, bool listed)
  */
 void ws__release_queued(ws_runtime_t *rt, task_t *t)
 {
-    bool listed = task_trailer(t)->pended;
+    bool listed = task_trailer(t)->waited;
     if (!listed && !(task_state(t) & TASK_COMPLETE)) {
         task_shutdown(t);
         TRACE(rt->trace, TRACE_COMPLETE, TRACE_NO_WORKER, t->id, 1, 0);
@@ -282,7 +282,7 @@ static void ws_schedule(task_scheduler_t *self, task_t *t)
 
 static const task_scheduler_ops_t ws_scheduler_ops = {
     .schedule = ws_schedule,
-    .first_pending = ws_first_pending,
+    .first_wait = ws_first_wait,
 };
 
 /* ---- spawn --------------------------------------------------------------- */

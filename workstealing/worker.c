@@ -396,13 +396,12 @@ static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
     poll_note_t n = {
         .id = t->id,
         .self_wakes = self_wakes_of(t),
-        .listed = task_trailer(t)->pended, /* see runtime.c, owned tasks */
+        .listed = task_trailer(t)->waited, /* see runtime.c, owned tasks */
         .cancelled =
             w->rt->trace != NULL && (task_state(t) & TASK_CANCELLED) != 0,
     };
     transition_from_searching(w);
     count_lifo(w, from_lifo);
-    task_trailer(t)->worker = w->index;
 
     TRACE(w->rt->trace, TRACE_POLL_START, w->index, n.id, 0, 0);
     coop_budget_set(COOP_BUDGET);
