@@ -11,6 +11,7 @@
  *
  * Tests: tests/test_trace.c.
  */
+#include "core/array.h"
 #include "core/trace.h"
 
 #include <errno.h>
@@ -145,8 +146,8 @@ const char *trace_kind_name(trace_kind_t kind)
 
 static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char **names; /* names[id - 1], under names_lock */
-static uint64_t names_len; /* under names_lock */
-static uint64_t names_cap; /* under names_lock */
+static size_t names_len; /* under names_lock */
+static size_t names_cap; /* under names_lock */
 
 static uint64_t names_find(const char *name)
 {
@@ -166,15 +167,9 @@ uint64_t trace_name_id(const char *name)
     pthread_mutex_lock(&names_lock);
     uint64_t id = names_find(name);
     if (id == 0) {
-        if (names_len == names_cap) {
-            uint64_t cap = names_cap ? names_cap * 2 : 32;
-            const char **n = realloc(names, cap * sizeof *n);
-            if (n == NULL) {
-                pthread_mutex_unlock(&names_lock);
-                return 0;
-            }
-            names = n;
-            names_cap = cap;
+        if (!ARRAY_GROW(names, names_len, names_cap, 32, 0)) {
+            pthread_mutex_unlock(&names_lock);
+            return 0;
         }
         names[names_len++] = name;
         id = names_len;

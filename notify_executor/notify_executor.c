@@ -59,20 +59,13 @@
 #include <stdlib.h>
 
 #include "core/coop.h"
+#include "core/task_queue.h"
 #include "core/trace.h"
 #include "driver/driver.h"
 
 #define REMOTE_INTERVAL 31
 #define DRIVER_INTERVAL 61
 #define NOTIFY_WORKER   0 /* the trace's worker number: there is one */
-
-/* A FIFO of tasks linked through task->next; each entry holds the task's
- * queue reference. */
-typedef struct task_queue {
-    task_t *head;
-    task_t *tail;
-    size_t len;
-} task_queue_t;
 
 typedef struct notify_root notify_root_t;
 
@@ -121,48 +114,10 @@ static bool on_driving_thread(const notify_executor_t *n)
 
 /* ---- the queues ------------------------------------------------------- */
 
-static void queue_push(task_queue_t *q, task_t *t)
-{
-    t->next = NULL;
-    if (q->tail != NULL)
-        q->tail->next = t;
-    else
-        q->head = t;
-    q->tail = t;
-    q->len++;
-}
-
-static task_t *queue_pop(task_queue_t *q)
-{
-    task_t *t = q->head;
-    if (t == NULL)
-        return NULL;
-    q->head = t->next;
-    if (q->head == NULL)
-        q->tail = NULL;
-    t->next = NULL;
-    q->len--;
-    return t;
-}
-
-/* Move all of src to the back of dst in O(1); src is left empty. */
-static void queue_splice(task_queue_t *dst, task_queue_t *src)
-{
-    if (src->head == NULL)
-        return;
-    if (dst->tail != NULL)
-        dst->tail->next = src->head;
-    else
-        dst->head = src->head;
-    dst->tail = src->tail;
-    dst->len += src->len;
-    *src = (task_queue_t){NULL, NULL, 0};
-}
-
 /* Driving thread: t (with its queue reference) joins the ready queue. */
 static void ready_push(notify_executor_t *n, task_t *t)
 {
-    queue_push(&n->ready, t);
+    task_queue_push(&n->ready, t);
     if (n->ready.len > n->stats.max_queue_depth)
         n->stats.max_queue_depth = n->ready.len;
 }
@@ -175,7 +130,7 @@ static void ready_push(notify_executor_t *n, task_t *t)
 static bool remote_push_locked(notify_executor_t *n, task_t *t)
 {
     bool was_empty = n->remote.head == NULL;
-    queue_push(&n->remote, t);
+    task_queue_push(&n->remote, t);
     return was_empty;
 }
 
@@ -478,13 +433,13 @@ static void drain_remote(notify_executor_t *n)
 {
     pthread_mutex_lock(&n->lock);
     task_queue_t got = n->remote;
-    n->remote = (task_queue_t){NULL, NULL, 0};
+    n->remote = TASK_QUEUE_EMPTY;
     pthread_mutex_unlock(&n->lock);
 
     if (n->trace != NULL)
         for (task_t *t = got.head; t != NULL; t = t->next)
             trace_remote_arrival(n, t);
-    queue_splice(&n->ready, &got);
+    task_queue_splice(&n->ready, &got);
     if (n->ready.len > n->stats.max_queue_depth)
         n->stats.max_queue_depth = n->ready.len;
 }
@@ -508,7 +463,7 @@ static task_t *next_task(notify_executor_t *n)
         drain_remote(n);
     if (n->ready.head != NULL && n->tick % DRIVER_INTERVAL == 0)
         turn_driver(n);
-    return queue_pop(&n->ready);
+    return task_queue_pop(&n->ready);
 }
 
 /*
@@ -747,7 +702,7 @@ static void notify_stats(executor_t *ex, executor_stats_t *out)
 static void drop_queue(task_queue_t *q)
 {
     task_t *t;
-    while ((t = queue_pop(q)) != NULL)
+    while ((t = task_queue_pop(q)) != NULL)
         task_ref_dec(t);
 }
 

@@ -43,6 +43,7 @@
 #include <stdlib.h>
 
 #include "core/coop.h"
+#include "core/task_queue.h"
 #include "core/trace.h"
 #include "driver/driver.h"
 
@@ -52,9 +53,7 @@ typedef struct spin_executor {
 
     /* The deque, intrusive through task->next. Each entry holds the task's
      * queue reference. */
-    task_t *head;
-    task_t *tail;
-    size_t len;
+    task_queue_t queue;  /* every task not being polled, in poll order */
 
     task_list_t owned;   /* every live task; holds the owned reference */
     size_t pass_left;    /* polls left before the next driver turn */
@@ -73,38 +72,14 @@ static spin_executor_t *spin_of(executor_t *ex)
     return (spin_executor_t *)ex;
 }
 
-/* ---- the deque ---------------------------------------------------------- */
-
-static void deque_push_back(spin_executor_t *s, task_t *t)
-{
-    t->next = NULL;
-    if (s->tail != NULL)
-        s->tail->next = t;
-    else
-        s->head = t;
-    s->tail = t;
-    s->len++;
-    if (s->len > s->stats.max_queue_depth)
-        s->stats.max_queue_depth = s->len;
-}
-
-static task_t *deque_pop_front(spin_executor_t *s)
-{
-    task_t *t = s->head;
-    if (t == NULL)
-        return NULL;
-    s->head = t->next;
-    if (s->head == NULL)
-        s->tail = NULL;
-    t->next = NULL;
-    s->len--;
-    return t;
-}
+/* ---- the queue ---------------------------------------------------------- */
 
 /* Queue t at the back; the caller hands over the queue reference. */
 static void enqueue(spin_executor_t *s, task_t *t)
 {
-    deque_push_back(s, t);
+    task_queue_push(&s->queue, t);
+    if (s->queue.len > s->stats.max_queue_depth)
+        s->stats.max_queue_depth = s->queue.len;
     TRACE(s->trace, TRACE_SCHEDULE, 0, t->id, TRACE_Q_READY, 0);
 }
 
@@ -201,13 +176,13 @@ static task_run_result_t poll_task(spin_executor_t *s, task_t *t)
  */
 static int step_once(spin_executor_t *s)
 {
-    if (s->head == NULL)
+    if (task_queue_is_empty(&s->queue))
         return 0;
     if (s->pass_left == 0) {
         turn_driver(s);
-        s->pass_left = s->len;
+        s->pass_left = s->queue.len;
     }
-    task_t *t = deque_pop_front(s);
+    task_t *t = task_queue_pop(&s->queue);
     s->pass_left--;
 
     s->stats.polls++;
@@ -309,7 +284,7 @@ static void spin_destroy(executor_t *ex)
     executor_t *outer_ex = executor_set_current(&s->base);
     driver_t *outer_drv = driver_set_current(s->driver);
     task_t *t;
-    while ((t = deque_pop_front(s)) != NULL) {
+    while ((t = task_queue_pop(&s->queue)) != NULL) {
         task_shutdown(t);
         retire(s, t);    /* the owned list's reference */
         task_ref_dec(t); /* the queue's */

@@ -16,6 +16,7 @@
 
 #include "core/executor.h"
 #include "core/task.h"
+#include "core/task_queue.h"
 
 /* ---- a scheduler that records ---------------------------------------- */
 
@@ -458,6 +459,36 @@ static void task_wake_from_other_thread_while_running(void **state)
     }
 }
 
+/* core/task_queue.h: FIFO order, splice, empty again. The queue only
+ * links tasks, so stand-in task headers will do. */
+static void task_queue_keeps_fifo_order_and_splices(void **state)
+{
+    (void)state;
+    task_t t[5];
+    memset(t, 0, sizeof t);
+    task_queue_t a = TASK_QUEUE_EMPTY, b = TASK_QUEUE_EMPTY;
+    assert_true(task_queue_is_empty(&a));
+    assert_null(task_queue_pop(&a));
+    task_queue_push(&a, &t[0]);
+    task_queue_push(&a, &t[1]);
+    task_queue_push(&b, &t[2]);
+    task_queue_push(&b, &t[3]);
+    task_queue_splice(&a, &b);
+    assert_true(task_queue_is_empty(&b));
+    assert_int_equal(b.len, 0);
+    task_queue_splice(&a, &b); /* an empty source changes nothing */
+    task_queue_push(&a, &t[4]);
+    assert_int_equal(a.len, 5);
+    for (int i = 0; i < 5; i++) {
+        task_t *got = task_queue_pop(&a);
+        assert_ptr_equal(got, &t[i]);
+        assert_null(got->next); /* unlinked when taken */
+    }
+    assert_true(task_queue_is_empty(&a));
+    assert_null(a.tail);
+    assert_int_equal(a.len, 0);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +506,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(task_lost_when_nothing_holds_its_waker),
         cmocka_unit_test(task_run_busy_leaves_wakes_as_no_ops),
         cmocka_unit_test(task_wake_from_other_thread_while_running),
+        cmocka_unit_test(task_queue_keeps_fifo_order_and_splices),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -28,6 +28,7 @@
  *
  * Tests: tests/test_viz_export.c; tests/trace.sh checks the JSON parses.
  */
+#include "core/array.h"
 #include "trace/file.h"
 #include "visualizer/export.h"
 
@@ -152,14 +153,8 @@ static void flow_add(exporter_t *x, uint64_t task, double ts, uint32_t tid)
             return;
         }
     }
-    if (x->n_flows == x->cap_flows) {
-        size_t cap = x->cap_flows ? x->cap_flows * 2 : 64;
-        pending_flow_t *f = realloc(x->flows, cap * sizeof *f);
-        if (f == NULL)
-            return;
-        x->flows = f;
-        x->cap_flows = cap;
-    }
+    if (!ARRAY_GROW(x->flows, x->n_flows, x->cap_flows, 64, 0))
+        return;
     x->flows[x->n_flows++] = (pending_flow_t){task, ts, tid};
 }
 

@@ -16,6 +16,7 @@
  *
  * Tests: tests/test_viz_model.c.
  */
+#include "core/array.h"
 #include "visualizer/model.h"
 
 #include <errno.h>
@@ -54,13 +55,7 @@ static bool queue_reserve(viz_queue_t *q)
         if (q->len < q->cap)
             return true;
     }
-    size_t cap = q->cap ? q->cap * 2 : 16;
-    uint64_t *ids = realloc(q->ids, cap * sizeof *ids);
-    if (ids == NULL)
-        return false;
-    q->ids = ids;
-    q->cap = cap;
-    return true;
+    return ARRAY_GROW(q->ids, q->len, q->cap, 16, 0);
 }
 
 static void queue_push(viz_queue_t *q, uint64_t id)
@@ -143,14 +138,8 @@ static viz_task_t *task_add(viz_model_t *m, uint64_t id)
         return NULL;
     if (2 * (m->n_tasks + 1) > m->index_cap && !index_grow(m))
         return NULL;
-    if (m->n_tasks == m->cap_tasks) {
-        size_t cap = m->cap_tasks ? m->cap_tasks * 2 : 64;
-        viz_task_t *t = realloc(m->tasks, cap * sizeof *t);
-        if (t == NULL)
-            return NULL;
-        m->tasks = t;
-        m->cap_tasks = cap;
-    }
+    if (!ARRAY_GROW(m->tasks, m->n_tasks, m->cap_tasks, 64, 0))
+        return NULL;
     viz_task_t *t = &m->tasks[m->n_tasks];
     memset(t, 0, sizeof *t);
     t->id = id;
@@ -263,14 +252,8 @@ __attribute__((format(printf, 4, 5))) static void warn(viz_model_t *m,
                                                        uint64_t task,
                                                        const char *fmt, ...)
 {
-    if (m->n_warnings == m->cap_warnings) {
-        size_t cap = m->cap_warnings ? m->cap_warnings * 2 : 16;
-        viz_warning_t *w = realloc(m->warnings, cap * sizeof *w);
-        if (w == NULL)
-            return;
-        m->warnings = w;
-        m->cap_warnings = cap;
-    }
+    if (!ARRAY_GROW(m->warnings, m->n_warnings, m->cap_warnings, 16, 0))
+        return;
     viz_warning_t *w = &m->warnings[m->n_warnings++];
     w->kind = kind;
     w->seq = m->seq;
@@ -579,14 +562,8 @@ static void apply_search(viz_model_t *m, const trace_event_t *ev)
 
 static void timer_push(viz_driver_t *d, uint64_t task, uint64_t deadline)
 {
-    if (d->n_timers == d->cap_timers) {
-        size_t cap = d->cap_timers ? d->cap_timers * 2 : 16;
-        viz_timer_t *t = realloc(d->timers, cap * sizeof *t);
-        if (t == NULL)
-            return;
-        d->timers = t;
-        d->cap_timers = cap;
-    }
+    if (!ARRAY_GROW(d->timers, d->n_timers, d->cap_timers, 16, 0))
+        return;
     d->timers[d->n_timers++] = (viz_timer_t){task, deadline};
 }
 
@@ -620,14 +597,8 @@ static void fd_set_add(viz_driver_t *d, uint64_t fd, bool add)
     }
     if (!add)
         return;
-    if (d->n_fds == d->cap_fds) {
-        size_t cap = d->cap_fds ? d->cap_fds * 2 : 16;
-        uint64_t *f = realloc(d->fds, cap * sizeof *f);
-        if (f == NULL)
-            return;
-        d->fds = f;
-        d->cap_fds = cap;
-    }
+    if (!ARRAY_GROW(d->fds, d->n_fds, d->cap_fds, 16, 0))
+        return;
     d->fds[d->n_fds++] = fd;
 }
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "visualizer/viz.h"
 
 static void session_write(trace_sink_t *self, const trace_event_t *ev)
@@ -63,17 +64,10 @@ static bool history_keep(viz_session_t *s, const trace_event_t *ev)
 {
     if (s->history_full)
         return false;
-    if (s->n_events == s->cap_events) {
-        size_t cap = s->cap_events ? s->cap_events * 2 : 4096;
-        trace_event_t *e = NULL;
-        if (cap <= VIZ_HISTORY_MAX)
-            e = realloc(s->events, cap * sizeof *e);
-        if (e == NULL) {
-            s->history_full = true;
-            return false;
-        }
-        s->events = e;
-        s->cap_events = cap;
+    if (!ARRAY_GROW(s->events, s->n_events, s->cap_events, 4096,
+                    VIZ_HISTORY_MAX)) {
+        s->history_full = true;
+        return false;
     }
     s->events[s->n_events++] = *ev;
     return true;

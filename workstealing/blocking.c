@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/task_queue.h"
 #include "workstealing/runtime.h"
 #include "workstealing/ws.h"
 
@@ -44,7 +45,7 @@ struct ws_blocking {
 
     pthread_mutex_t lock;
     pthread_cond_t cond;    /* idle threads wait here (monotonic) */
-    task_t *head, *tail;    /* queued tasks, via task->next */
+    task_queue_t queue;     /* queued tasks, oldest first */
     task_list_t owned;      /* every live blocking task */
     pool_thread_t *threads; /* every thread not yet joined */
     uint32_t nthreads, nidle, peak, notified;
@@ -90,19 +91,6 @@ static void run_one(ws_blocking_t *p, task_t *t)
     task_ref_dec(t);
 }
 
-/* Caller holds p->lock. */
-static task_t *pop_locked(ws_blocking_t *p)
-{
-    task_t *t = p->head;
-    if (t != NULL) {
-        p->head = t->next;
-        if (p->head == NULL)
-            p->tail = NULL;
-        t->next = NULL;
-    }
-    return t;
-}
-
 /* ---- the threads --------------------------------------------------------- */
 
 /* Wait for work for up to keep_alive_ms. Holds p->lock. False: the
@@ -142,7 +130,7 @@ static void *pool_main(void *arg)
     for (;;) {
         if (p->shutdown)
             break; /* queued tasks are shutdown's to cancel */
-        task_t *t = pop_locked(p);
+        task_t *t = task_queue_pop(&p->queue);
         if (t != NULL) {
             pthread_mutex_unlock(&p->lock);
             run_one(p, t);
@@ -205,12 +193,7 @@ static void reap(ws_blocking_t *p, bool all)
  * a thread. */
 static void enqueue_locked(ws_blocking_t *p, task_t *t)
 {
-    t->next = NULL;
-    if (p->tail != NULL)
-        p->tail->next = t;
-    else
-        p->head = t;
-    p->tail = t;
+    task_queue_push(&p->queue, t);
     if (p->nidle > 0) {
         p->nidle--;
         p->notified++;
@@ -373,8 +356,8 @@ ws_blocking_t *ws__blocking_create(ws_runtime_t *rt)
 static void cancel_queued(ws_blocking_t *p)
 {
     pthread_mutex_lock(&p->lock);
-    task_t *t = p->head;
-    p->head = p->tail = NULL;
+    task_t *t = p->queue.head;
+    p->queue = TASK_QUEUE_EMPTY;
     pthread_mutex_unlock(&p->lock);
     while (t != NULL) {
         task_t *next = t->next;
@@ -404,7 +387,7 @@ void ws__blocking_shutdown(ws_blocking_t *p)
 
 void ws__blocking_free(ws_blocking_t *p)
 {
-    assert(p->threads == NULL && p->head == NULL);
+    assert(p->threads == NULL && task_queue_is_empty(&p->queue));
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->lock);
     free(p);
@@ -413,7 +396,7 @@ void ws__blocking_free(ws_blocking_t *p)
 bool ws__blocking_has_queued(ws_blocking_t *p)
 {
     pthread_mutex_lock(&p->lock);
-    bool any = p->head != NULL;
+    bool any = !task_queue_is_empty(&p->queue);
     pthread_mutex_unlock(&p->lock);
     return any;
 }
@@ -421,7 +404,7 @@ bool ws__blocking_has_queued(ws_blocking_t *p)
 void ws__blocking_run_one(ws_blocking_t *p)
 {
     pthread_mutex_lock(&p->lock);
-    task_t *t = pop_locked(p);
+    task_t *t = task_queue_pop(&p->queue);
     pthread_mutex_unlock(&p->lock);
     if (t != NULL)
         run_one(p, t);

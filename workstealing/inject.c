@@ -15,8 +15,7 @@
 void ws_inject_init(ws_inject_t *q)
 {
     ws_lock_init(&q->lock);
-    q->head = NULL;
-    q->tail = NULL;
+    q->queue = TASK_QUEUE_EMPTY;
     q->closed = false;
     atomic_init(&q->len, 0);
 }
@@ -24,7 +23,7 @@ void ws_inject_init(ws_inject_t *q)
 void ws_inject_destroy(ws_inject_t *q)
 {
     (void)q; /* nothing to free: the lock is a flag */
-    assert(q->head == NULL);
+    assert(task_queue_is_empty(&q->queue));
 }
 
 /* Drop the queue references of a list that a closed queue refused. */
@@ -55,14 +54,9 @@ static bool append(ws_inject_t *q, task_t *first, task_t *last, size_t n)
     ws_lock(&q->lock);
     bool open = !q->closed;
     if (open) {
-        if (q->tail != NULL)
-            q->tail->next = first;
-        else
-            q->head = first;
-        q->tail = last;
-        /* Relaxed read: we hold the lock, and only lock holders write
-         * len. */
-        set_len(q, atomic_load_explicit(&q->len, memory_order_relaxed) + n);
+        task_queue_t batch = {first, last, n};
+        task_queue_splice(&q->queue, &batch);
+        set_len(q, q->queue.len);
     }
     ws_unlock(&q->lock);
     return open;
@@ -98,6 +92,34 @@ bool ws_inject_try_push(ws_inject_t *q, task_t *t)
  * may not find it and park, which costs parallelism, never a task, since
  * the taker is running and puts it back at once.
  */
+/* Split the first max tasks off a detached list (no lock: nobody else
+ * can reach it). */
+static task_queue_t take_front(task_queue_t *all, size_t max)
+{
+    task_queue_t front = {all->head, all->head, 1};
+    while (front.len < max && front.tail->next != NULL) {
+        front.tail = front.tail->next;
+        front.len++;
+    }
+    all->head = front.tail->next;
+    all->len -= front.len;
+    if (all->head == NULL)
+        all->tail = NULL;
+    front.tail->next = NULL;
+    return front;
+}
+
+/* Put a detached rest back at the front, ahead of anything pushed since
+ * (it is older). */
+static void put_back(ws_inject_t *q, task_queue_t *rest)
+{
+    ws_lock(&q->lock);
+    task_queue_splice(rest, &q->queue); /* rest, then the newer ones */
+    q->queue = *rest;
+    set_len(q, q->queue.len);
+    ws_unlock(&q->lock);
+}
+
 task_t *ws_inject_pop_batch(ws_inject_t *q, size_t max, size_t *n)
 {
     assert(max >= 1);
@@ -106,45 +128,26 @@ task_t *ws_inject_pop_batch(ws_inject_t *q, size_t max, size_t *n)
         return NULL; /* the common case on a busy worker: no lock */
 
     ws_lock(&q->lock);
-    task_t *first = q->head, *old_tail = q->tail;
-    /* Relaxed read: under the lock, as in push. */
-    size_t len = atomic_load_explicit(&q->len, memory_order_relaxed);
-    bool all = max >= len; /* one task, or all: no walk to hide */
-    if (first != NULL && (max == 1 || all)) {
-        task_t *last = max == 1 ? first : old_tail;
-        q->head = last->next;
-        if (q->head == NULL)
-            q->tail = NULL;
-        last->next = NULL;
-        set_len(q, len - (max == 1 ? 1 : len));
+    task_queue_t all;
+    if (max == 1) { /* one task: nothing to walk */
+        task_t *t = task_queue_pop(&q->queue);
+        set_len(q, q->queue.len);
         ws_unlock(&q->lock);
-        *n = max == 1 ? 1 : len;
-        return first;
+        *n = t != NULL;
+        return t;
     }
-    q->head = q->tail = NULL; /* detach everything */
+    all = q->queue; /* detach everything */
+    q->queue = TASK_QUEUE_EMPTY;
     set_len(q, 0);
     ws_unlock(&q->lock);
-    if (first == NULL)
+    if (all.head == NULL)
         return NULL;
 
-    task_t *last = first;
-    size_t taken = 1;
-    for (; taken < max && last->next != NULL; taken++)
-        last = last->next;
-    task_t *rest = last->next;
-    last->next = NULL;
-    if (rest != NULL) {
-        ws_lock(&q->lock);
-        old_tail->next = q->head; /* ours first: they are older */
-        q->head = rest;
-        if (q->tail == NULL)
-            q->tail = old_tail;
-        set_len(q, atomic_load_explicit(&q->len, memory_order_relaxed) +
-                       (len - taken));
-        ws_unlock(&q->lock);
-    }
-    *n = taken;
-    return first;
+    task_queue_t front = take_front(&all, max);
+    if (!task_queue_is_empty(&all))
+        put_back(q, &all);
+    *n = front.len;
+    return front.head;
 }
 
 task_t *ws_inject_pop(ws_inject_t *q)

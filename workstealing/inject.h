@@ -20,7 +20,7 @@
  * and the length is mirrored in an atomic so that "is there anything?"
  * -- asked on every search -- takes no lock at all.
  *
- * Who may touch what: head, tail and closed under lock; len is written
+ * Who may touch what: queue and closed under lock; len is written
  * under lock and read by anyone without it (a hint: it may be stale by the
  * time the reader acts, and every reader takes the lock before trusting
  * it).
@@ -35,12 +35,12 @@
 #include <stddef.h>
 
 #include "core/task.h"
+#include "core/task_queue.h"
 #include "workstealing/lock.h"
 
 typedef struct ws_inject {
     ws_lock_t lock;
-    task_t *head;      /* under lock; oldest task */
-    task_t *tail;      /* under lock; newest task */
+    task_queue_t queue; /* under lock; oldest first */
     bool closed;       /* under lock; set once by shutdown */
     atomic_size_t len; /* written under lock, read by anyone */
 } ws_inject_t;
