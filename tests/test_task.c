@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
 
 #include "core/executor.h"
 #include "core/task.h"
