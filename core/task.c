@@ -78,12 +78,12 @@ static task_t *task_alloc(task_scheduler_t *s, const future_t *f, size_t size,
     t->trailer_offset = (uint32_t)trailer_at;
     t->future_size = (uint32_t)size;
     t->cache = cache;
+    t->owned = (list_node_t){NULL, NULL};
     task_cache_copy(task_future(t), f, size);
 
     task_trailer_t *tr = task_trailer(t);
     tr->join_waker = WAKER_EMPTY;
     tr->name = name != NULL ? name : "task";
-    tr->owned_prev = tr->owned_next = NULL;
     atomic_init(&tr->live_wakers, 0);
     tr->has_output = false;
     tr->waited = false;
@@ -423,32 +423,6 @@ void task_shutdown(task_t *t)
      * caller keeps all of its own, so add the one complete() takes. */
     task_ref_inc(t);
     cancel(t, 0);
-}
-
-/* ---- the owned list ------------------------------------------------------ */
-
-void task_owned_push(task_list_t *l, task_t *t)
-{
-    task_trailer_t *tr = task_trailer(t);
-    tr->owned_prev = NULL;
-    tr->owned_next = l->head;
-    if (l->head != NULL)
-        task_trailer(l->head)->owned_prev = t;
-    l->head = t;
-    l->len++;
-}
-
-void task_owned_remove(task_list_t *l, task_t *t)
-{
-    task_trailer_t *tr = task_trailer(t);
-    if (tr->owned_prev != NULL)
-        task_trailer(tr->owned_prev)->owned_next = tr->owned_next;
-    else
-        l->head = tr->owned_next;
-    if (tr->owned_next != NULL)
-        task_trailer(tr->owned_next)->owned_prev = tr->owned_prev;
-    tr->owned_prev = tr->owned_next = NULL;
-    l->len--;
 }
 
 /* ---- join handles ----------------------------------------------------------

@@ -7,8 +7,7 @@
  *   ┌──────────────────────────┬───────────────────────┬──────────────────┐
  *   │ header (hot, 1 line)     │ the future, copied in │ trailer (cold)   │
  *   │ state, scheduler, next,  │ by value at spawn     │ join waker, name │
- *   │ id                       │                       │ owned-list links │
- *   │                          │                       │ statistics       │
+ *   │ id, owned-list links     │                       │ statistics       │
  *   └──────────────────────────┴───────────────────────┴──────────────────┘
  *
  * The state word packs flags and a reference count:
@@ -89,6 +88,7 @@
 #include <stdint.h>
 
 #include "core/future.h"
+#include "core/list.h"
 #include "core/waker.h"
 
 typedef struct task task_t;
@@ -166,15 +166,14 @@ struct task {
     uint32_t future_size;
     task_cache_t *cache; /* where the memory goes back to
                                     (core/task_cache.h); NULL: malloc */
+    list_node_t owned;   /* in the executor's owned list, under its
+                            lock, while listed (core/list.h) */
     /* the future follows, aligned for any type */
 };
 
 typedef struct task_trailer {
     waker_t join_waker;     /* JOIN_WAKER protocol, see task.c */
     const char *name;       /* static string, "task" by default */
-    task_t *owned_prev;     /* the executor's list of live tasks, */
-    task_t *owned_next;     /* under the executor's lock (while it is
-                               listed: see first_wait) */
     atomic_int live_wakers; /* clones not yet dropped or woken */
     bool has_output;        /* the future returned READY and has not
                                been dropped; written before COMPLETE
@@ -312,14 +311,44 @@ void task_report_lost_end(size_t total);
 
 /* ---- the owned list: every live task of one executor ------------------- */
 
-typedef struct task_list {
-    task_t *head;
-    size_t len;
-} task_list_t;
+typedef list_t task_list_t; /* of task_t, through task->owned */
 
-/* Caller holds whatever lock guards the list. */
-void task_owned_push(task_list_t *l, task_t *t);
-void task_owned_remove(task_list_t *l, task_t *t);
+/* Caller holds whatever lock guards the list. Newest first. */
+static inline void task_owned_push(task_list_t *l, task_t *t)
+{
+    list_push_front(l, &t->owned);
+}
+
+static inline void task_owned_remove(task_list_t *l, task_t *t)
+{
+    list_remove(l, &t->owned);
+}
+
+static inline task_t *task_of_owned(list_node_t *n)
+{
+    return n != NULL ? LIST_ENTRY(n, task_t, owned) : NULL;
+}
+
+/* Walking the list: newest (first) to oldest (last), and back. */
+static inline task_t *task_owned_first(const task_list_t *l)
+{
+    return task_of_owned(l->head);
+}
+
+static inline task_t *task_owned_last(const task_list_t *l)
+{
+    return task_of_owned(l->tail);
+}
+
+static inline task_t *task_owned_next(const task_t *t)
+{
+    return task_of_owned(t->owned.next);
+}
+
+static inline task_t *task_owned_prev(const task_t *t)
+{
+    return task_of_owned(t->owned.prev);
+}
 
 /* ---- join handles -------------------------------------------------------- */
 

@@ -34,7 +34,7 @@
 int reactor_init(reactor_t *r)
 {
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-    r->live = r->released = NULL;
+    r->live = r->released = LIST_EMPTY;
     r->count = 0;
     r->dispatching = false;
     atomic_init(&r->wakers_held, 0);
@@ -84,18 +84,17 @@ static void reg_free(reactor_reg_t *reg)
     free(reg);
 }
 
+static void free_all(list_t *l)
+{
+    list_node_t *n;
+    while ((n = list_pop_front(l)) != NULL)
+        reg_free(LIST_ENTRY(n, reactor_reg_t, node));
+}
+
 void reactor_destroy(reactor_t *r)
 {
-    while (r->live != NULL) {
-        reactor_reg_t *reg = r->live;
-        r->live = reg->next;
-        reg_free(reg);
-    }
-    while (r->released != NULL) {
-        reactor_reg_t *reg = r->released;
-        r->released = reg->next;
-        reg_free(reg);
-    }
+    free_all(&r->live);
+    free_all(&r->released);
     close(r->eventfd);
     close(r->epfd);
     pthread_mutex_destroy(&r->lock);
@@ -123,10 +122,7 @@ int reactor_register(reactor_t *r, int fd, reactor_reg_t **out)
         return err;
     }
     pthread_mutex_lock(&r->lock);
-    reg->next = r->live;
-    if (r->live != NULL)
-        r->live->prev = reg;
-    r->live = reg;
+    list_push_front(&r->live, &reg->node);
     r->count++;
     pthread_mutex_unlock(&r->lock);
     *out = reg;
@@ -143,17 +139,11 @@ void reactor_deregister(reactor_reg_t *reg)
      * thread may free it at any moment. */
     reg_drop_wakers(reg);
     pthread_mutex_lock(&r->lock);
-    if (reg->prev != NULL)
-        reg->prev->next = reg->next;
-    else
-        r->live = reg->next;
-    if (reg->next != NULL)
-        reg->next->prev = reg->prev;
+    list_remove(&r->live, &reg->node);
     r->count--;
     bool defer = r->dispatching;
     if (defer) {
-        reg->next = r->released;
-        r->released = reg;
+        list_push_front(&r->released, &reg->node);
     }
     pthread_mutex_unlock(&r->lock);
     if (!defer)
@@ -290,14 +280,14 @@ static void drain_eventfd(reactor_t *r)
 
 /* Begin or end a dispatch; on end, hand back the registrations released
  * meanwhile (the caller frees them: nothing can reach them any more). */
-static reactor_reg_t *set_dispatching(reactor_t *r, bool on)
+static list_t set_dispatching(reactor_t *r, bool on)
 {
-    reactor_reg_t *released = NULL;
+    list_t released = LIST_EMPTY;
     pthread_mutex_lock(&r->lock);
     r->dispatching = on;
     if (!on) {
         released = r->released;
-        r->released = NULL;
+        r->released = LIST_EMPTY;
     }
     pthread_mutex_unlock(&r->lock);
     return released;
@@ -331,12 +321,8 @@ int reactor_poll(reactor_t *r, int timeout_ms, trace_sink_t *sink,
     int err = n < 0 && errno != EINTR ? -errno : 0;
     if (n > 0)
         dispatch(r, evs, n, sink, out);
-    reactor_reg_t *released = set_dispatching(r, false);
-    while (released != NULL) {
-        reactor_reg_t *reg = released;
-        released = reg->next;
-        reg_free(reg);
-    }
+    list_t released = set_dispatching(r, false);
+    free_all(&released);
     return err;
 }
 

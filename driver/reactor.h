@@ -58,6 +58,7 @@
 #include <stdint.h>
 
 #include "core/future.h"
+#include "core/list.h"
 #include "core/trace.h"
 #include "core/waker.h"
 
@@ -95,7 +96,7 @@ struct reactor_reg {
     _Atomic uint64_t readiness; /* tick << 32 | bits; any thread, CAS */
     pthread_mutex_t lock;       /* guards reader and writer */
     waker_t reader, writer;     /* under lock */
-    reactor_reg_t *prev, *next; /* the reactor's list, under reactor.lock */
+    list_node_t node;           /* in live or released, under reactor.lock */
 };
 
 /* What one reactor_poll did. */
@@ -109,8 +110,8 @@ struct reactor {
     int epfd;                  /* read-only after init */
     int eventfd;               /* read-only after init */
     pthread_mutex_t lock;      /* guards the fields below */
-    reactor_reg_t *live;       /* every registration */
-    reactor_reg_t *released;   /* deregistered during a dispatch */
+    list_t live;               /* every registration (core/list.h) */
+    list_t released;           /* deregistered during a dispatch */
     size_t count;              /* registrations in `live` */
     bool dispatching;          /* a reactor_poll is running */
     atomic_size_t wakers_held; /* reader/writer slots holding a waker;

@@ -21,48 +21,20 @@
 #include <assert.h>
 #include <string.h>
 
-/* ---- intrusive lists ---------------------------------------------------- */
+/* ---- the lists (core/list.h) -------------------------------------------- */
 
-static void list_append(wheel_list_t *l, wheel_entry_t *e)
+static wheel_entry_t *entry_of(list_node_t *n)
 {
-    e->next = NULL;
-    e->prev = l->tail;
-    if (l->tail != NULL)
-        l->tail->next = e;
-    else
-        l->head = e;
-    l->tail = e;
-}
-
-static void list_unlink(wheel_list_t *l, wheel_entry_t *e)
-{
-    if (e->prev != NULL)
-        e->prev->next = e->next;
-    else
-        l->head = e->next;
-    if (e->next != NULL)
-        e->next->prev = e->prev;
-    else
-        l->tail = e->prev;
-    e->prev = e->next = NULL;
+    return n != NULL ? LIST_ENTRY(n, wheel_entry_t, node) : NULL;
 }
 
 /* Move every entry of src to the end of dst, marking them `state`. */
 static size_t list_splice(wheel_list_t *dst, wheel_list_t *src, uint8_t state)
 {
-    size_t n = 0;
-    for (wheel_entry_t *e = src->head; e != NULL; e = e->next, n++)
-        e->state = state;
-    if (src->head == NULL)
-        return 0;
-    if (dst->tail != NULL) {
-        dst->tail->next = src->head;
-        src->head->prev = dst->tail;
-    } else {
-        dst->head = src->head;
-    }
-    dst->tail = src->tail;
-    src->head = src->tail = NULL;
+    size_t n = src->len;
+    for (list_node_t *x = src->head; x != NULL; x = x->next)
+        entry_of(x)->state = state;
+    list_splice_back(dst, src);
     return n;
 }
 
@@ -100,7 +72,7 @@ static void insert_slot(wheel_t *w, wheel_entry_t *e)
     e->state = WHEEL_SLOT;
     e->level = (uint8_t)level;
     e->slot = (uint8_t)slot;
-    list_append(&w->slots[level][slot], e);
+    list_push_back(&w->slots[level][slot], &e->node);
     w->occupied[level] |= UINT64_C(1) << slot;
 }
 
@@ -132,7 +104,7 @@ void wheel_insert(wheel_t *w, wheel_entry_t *e, uint64_t deadline_ms)
     if (deadline_ms <= w->elapsed) {
         /* Past (or this very ms, already turned): the next advance. */
         e->state = WHEEL_EXPIRED;
-        list_append(&w->expired, e);
+        list_push_back(&w->expired, &e->node);
         return;
     }
     insert_slot(w, e);
@@ -143,16 +115,16 @@ void wheel_cancel(wheel_t *w, wheel_entry_t *e)
     switch (e->state) {
     case WHEEL_SLOT: {
         wheel_list_t *l = &w->slots[e->level][e->slot];
-        list_unlink(l, e);
+        list_remove(l, &e->node);
         if (l->head == NULL)
             w->occupied[e->level] &= ~(UINT64_C(1) << e->slot);
         break;
     }
     case WHEEL_EXPIRED:
-        list_unlink(&w->expired, e);
+        list_remove(&w->expired, &e->node);
         break;
     case WHEEL_DUE:
-        list_unlink(&w->due, e);
+        list_remove(&w->due, &e->node);
         break;
     default: /* IDLE or FIRED: in no list */
         e->state = WHEEL_IDLE;
@@ -225,8 +197,9 @@ bool wheel_next_deadline(const wheel_t *w, uint64_t *deadline_ms)
     if (!next_slot(w, &level, &slot, &start))
         return false;
     uint64_t best = UINT64_MAX;
-    for (wheel_entry_t *e = w->slots[level][slot].head; e; e = e->next)
-        best = e->deadline < best ? e->deadline : best;
+    for (list_node_t *x = w->slots[level][slot].head; x; x = x->next)
+        if (entry_of(x)->deadline < best)
+            best = entry_of(x)->deadline;
     *deadline_ms = best;
     return true;
 }
@@ -239,14 +212,15 @@ static size_t process_slot(wheel_t *w, unsigned level, unsigned slot,
 {
     wheel_list_t l = w->slots[level][slot];
     size_t due = 0;
-    w->slots[level][slot].head = w->slots[level][slot].tail = NULL;
+    w->slots[level][slot] = LIST_EMPTY;
     w->occupied[level] &= ~(UINT64_C(1) << slot);
     w->elapsed = start;
-    for (wheel_entry_t *e = l.head, *next; e != NULL; e = next) {
-        next = e->next;
+    for (list_node_t *x = l.head, *next; x != NULL; x = next) {
+        next = x->next;
+        wheel_entry_t *e = entry_of(x);
         if (e->deadline <= start) {
             e->state = WHEEL_DUE;
-            list_append(&w->due, e);
+            list_push_back(&w->due, &e->node);
             due++;
         } else {
             insert_slot(w, e); /* lands in a lower level */
@@ -269,10 +243,9 @@ size_t wheel_advance(wheel_t *w, uint64_t now_ms)
 
 wheel_entry_t *wheel_pop_due(wheel_t *w)
 {
-    wheel_entry_t *e = w->due.head;
+    wheel_entry_t *e = entry_of(list_pop_front(&w->due));
     if (e == NULL)
         return NULL;
-    list_unlink(&w->due, e);
     e->state = WHEEL_FIRED;
     w->count--;
     return e;
@@ -284,8 +257,7 @@ static void drain_list(wheel_t *w, wheel_list_t *l,
                        void (*fn)(wheel_entry_t *, void *), void *arg)
 {
     while (l->head != NULL) {
-        wheel_entry_t *e = l->head;
-        list_unlink(l, e);
+        wheel_entry_t *e = entry_of(list_pop_front(l));
         e->state = WHEEL_IDLE;
         w->count--;
         fn(e, arg);

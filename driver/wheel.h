@@ -61,6 +61,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/list.h"
+
 #define WHEEL_LEVELS    6
 #define WHEEL_SLOT_BITS 6
 #define WHEEL_SLOTS     (1u << WHEEL_SLOT_BITS) /* 64 */
@@ -77,15 +79,13 @@ typedef enum wheel_state {
 
 /* An intrusive timer: embed it in whatever must be told about the time. */
 typedef struct wheel_entry {
-    struct wheel_entry *prev, *next; /* links in the list that holds it */
-    uint64_t deadline;               /* ms, as given to wheel_insert */
-    uint8_t state;                   /* wheel_state_t */
-    uint8_t level, slot;             /* valid in WHEEL_SLOT */
+    list_node_t node;     /* in the list that holds it (core/list.h) */
+    uint64_t deadline;    /* ms, as given to wheel_insert */
+    uint8_t state;        /* wheel_state_t */
+    uint8_t level, slot;  /* valid in WHEEL_SLOT */
 } wheel_entry_t;
 
-typedef struct wheel_list {
-    wheel_entry_t *head, *tail;
-} wheel_list_t;
+typedef list_t wheel_list_t; /* of wheel_entry_t, through node */
 
 typedef struct wheel {
     uint64_t elapsed;                /* ms the wheel has turned to */

@@ -520,7 +520,7 @@ static bool nothing_can_wake_locked(notify_executor_t *n)
         return false;
     if (n->owned.len == 0)
         return n->root != NULL && root_is_lost(n->root);
-    for (task_t *t = n->owned.head; t != NULL; t = task_trailer(t)->owned_next)
+    for (task_t *t = task_owned_first(&n->owned); t != NULL; t = task_owned_next(t))
         if (!task_is_lost(t))
             return false;
     return true;
@@ -530,11 +530,9 @@ static bool nothing_can_wake_locked(notify_executor_t *n)
  * n->lock. (The owned list is newest first: walk it backwards.) */
 static void report_lost_locked(notify_executor_t *n)
 {
-    task_t *oldest = n->owned.head;
-    while (oldest != NULL && task_trailer(oldest)->owned_next != NULL)
-        oldest = task_trailer(oldest)->owned_next;
     size_t nth = 0;
-    for (task_t *t = oldest; t != NULL; t = task_trailer(t)->owned_prev) {
+    for (task_t *t = task_owned_last(&n->owned); t != NULL;
+         t = task_owned_prev(t)) {
         task_report_lost(t, nth++);
         TRACE(n->trace, TRACE_LOST_WAKER, NOTIFY_WORKER, t->id, 0, 0);
         n->stats.lost_wakers++;
@@ -721,7 +719,7 @@ static void notify_destroy(executor_t *ex)
 
     notify_outer_t outer = enter(n);
     task_t *t;
-    while ((t = n->owned.head) != NULL) {
+    while ((t = task_owned_first(&n->owned)) != NULL) {
         task_shutdown(t);
         retire(n, t);
     }

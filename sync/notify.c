@@ -55,9 +55,9 @@ void notify_destroy(notify_t *n)
 static waker_t give_one(notify_t *n)
 {
     uint64_t e = atomic_load_explicit(&n->epoch, memory_order_relaxed);
-    sync__waiter_t *w = n->waiters.head;
+    sync__waiter_t *w = sync__waitq_front(&n->waiters);
     while (w != NULL && w->tag < e)
-        w = w->next;
+        w = sync__waiter_next(w);
     if (w == NULL) {
         n->permit = true;
         return WAKER_EMPTY;
@@ -82,7 +82,8 @@ static size_t grant_older_than(notify_t *n, uint64_t e, waker_t *out,
     /* Older waiters are all at the front: a future created before the
      * epoch moved that is polled after it never queues (it sees the new
      * epoch and is READY), so later waiters can only queue behind. */
-    while (k < max && n->waiters.head != NULL && n->waiters.head->tag < e)
+    while (k < max && !sync__waitq_is_empty(&n->waiters) &&
+           sync__waitq_front(&n->waiters)->tag < e)
         out[k++] = sync__waitq_grant_front(&n->waiters, BY_ALL);
     return k;
 }

@@ -13,27 +13,13 @@
 
 static void link_tail(sync__waitq_t *q, sync__waiter_t *w)
 {
-    w->prev = q->tail;
-    w->next = NULL;
-    if (q->tail != NULL)
-        q->tail->next = w;
-    else
-        q->head = w;
-    q->tail = w;
+    list_push_back(&q->list, &w->node);
     w->queued = true;
 }
 
 static void unlink_node(sync__waitq_t *q, sync__waiter_t *w)
 {
-    if (w->prev != NULL)
-        w->prev->next = w->next;
-    else
-        q->head = w->next;
-    if (w->next != NULL)
-        w->next->prev = w->prev;
-    else
-        q->tail = w->prev;
-    w->prev = w->next = NULL;
+    list_remove(&q->list, &w->node);
     w->queued = false;
 }
 
@@ -91,16 +77,17 @@ waker_t sync__waitq_grant(sync__waitq_t *q, sync__waiter_t *w, int grant)
 
 waker_t sync__waitq_grant_front(sync__waitq_t *q, int grant)
 {
-    if (q->head == NULL)
+    sync__waiter_t *w = sync__waitq_front(q);
+    if (w == NULL)
         return WAKER_EMPTY;
-    return sync__waitq_grant(q, q->head, grant);
+    return sync__waitq_grant(q, w, grant);
 }
 
 size_t sync__waitq_grant_batch(sync__waitq_t *q, int grant, waker_t *out,
                                size_t max)
 {
     size_t n = 0;
-    while (n < max && q->head != NULL)
+    while (n < max && !sync__waitq_is_empty(q))
         out[n++] = sync__waitq_grant_front(q, grant);
     return n;
 }

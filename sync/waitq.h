@@ -42,13 +42,13 @@
 
 #include "core/coop.h"
 #include "core/future.h"
+#include "core/list.h"
 #include "core/waker.h"
 
 /* One waiting future's node. Every field but `involved`: under the
  * owner's lock. */
 typedef struct sync__waiter {
-    struct sync__waiter *prev; /* links, valid while queued */
-    struct sync__waiter *next;
+    list_node_t node; /* in the queue, while queued (core/list.h) */
     waker_t waker; /* the waiting task; empty once taken to be woken */
     uint64_t tag;  /* the owner's note (notify: epoch of creation) */
     int grant;     /* 0: nothing given yet; else the owner's reason */
@@ -59,24 +59,40 @@ typedef struct sync__waiter {
 } sync__waiter_t;
 
 typedef struct sync__waitq {
-    sync__waiter_t *head; /* oldest waiter, the next to be granted */
-    sync__waiter_t *tail;
+    list_t list; /* of sync__waiter_t; the head is the oldest waiter, the
+                    next to be granted */
 } sync__waitq_t;
 
 /* Hands a resource that a dropped waiter was granted to someone else;
  * returns the waker to wake after unlocking. Under the owner's lock. */
 typedef waker_t (*sync__pass_fn)(void *owner);
 
-#define SYNC__WAITQ_EMPTY ((sync__waitq_t){NULL, NULL})
+#define SYNC__WAITQ_EMPTY ((sync__waitq_t){LIST_EMPTY})
 #define SYNC__WAITER_INIT                                                      \
-    ((sync__waiter_t){NULL, NULL, WAKER_EMPTY, 0, 0, false, false})
+    ((sync__waiter_t){{NULL, NULL}, WAKER_EMPTY, 0, 0, false, false})
 
 /* Wakers woken per lock hold when a primitive wakes all its waiters. */
 #define SYNC__WAKE_BATCH 32
 
 static inline bool sync__waitq_is_empty(const sync__waitq_t *q)
 {
-    return q->head == NULL;
+    return q->list.head == NULL;
+}
+
+static inline sync__waiter_t *sync__waiter_of(list_node_t *n)
+{
+    return n != NULL ? LIST_ENTRY(n, sync__waiter_t, node) : NULL;
+}
+
+/* The oldest waiter, or NULL; the next after w, or NULL. */
+static inline sync__waiter_t *sync__waitq_front(const sync__waitq_t *q)
+{
+    return sync__waiter_of(q->list.head);
+}
+
+static inline sync__waiter_t *sync__waiter_next(const sync__waiter_t *w)
+{
+    return sync__waiter_of(w->node.next);
 }
 
 /*

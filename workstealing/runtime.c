@@ -446,8 +446,8 @@ static bool all_tasks_lost(ws_runtime_t *rt)
         ws_owned_t *o = &rt->owned[i];
         ws_lock(&o->lock);
         tasks += o->list.len;
-        for (task_t *t = o->list.head; t != NULL && lost;
-             t = task_trailer(t)->owned_next)
+        for (task_t *t = task_owned_first(&o->list); t != NULL && lost;
+             t = task_owned_next(t))
             lost = task_is_lost(t);
         ws_unlock(&o->lock);
     }
@@ -481,8 +481,8 @@ static task_t **collect_lost(ws_runtime_t *rt, size_t *n)
     for (int i = 0; i < WS_OWNED_SHARDS && lost != NULL; i++) {
         ws_owned_t *o = &rt->owned[i];
         ws_lock(&o->lock);
-        for (task_t *t = o->list.head; t != NULL && *n < cap;
-             t = task_trailer(t)->owned_next)
+        for (task_t *t = task_owned_first(&o->list); t != NULL && *n < cap;
+             t = task_owned_next(t))
             if (task_is_lost(t))
                 lost[(*n)++] = t;
         ws_unlock(&o->lock);
@@ -834,8 +834,8 @@ static void cancel_owned(ws_runtime_t *rt)
      * which may schedule (and so lock) anything. Closed lists do not
      * change, and each holds a reference on its tasks. */
     for (int i = 0; i < WS_OWNED_SHARDS; i++) {
-        for (task_t *t = rt->owned[i].list.head; t != NULL;
-             t = task_trailer(t)->owned_next) {
+        for (task_t *t = task_owned_first(&rt->owned[i].list); t != NULL;
+             t = task_owned_next(t)) {
             if (task_state(t) & TASK_COMPLETE)
                 continue;
             task_shutdown(t);
@@ -862,7 +862,7 @@ static void release_tasks(ws_runtime_t *rt)
     }
     for (int i = 0; i < WS_OWNED_SHARDS; i++) {
         task_list_t *l = &rt->owned[i].list;
-        while ((t = l->head) != NULL) {
+        while ((t = task_owned_first(l)) != NULL) {
             task_owned_remove(l, t);
             task_ref_dec(t);
         }
