@@ -165,7 +165,7 @@ static void count_own(atomic_uint_fast64_t *counter)
  * own task): we are the poller, RUNNING is set and only we will clear it,
  * so nothing can make setting NOTIFIED wrong. One fetch_or, no retry loop,
  * and a counter only this thread writes: yield is the hottest wake there
- * is (yield_many makes 200,000 of them per iteration).
+ * is (a task that yields in a loop makes one per yield).
  */
 static void task_wake_self(task_t *t)
 {

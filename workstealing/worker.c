@@ -124,8 +124,8 @@ void ws__notify_parked(ws_runtime_t *rt, ws_worker_t *from)
  * there is something to share. A task alone in our ring is the one we
  * run next (after the LIFO slot); waking a worker for it costs a system
  * call here, and the woken worker steals it and leaves us idle: on
- * chained_spawn, whose every 4th link goes to the ring (the LIFO cap),
- * that bounced the chain between the workers, 11 parks per iteration.
+ * a chain of spawns, whose every 4th link goes to the ring (the LIFO
+ * cap), that bounced the chain between the workers (docs/perf-notes.md).
  * The cost: like a LIFO task, a lone ring task behind a poll that blocks
  * waits for it unless another worker is awake (and steals it).
  *
@@ -283,7 +283,7 @@ static bool transition_to_searching(ws_worker_t *w)
  * to share, since nobody else is looking now: tasks left in the inject
  * queue, or in our ring (the rest of a batch or of a steal). Tokio wakes
  * one whenever the last searcher finds work; a lone task from outside
- * (each chained_spawn iteration starts with one) then cost a system call
+ * (a block_on that spawns one task and waits) then cost a system call
  * here and a worker that woke for nothing. */
 static void transition_from_searching(ws_worker_t *w)
 {
