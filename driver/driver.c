@@ -107,6 +107,20 @@ uint64_t driver_now_ms(driver_t *d)
     return driver_clock_now_ms(&d->clock);
 }
 
+static uint64_t virtual_ns(void *ctx)
+{
+    return driver_now_ms((driver_t *)ctx) * 1000000u;
+}
+
+trace_sink_t *driver_trace_sink(driver_t *d, trace_clocked_sink_t *c,
+                                trace_sink_t *configured)
+{
+    if (configured == NULL || !d->clock.virtual_time)
+        return configured;
+    trace_clocked_sink_init(c, configured, virtual_ns, d);
+    return &c->sink;
+}
+
 uint64_t driver_deadline_in(driver_t *d, uint64_t ms)
 {
     return driver_time_add(driver_clock_now_ms_up(&d->clock), ms);

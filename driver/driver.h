@@ -55,6 +55,16 @@ driver_t *driver_create(bool virtual_time);
 /* Fires nothing; drops the wakers of timers and registrations still held. */
 void driver_destroy(driver_t *d);
 
+/*
+ * The sink an executor should emit into, given the one it was configured
+ * with: on a real clock that sink itself; on a virtual clock `c`, set up
+ * to stamp each event with this driver's time (in nanoseconds) before
+ * handing it on, so that a simulated run's trace is the same every time
+ * and no other runtime's clock can reach it. NULL in, NULL out.
+ */
+trace_sink_t *driver_trace_sink(driver_t *d, trace_clocked_sink_t *c,
+                                trace_sink_t *configured);
+
 /* Milliseconds on the driver's clock (since driver_create), rounded down. */
 uint64_t driver_now_ms(driver_t *d);
 

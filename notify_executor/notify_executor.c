@@ -74,6 +74,7 @@ typedef struct notify_executor {
     task_scheduler_t scheduler; /* what task_new is given */
     driver_t *driver;           /* owned; any thread may unpark it */
     trace_sink_t *trace;        /* NULL: tracing off */
+    trace_clocked_sink_t clocked; /* virtual time: stamps events with it */
 
     /* The driving thread only. */
     task_queue_t ready;
@@ -758,7 +759,8 @@ static executor_t *notify_create(const executor_config_t *cfg)
     n->base.ops = &notify_ops;
     n->base.kind = &notify_executor_kind;
     n->base.scheduler = &n->scheduler;
-    n->trace = cfg->trace;
+    /* With virtual time the trace's clock is the driver's (--sim). */
+    n->trace = driver_trace_sink(n->driver, &n->clocked, cfg->trace);
     if (n->trace != NULL) {
         n->driver_sink.write = driver_event_write;
         driver_set_trace(n->driver, &n->driver_sink);

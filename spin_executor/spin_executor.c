@@ -60,6 +60,7 @@ typedef struct spin_executor {
     driver_t *driver;    /* owned; turned once per pass */
     int64_t turn_ms;     /* 0 on a real clock, 1 on a virtual one */
     trace_sink_t *trace; /* NULL: tracing off */
+    trace_clocked_sink_t clocked; /* virtual time: stamps events with it */
     bool shutting_down;  /* destroy has begun: spawn refuses */
     bool blocking_on;    /* inside block_on */
     bool driving;        /* inside run, step or block_on: none nests */
@@ -323,7 +324,9 @@ static executor_t *spin_create(const executor_config_t *cfg)
     s->base.kind = &spin_executor_kind;
     s->base.scheduler = &s->scheduler;
     s->turn_ms = cfg->virtual_time ? 1 : 0;
-    s->trace = cfg->trace;
+    /* With virtual time the trace's clock is the driver's (--sim): the
+     * same run, the same trace, byte for byte. */
+    s->trace = driver_trace_sink(s->driver, &s->clocked, cfg->trace);
     if (s->trace != NULL) /* timers and turns, for the visualizer's driver */
         driver_set_trace(s->driver, s->trace);
     s->noop = waker_noop();

@@ -163,5 +163,19 @@ else
     bad "compare" "expected a header and two spin rows"
 fi
 
+# --sim on every executor: virtual time, so two runs print the same
+# counters and the same trace hash (wall and CPU lines aside).
+for ex in spin notify ws; do
+    a=$("$bin" run sleepers --executor $ex --sim --tasks 100 --ms 200 2>&1 |
+        grep -v '^wall\|^cpu')
+    b=$("$bin" run sleepers --executor $ex --sim --tasks 100 --ms 200 2>&1 |
+        grep -v '^wall\|^cpu')
+    if [ -n "$a" ] && [ "$a" = "$b" ] && echo "$a" | grep -q '^trace hash'; then
+        ok "run sleepers --sim on $ex: the same counters and hash twice"
+    else
+        bad "run sleepers --sim on $ex" "two runs differ: $(diff <(echo "$a") <(echo "$b") | head -3)"
+    fi
+done
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -917,15 +917,6 @@ bool ws_is_ws(const executor_t *ex)
     return ex != NULL && ex->ops == &ws_ops;
 }
 
-/* In simulation the trace's clock is the virtual one: a run's timestamps
- * are part of what the same seed must reproduce. Each simulated runtime
- * stamps its own events from its own driver (rt->sim_sink), so another
- * runtime in the same process cannot change them. */
-static uint64_t sim_clock_ns(void *ctx)
-{
-    return driver_now_ms((driver_t *)ctx) * 1000000u;
-}
-
 /* The fields that cannot fail; the allocations are done. */
 static void init_runtime(ws_runtime_t *rt, const executor_config_t *cfg)
 {
@@ -980,11 +971,10 @@ static ws_runtime_t *alloc_runtime(const executor_config_t *cfg)
     rt->trace = cfg->trace;
     if ((rt->driver = driver_create(cfg->sim)) == NULL)
         goto fail;
-    if (rt->sim && rt->trace != NULL) {
-        trace_clocked_sink_init(&rt->sim_sink, cfg->trace, sim_clock_ns,
-                                rt->driver);
-        rt->trace = &rt->sim_sink.sink;
-    }
+    /* In simulation the trace's clock is the virtual one: a run's
+     * timestamps are part of what the same seed must reproduce, and each
+     * runtime stamps its own, so no other runtime can change them. */
+    rt->trace = driver_trace_sink(rt->driver, &rt->sim_sink, cfg->trace);
     if (ws_idle_init(&rt->idle, rt->nworkers) != 0)
         goto fail_driver;
     rt->workers =
