@@ -128,6 +128,7 @@ need_bin() { # path
     [ -x "$1" ] || { echo "fast-table: $1: not built (run without --no-build)" >&2; exit 1; }
 }
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 build_one default ""
 need_bin "$dir/default/asynclab"
 
@@ -186,7 +187,9 @@ tree=$(git -C "$root" describe --always --dirty 2>/dev/null || echo "not a git t
     echo "without that optimization, $rounds interleaved rounds of $iters timed"
     echo "iterations on $workers workers; the median of the round medians, in"
     echo "microseconds per iteration. CPU: user + system time of every thread,"
-    echo "per iteration. Allocator: glibc's defaults."
+    echo "per iteration. Allocator: glibc's defaults. Load average (1, 5, 15"
+    echo "minutes) before the builds: ${load_start:-unknown}; after the last"
+    echo "round: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)."
     if [ "$quick" = 1 ]; then
         echo ""
         echo "**Quick mode: one round of two iterations, a test of the script and not a measurement.**"
