@@ -5,7 +5,11 @@
 #   make test       every cmocka suite and end-to-end script
 #   make asan       the tests again under AddressSanitizer + UBSan + LSan
 #   make tsan       the tests again under ThreadSanitizer
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (program, library, headers,
+#                   asynclab.pc, the course, man page, completion)
+#   make uninstall  the same PREFIX and DESTDIR: removes what install put
+#   make check-fresh  a minimal Debian root (debootstrap, root only): the
+#                   README's prerequisites, then make run and make test
 #   make fuzz       every fuzz/fuzz_*.c harness for FUZZ_SECONDS (default 60)
 #   make valgrind   every scenario and a few benches under valgrind memcheck
 #   make bench      asynclab's benchmark workloads (ws executor, 2 workers)
@@ -70,7 +74,7 @@ PROGRAM = $(BUILD)/asynclab
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test asan tsan clean install fuzz fuzz-deps valgrind bench bench-peers \
+.PHONY: all deps run test asan tsan clean install uninstall check-fresh fuzz fuzz-deps valgrind bench bench-peers \
         bench-report
 
 all: $(PROGRAM)
@@ -94,13 +98,22 @@ $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 	$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) $< $(LIB) $(CMOCKA_LIBS) $(LDFLAGS) -o $@
 
 # The visualizer on the guided demo: ws, 4 workers, simulated, paced.
+# Without a terminal to draw on (CI, a pipe, TERM=dumb) the same tour
+# runs once in plain text instead, and says so.
 run: $(PROGRAM)
-	./$(PROGRAM) viz tour
+	@if [ -t 0 ] && [ -t 1 ] && [ -n "$${TERM:-}" ] && [ "$$TERM" != dumb ]; then \
+	    echo "./$(PROGRAM) viz tour"; ./$(PROGRAM) viz tour; \
+	else \
+	    echo "make run: no terminal to draw the visualizer on, so the tour" \
+	         "once in plain text (in a terminal: ./$(PROGRAM) viz tour)"; \
+	    echo "./$(PROGRAM) run tour --executor ws --workers 4 --sim --seed 7"; \
+	    ./$(PROGRAM) run tour --executor ws --workers 4 --sim --seed 7; \
+	fi
 
 # tmux drives the visualizer's terminal tests (tests/viz.sh); without it,
 # and without the rights to install it, they are skipped, not failed.
 test: $(PROGRAM) $(TEST_BIN)
-	@sh tools/deps.sh test || echo "tests: no tmux; tests/viz.sh will be skipped"
+	@sh tools/deps.sh test || echo "tests: tools missing (above); the tests needing them will be skipped"
 	@sh tools/run-tests.sh $(BUILD)
 
 asan:
@@ -121,9 +134,43 @@ bench-peers: $(PROGRAM)
 bench-report: $(PROGRAM)
 	@BUILD=$(BUILD) bash tools/bench-report.sh
 
-install: $(PROGRAM)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/asynclab
+# ---- install, uninstall (tools/install.sh) -----------------------------------
+# Under PREFIX: bin/asynclab, lib/libasynclab.a, lib/pkgconfig/asynclab.pc,
+# include/asynclab/ (PUBLIC_HEADERS and what they include), share/asynclab/
+# (the course, examples), share/man/man1/asynclab.1, the bash completion;
+# and share/asynclab/install-manifest.txt, from which uninstall removes
+# exactly that. The program finds the course as ../share/asynclab, so
+# DESTDIR staging and moving the prefix work.
+PUBLIC_HEADERS = $(wildcard core/*.h driver/*.h sync/*.h spin_executor/*.h \
+                   notify_executor/*.h scenarios/*.h) \
+                 workstealing/ws.h bench/executors.h
+INSTALL_ENV = DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' BUILD='$(BUILD)' \
+              CC='$(CC)' VERSION='$(ASYNCLAB_VERSION)' \
+              PUBLIC_HEADERS='$(PUBLIC_HEADERS)'
+
+install: $(PROGRAM) $(LIB)
+	@$(INSTALL_ENV) sh tools/install.sh install
+
+uninstall:
+	@$(INSTALL_ENV) sh tools/install.sh uninstall
+
+# The version: VERSION, and the commit when there is a repository and git.
+# (GIT_OPTIONAL_LOCKS=0: never take the index lock from a commit.)
+ASYNCLAB_VERSION := $(shell cat VERSION 2>/dev/null)$(shell \
+    GIT_OPTIONAL_LOCKS=0 git describe --tags --always 2>/dev/null | \
+    sed 's/^/+git./')
+$(BUILD)/version.txt: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(ASYNCLAB_VERSION)' | cmp -s - $@ || echo '$(ASYNCLAB_VERSION)' >$@
+$(BUILD)/cli/main.o: $(BUILD)/version.txt
+$(BUILD)/cli/main.o: CFLAGS += -DASYNCLAB_VERSION='"$(ASYNCLAB_VERSION)"'
+FORCE:
+
+# A fresh machine (tools/check-fresh.sh; root): debootstrap's minbase
+# Debian in $(BUILD)/fresh.*, a clean clone of HEAD, only gcc, make and
+# libc6-dev, then the README's `make run` (no terminal) and `make test`.
+check-fresh:
+	@BUILD=$(BUILD) sh tools/check-fresh.sh
 
 clean:
 	rm -rf build

@@ -58,6 +58,9 @@ static void check_usage(FILE *out)
           "lesson when N is left out) with the project's flags against the\n"
           "library, run the lesson's checker, and say what is still wrong.\n"
           "Passing marks the lesson done (in lessons/.progress).\n"
+          "\n"
+          "The exercises are a checkout's own lessons/, or, for an installed\n"
+          "asynclab, the folder `asynclab init` made: run check inside it.\n"
           "\n",
           out);
     cli_print_options(out, check_tables);
@@ -76,6 +79,8 @@ static int check_one(course_t *c, lesson_t *l, const check_args_t *a)
     /* A missing file is not an exercise that "does not compile yet". */
     char reset[48];
     snprintf(reset, sizeof reset, "asynclab reset %d restores it", l->number);
+    if (a->file == NULL && !a->solution && !course_need_work(c, "check"))
+        return CLI_EXIT_FAILED; /* installed, and no folder of the learner's */
     if (a->file == NULL &&
         lesson_require(l, a->solution ? "reference solution" : "exercise",
                        path, a->solution ? NULL : reset) != 0)
@@ -132,8 +137,8 @@ static bool pristine_fails_well(course_t *c, lesson_t *l)
     char path[LESSON_PATH];
     lesson_pristine_temp(l, path);
     bool temp = lesson_pristine_copy(c, l, path) == 0;
-    if (!temp) {
-        lesson_path(c, l, "exercise.c", path);
+    if (!temp) { /* the course's own copy, not a learner's folder's */
+        lesson_fmt(path, "%s/lessons/%s/exercise.c", c->root, l->folder);
         if (lesson_require(l, "exercise", path, NULL) != 0)
             return false;
     }

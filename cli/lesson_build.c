@@ -13,12 +13,17 @@
  * streams in an order of its own, so each checker writes its sentences to
  * the file named by ASYNCLAB_CHECK_REPORT, and the runner prints them.
  *
+ * For an installed course (cli/lessons.h) the checker is compiled against
+ * the installed headers, $PREFIX/include/asynclab, and library,
+ * $PREFIX/lib/libasynclab.a, and built in the learner's folder
+ * (lessons/.build), never in the prefix.
+ *
  * A program built with sanitizers (make asan, make tsan) links against a
  * library built with them, so the checker must be built with them too;
  * the compiler tells this file which, through __SANITIZE_ADDRESS__ and
  * __SANITIZE_THREAD__.
  *
- * Tests: tests/lessons.sh.
+ * Tests: tests/lessons.sh; tests/install.sh (an installed course).
  */
 #include "cli/lessons.h"
 
@@ -95,10 +100,18 @@ int lesson_run_capture(char *const argv[], const char *out_path, int limit_s)
 
 /* ---- where the build goes, what it links with ---------------------------- */
 
-static void build_dir(char *out)
+/* Where checkers and examples are built: beside the program in a build
+ * tree (build/lessons), in the learner's folder for an installed course
+ * (never in the installed prefix), else in /tmp. */
+static void build_dir(const course_t *c, char *out)
 {
     char self[LESSON_PATH];
-    if (lesson_self_path(self, sizeof self) == 0) {
+    if (c->installed && c->work[0] != '\0') {
+        lesson_fmt(out, "%s/lessons/.build", c->work);
+        if ((mkdir(out, 0755) == 0 || errno == EEXIST) &&
+            access(out, W_OK) == 0)
+            return;
+    } else if (!c->installed && lesson_self_path(self, sizeof self) == 0) {
         char *slash = strrchr(self, '/');
         if (slash != NULL) {
             *slash = '\0';
@@ -119,6 +132,8 @@ static int find_library(const course_t *c, char *out)
     char self[LESSON_PATH];
     if (env != NULL && *env != '\0') {
         lesson_fmt(out, "%s", env);
+    } else if (c->installed) {
+        lesson_fmt(out, "%s/lib/libasynclab.a", c->prefix);
     } else if (lesson_self_path(self, sizeof self) == 0 &&
                strrchr(self, '/') != NULL) {
         *strrchr(self, '/') = '\0';
@@ -128,9 +143,16 @@ static int find_library(const course_t *c, char *out)
     }
     if (access(out, R_OK) == 0)
         return 0;
-    fprintf(stderr,
-            "asynclab: the library %s is not built yet; run `make` in %s\n",
-            out, c->root);
+    if (c->installed && (env == NULL || *env == '\0'))
+        fprintf(stderr,
+                "asynclab: the library %s is missing; `make install` "
+                "puts it there\n",
+                out);
+    else
+        fprintf(stderr,
+                "asynclab: the library %s is not built yet; run `make` in "
+                "%s\n",
+                out, c->root);
     return -ENOENT;
 }
 
@@ -149,8 +171,13 @@ static void push(argv_buf_t *a, const char *arg)
     a->argv[a->argc] = NULL;
 }
 
-/* The compiler and the project's flags (the Makefile's, at -O1). */
-static void push_compiler(argv_buf_t *a, const course_t *c, char *inc)
+/* The compiler and the project's flags (the Makefile's, at -O1). The
+ * course's folder is on the include path ("lessons/check.h"), and so are
+ * the library's headers ("core/future.h"): the same folder in a checkout,
+ * $PREFIX/include/asynclab for an installed course. inc and lib_inc are
+ * the caller's LESSON_PATH buffers for the two flags. */
+static void push_compiler(argv_buf_t *a, const course_t *c, char *inc,
+                          char *lib_inc)
 {
     const char *cc = getenv("CC");
     push(a, cc != NULL && *cc != '\0' ? cc : "cc");
@@ -163,6 +190,10 @@ static void push_compiler(argv_buf_t *a, const course_t *c, char *inc)
         push(a, san_flags[i]);
     lesson_fmt(inc, "-I%s", c->root);
     push(a, inc);
+    if (c->installed) {
+        lesson_fmt(lib_inc, "-I%s/include/asynclab", c->prefix);
+        push(a, lib_inc);
+    }
 }
 
 /* cmocka's link flags from pkg-config, or plain -lcmocka. */
@@ -256,6 +287,7 @@ static void say_crash(int rc, const char *out)
 
 typedef struct check_files {
     char lib[LESSON_PATH], dir[LESSON_PATH], inc[LESSON_PATH];
+    char lib_inc[LESSON_PATH];
     char lesson_inc[LESSON_PATH], checker_src[LESSON_PATH];
     char bin[LESSON_PATH], out[LESSON_PATH], report[LESSON_PATH];
 } check_files_t;
@@ -265,7 +297,7 @@ static int check_files_init(const course_t *c, const lesson_t *l,
 {
     if (find_library(c, f->lib) != 0)
         return -ENOENT;
-    build_dir(f->dir);
+    build_dir(c, f->dir);
     /* (Once lesson_path into lesson_inc + 2, which could write 2 bytes
      * past the field: an overflow inside a struct, unseen by ASan.) */
     lesson_fmt(f->lesson_inc, "-I%s/lessons/%s/", c->root, l->folder);
@@ -287,7 +319,7 @@ static int compile_checker(const course_t *c, check_files_t *f,
                            const char *exercise)
 {
     argv_buf_t a = {.argc = 0};
-    push_compiler(&a, c, f->inc);
+    push_compiler(&a, c, f->inc, f->lib_inc);
     push(&a, f->lesson_inc);
     push(&a, exercise);
     push(&a, f->checker_src);
@@ -373,15 +405,15 @@ check_outcome_t lesson_check(const course_t *c, const lesson_t *l,
 static int run_example(const course_t *c, const char *src, const char *lib)
 {
     char dir[LESSON_PATH], bin[LESSON_PATH + 64], inc[LESSON_PATH];
-    char out[LESSON_PATH + 64];
-    build_dir(dir);
+    char lib_inc[LESSON_PATH], out[LESSON_PATH + 64];
+    build_dir(c, dir);
     const char *base = strrchr(src, '/') + 1;
     lesson_fmt(bin, "%s/%.*s.%d", dir, (int)strcspn(base, "."), base,
                (int)getpid());
     lesson_fmt(out, "%s.log", bin);
 
     argv_buf_t a = {.argc = 0};
-    push_compiler(&a, c, inc);
+    push_compiler(&a, c, inc, lib_inc);
     push(&a, src);
     push(&a, lib);
     push(&a, "-o");

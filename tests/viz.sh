@@ -64,6 +64,25 @@ start() {
 
 screen() { tm capture-pane -t "$1" -p >"$tmp/screen" 2>/dev/null; }
 
+# child_of PARENT NAME: the pid of PARENT's child called NAME, from /proc
+# (pgrep is procps', which a minimal machine lacks: make check-fresh).
+# /proc/PID/stat is "pid (comm) state ppid ...", comm possibly spaced.
+child_of() {
+    local parent=$1 name=$2 f line comm rest
+    for f in /proc/[0-9]*/stat; do
+        read -r line 2>/dev/null <"$f" || continue
+        comm=${line#*\(}
+        comm=${comm%\)*}
+        rest=${line##*\) }
+        set -- $rest
+        if [ "$comm" = "$name" ] && [ "${2:-}" = "$parent" ]; then
+            echo "${line%% *}"
+            return 0
+        fi
+    done
+    return 1
+}
+
 # wait_for NAME PATTERN: until the screen matches (grep -E), 15 s at most.
 wait_for() {
     local i
@@ -160,7 +179,7 @@ fi
 start term 100 30 viz timers --executor spin --step
 if wait_for term 'PAUSED'; then
     # the program is the child of the shell the pane runs
-    pid=$(pgrep -P "$(tm display-message -p -t term '#{pane_pid}')" asynclab)
+    pid=$(child_of "$(tm display-message -p -t term '#{pane_pid}')" asynclab)
     [ -n "$pid" ] && kill -TERM "$pid"
     if wait_exit term && restored term; then
         ok "SIGTERM exits and restores the terminal"

@@ -15,8 +15,15 @@ else
 fi
 # Extras for one target each: `sh tools/deps.sh fuzz` (make fuzz: clang and
 # its libFuzzer runtime), `sh tools/deps.sh valgrind` (make valgrind),
-# `sh tools/deps.sh test` (tmux, for the visualizer's terminal tests in
-# make test, which skip without it).
+# `sh tools/deps.sh test` (what make test's scripts use beyond a minimal
+# Debian: tmux for the visualizer's terminal tests, python3 for the trace
+# JSON checks, man-db for the installed man page; each script skips what
+# needs a missing one, saying so), `sh tools/deps.sh fresh` (debootstrap,
+# for make check-fresh).
+#
+# Every other tool a test uses is in Debian's minbase (coreutils, grep,
+# sed, mawk, diffutils, findutils, bsdutils' script, bash) or is the
+# build's own (cc, make, pkg-config): make check-fresh proves it.
 libfuzzer_links() {
     probe=$(mktemp -d) || return 1
     printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\n'\
@@ -31,7 +38,11 @@ for extra in "$@"; do
     fuzz) command -v clang >/dev/null 2>&1 && libfuzzer_links ||
         need="$need clang libclang-rt-dev" ;;
     valgrind) command -v valgrind >/dev/null 2>&1 || need="$need valgrind" ;;
-    test) command -v tmux >/dev/null 2>&1 || need="$need tmux" ;;
+    test)
+        command -v tmux >/dev/null 2>&1 || need="$need tmux"
+        command -v python3 >/dev/null 2>&1 || need="$need python3"
+        command -v man >/dev/null 2>&1 || need="$need man-db" ;;
+    fresh) command -v debootstrap >/dev/null 2>&1 || need="$need debootstrap" ;;
     esac
 done
 [ -z "$need" ] && exit 0

@@ -18,6 +18,9 @@
  * sees), and on a crash of the workload (SIGSEGV, SIGABRT, ...: endwin in
  * the handler, then the signal's default action).
  *
+ * Whether the terminal can hold the screen at all (TERM=dumb cannot), and
+ * NO_COLOR: visualizer/term.h.
+ *
  * Tests: tests/viz.sh drives this in tmux.
  */
 #include <curses.h>
@@ -26,11 +29,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "trace/rings.h"
+#include "visualizer/term.h"
 #include "visualizer/ui.h"
 
 #define FRAME_MS     33
@@ -321,6 +326,40 @@ static bool key(viz_ui_t *ui, int ch)
     return true;
 }
 
+/* ---- the terminal ---------------------------------------------------------- */
+
+int viz_term_check(void)
+{
+    /* Files or pipes, not a terminal: newterm would draw into the file and
+     * wait for a key that never comes (tests/bad_input.sh). */
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return -ENOTTY;
+    /* A TERM that terminfo does not know: newterm fails and leaks the
+     * screen it began (LeakSanitizer saw it); setupterm with an error
+     * pointer fails cleanly, and frees what it read once asked to. */
+    int term_err = 0;
+    if (setupterm(NULL, STDOUT_FILENO, &term_err) != OK)
+        return -ENOENT;
+    /* TERM=dumb knows no cursor addressing: curses would draw the key bar
+     * alone, line after line. */
+    char *cup = tigetstr("cup");
+    bool can = cup != NULL && cup != (char *)-1 && tigetflag("hc") <= 0 &&
+               tigetflag("gn") <= 0;
+    del_curterm(cur_term);
+    return can ? 0 : -EOPNOTSUPP;
+}
+
+bool viz_no_color(void)
+{
+    const char *v = getenv("NO_COLOR");
+    return v != NULL && *v != '\0';
+}
+
+bool viz__use_color(void)
+{
+    return has_colors() && !viz_no_color();
+}
+
 /* ---- the loop ------------------------------------------------------------ */
 
 static int ui_run(viz_session_t *s, const viz_source_t *src,
@@ -332,17 +371,11 @@ static int ui_run(viz_session_t *s, const viz_source_t *src,
     if (o->stderr_fd >= 0)
         fcntl(o->stderr_fd, F_SETFL, fcntl(o->stderr_fd, F_GETFL) | O_NONBLOCK);
 
-    /* Files or pipes, not a terminal: newterm would draw into the file and
-     * wait for a key that never comes (tests/bad_input.sh). */
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-        return -ENOTTY;
-    /* A TERM that terminfo does not know: newterm fails and leaks the
-     * screen it began (LeakSanitizer saw it); setupterm with an error
-     * pointer fails cleanly, and frees what it read once asked to. */
-    int term_err = 0;
-    if (setupterm(NULL, STDOUT_FILENO, &term_err) != OK)
-        return -ENOENT;
-    del_curterm(cur_term);
+    /* No terminal, an unknown TERM, or one that cannot draw a screen (a
+     * caller that did not ask first: "needs a terminal"). */
+    int term = viz_term_check();
+    if (term != 0)
+        return term == -EOPNOTSUPP ? -ENOTTY : term;
     SCREEN *screen = newterm(NULL, stdout, stdin);
     if (screen == NULL)
         return -ENOTTY;

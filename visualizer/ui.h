@@ -46,6 +46,10 @@ typedef struct viz_ui {
 /* Draw the whole screen from ui and its session (views.c). */
 void viz__draw(viz_ui_t *ui);
 
+/* Colour on screen: the terminal has it and NO_COLOR does not say no
+ * (ui.c; visualizer/term.h). */
+bool viz__use_color(void);
+
 /* The delay of a speed index, and how many there are (ui.c). */
 int viz__delay_of(int speed);
 

@@ -83,7 +83,7 @@ text(int y, int x, int w, int attr, const char *fmt, ...)
 
 static int color(int pair)
 {
-    return has_colors() ? COLOR_PAIR(pair) : 0;
+    return viz__use_color() ? COLOR_PAIR(pair) : 0;
 }
 
 /* "-- title -----" across w columns; bright when the panel has focus.
@@ -683,7 +683,7 @@ static void draw_detail(viz_ui_t *ui)
 static void colors_once(void)
 {
     static bool done;
-    if (done || !has_colors())
+    if (done || !viz__use_color())
         return;
     done = true;
     start_color();
