@@ -26,6 +26,7 @@
 #include "bench/workload.h"
 #include "bench/scaling.h"
 #include "cli/cli.h"
+#include "cli/cli_trace.h"
 #include "core/trace.h"
 #include "trace/file.h"
 
@@ -43,6 +44,8 @@ typedef struct bench_args {
     bool memory;
     int tasks;
     const char *trace; /* record every event to this file: tracing's cost */
+    bool trace_drop;   /* --trace-drop: bounded buffers that drop */
+    int trace_buffer;  /* --trace-buffer KIB */
 } bench_args_t;
 
 static const cli_opt_t bench_opts[] = {
@@ -65,7 +68,15 @@ static const cli_opt_t bench_opts[] = {
      "bytes per task, and the memory of --tasks pending tasks "
      "(no WORKLOAD)"},
     {"--trace", CLI_STRING, 0, 0, offsetof(bench_args_t, trace), "FILE",
-     "record every event to FILE while timing (the cost of watching)"},
+     "record every event to FILE while timing (the cost of watching); "
+     "then one line: trace FILE events=N bytes=B bytes_per_event=X "
+     "dropped=D"},
+    {"--trace-drop", CLI_FLAG, 0, 0, offsetof(bench_args_t, trace_drop), NULL,
+     "bounded trace buffers per thread that drop events (counted) rather "
+     "than take more memory"},
+    {"--trace-buffer", CLI_INT, 1, 1048576,
+     offsetof(bench_args_t, trace_buffer), "KIB",
+     "--trace-drop's buffer per thread, in KiB (default 256)"},
     {"--tasks", CLI_INT, 1000, 10000000, offsetof(bench_args_t, tasks), "N",
      "--scaling: the largest size; --memory: how many (default 1000000)"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
@@ -287,14 +298,15 @@ static int bench_one(executor_t *ex, const workload_t *w,
 }
 
 /* The file sink for --trace; NULL after saying why it cannot be made. */
-static trace_writer_t *open_trace(const bench_args_t *args, int workers)
+static trace_writer_t *open_trace(const bench_args_t *args, int workers,
+                                  const trace_writer_opts_t *opts)
 {
     trace_info_t info;
     trace_info_set(&info, args->executor, "bench", (uint32_t)workers,
                    args->sim, args->seed,
                    args->sim ? TRACE_CLOCK_VIRTUAL : TRACE_CLOCK_MONOTONIC);
     int err = 0;
-    trace_writer_t *w = trace_writer_open(args->trace, &info, &err);
+    trace_writer_t *w = trace_writer_open_opts(args->trace, &info, opts, &err);
     if (w == NULL)
         fprintf(stderr, "asynclab: %s: %s\n", args->trace, strerror(-err));
     return w;
@@ -348,8 +360,13 @@ static int bench_main(int argc, char **argv)
 
     bool threaded = strcmp(args.executor, "ws") == 0;
     int workers = threaded ? args.workers : 1;
+    trace_writer_opts_t topts;
+    if (!cli__trace_opts(&cli_cmd_bench, args.trace, args.trace_drop,
+                         args.trace_buffer, &topts, &status))
+        return status;
     trace_writer_t *trace = NULL;
-    if (args.trace != NULL && (trace = open_trace(&args, workers)) == NULL)
+    if (args.trace != NULL &&
+        (trace = open_trace(&args, workers, &topts)) == NULL)
         return CLI_EXIT_FAILED;
     executor_config_t cfg = {.kind = kind, .workers = args.workers,
                              .sim = args.sim, .seed = args.seed,
@@ -365,10 +382,24 @@ static int bench_main(int argc, char **argv)
     for (int i = 0; ex != NULL && i < n; i++)
         failed += bench_one(ex, list[i], &args, workers) != 0;
     executor_destroy(ex);
-    if (trace != NULL && trace_writer_close(trace) != 0) {
-        fprintf(stderr, "asynclab: %s: could not finish the trace\n",
-                args.trace);
-        failed++;
+    if (trace != NULL) {
+        trace_writer_report_t rep = {0};
+        if (trace_writer_close_report(trace, &rep) != 0) {
+            fprintf(stderr, "asynclab: %s: could not finish the trace\n",
+                    args.trace);
+            failed++;
+        } else {
+            char losses[512];
+            trace_describe_losses(losses, sizeof losses, rep.dropped,
+                                  rep.threads, rep.n_threads);
+            printf("trace %s events=%" PRIu64 " bytes=%" PRIu64
+                   " bytes_per_event=%.2f dropped=%" PRIu64 " (%s)\n",
+                   args.trace, rep.events, rep.bytes,
+                   rep.events > 0 ? (double)rep.bytes / (double)rep.events
+                                  : 0.0,
+                   rep.dropped, losses);
+        }
+        trace_writer_report_free(&rep);
     }
     return failed == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }

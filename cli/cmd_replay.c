@@ -8,7 +8,9 @@
  * plays it at --slow's pace (default 200 ms per decision).
  *
  * A file that is not a whole, valid trace gets one line saying what is
- * wrong with it ("truncated: ...", "corrupt: ...") and exit status 2.
+ * wrong with it ("truncated: ...", "corrupt: ...") and exit status 1. A
+ * trace that lost events (recorded with --trace-drop) says how many, and
+ * from which thread, in the warnings and the counters line.
  *
  * Tests: tests/trace.sh, tests/viz.sh.
  */
@@ -21,6 +23,7 @@
 #include "core/trace.h"
 #include "trace/file.h"
 #include "visualizer/export.h"
+#include "visualizer/model.h"
 #include "visualizer/viz.h"
 
 #define REPLAY_SLOW_MS 200
@@ -81,7 +84,7 @@ static int replay_main(int argc, char **argv)
         return cli_usage_error(&cli_cmd_replay, "replay: missing FILE");
     trace_file_t f;
     if (!cli__load_trace(pos.args[0], &f))
-        return CLI_EXIT_USAGE;
+        return CLI_EXIT_FAILED;
 
     viz_session_t s;
     char title[160]; /* drawn through viz_escape, like every name shown */
@@ -94,6 +97,10 @@ static int replay_main(int argc, char **argv)
         for (size_t i = 0; i < f.n_events; i++)
             viz_session_append(&s, &f.events[i]);
         viz_session_rewind(&s);
+        char losses[160];
+        trace_describe_losses(losses, sizeof losses, f.dropped, f.threads,
+                              f.n_threads);
+        viz_model_set_dropped_why(&s.model, losses);
         viz_model_set_dropped(&s.model, f.dropped);
         viz_options_t o = {.title = title,
                            .step = a.slow < 0,

@@ -13,6 +13,7 @@
 
 #include "bench/executors.h"
 #include "cli/cli.h"
+#include "cli/cli_trace.h"
 #include "core/trace.h"
 #include "trace/file.h"
 
@@ -20,13 +21,21 @@ typedef struct run_args {
     cli_scenario_args_t scenario; /* first: cli_scenario_opts fill it */
     const char *executor;
     const char *trace; /* --trace FILE, or NULL */
+    bool trace_drop;   /* --trace-drop: bounded buffers that drop */
+    int trace_buffer;  /* --trace-buffer KIB, with --trace-drop */
 } run_args_t;
 
 static const cli_opt_t run_opts[] = {
     {"--executor", CLI_STRING, 0, 0, offsetof(run_args_t, executor), "NAME",
      "which executor runs it (default: spin)"},
     {"--trace", CLI_STRING, 0, 0, offsetof(run_args_t, trace), "FILE",
-     "record every scheduling event to FILE (asynclab replay FILE)"},
+     "record every scheduling event to FILE (asynclab replay FILE); "
+     "nothing is lost"},
+    {"--trace-drop", CLI_FLAG, 0, 0, offsetof(run_args_t, trace_drop), NULL,
+     "for huge runs: bounded trace buffers per thread that drop events "
+     "(counted, per thread) rather than take more memory"},
+    {"--trace-buffer", CLI_INT, 1, 1048576, offsetof(run_args_t, trace_buffer),
+     "KIB", "--trace-drop's buffer per thread, in KiB (default 256)"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -82,7 +91,8 @@ static int run_main(int argc, char **argv);
 
 /* --trace: a trace file writer whose header describes this run. NULL
  * after printing why it cannot be created. */
-static trace_writer_t *open_trace(const run_args_t *a, const char *scenario)
+static trace_writer_t *open_trace(const run_args_t *a, const char *scenario,
+                                  const trace_writer_opts_t *opts)
 {
     bool ws = strcmp(a->executor, "ws") == 0;
     uint32_t workers = !ws                    ? 1
@@ -94,21 +104,25 @@ static trace_writer_t *open_trace(const run_args_t *a, const char *scenario)
                    a->scenario.sim ? TRACE_CLOCK_VIRTUAL
                                    : TRACE_CLOCK_MONOTONIC);
     int err = 0;
-    trace_writer_t *w = trace_writer_open(a->trace, &info, &err);
+    trace_writer_t *w = trace_writer_open_opts(a->trace, &info, opts, &err);
     if (w == NULL)
         fprintf(stderr, "asynclab: %s: %s\n", a->trace, strerror(-err));
     return w;
 }
 
-/* Finish the trace file; false (after saying why) when it failed. */
+/* Finish the trace file; false (after saying why) when it failed. The
+ * summary line says how many events it holds and how many were lost. */
 static bool close_trace(trace_writer_t *w, const char *path)
 {
-    int err = trace_writer_close(w);
+    trace_writer_report_t rep = {0};
+    int err = trace_writer_close_report(w, &rep);
     if (err != 0) {
         fprintf(stderr, "asynclab: %s: %s\n", path, strerror(-err));
+        trace_writer_report_free(&rep);
         return false;
     }
-    printf("%-16s %s\n", "trace", path);
+    cli__print_trace_report(stdout, "trace           ", path, &rep);
+    trace_writer_report_free(&rep);
     return true;
 }
 
@@ -135,9 +149,13 @@ static int run_main(int argc, char **argv)
                                "--executor: unknown executor '%s' (known: %s)",
                                args.executor, executor_names(", "));
 
+    trace_writer_opts_t topts;
+    if (!cli__trace_opts(&cli_cmd_run, args.trace, args.trace_drop,
+                         args.trace_buffer, &topts, &status))
+        return status;
     trace_writer_t *trace = NULL;
     if (args.trace != NULL) {
-        trace = open_trace(&args, sc->name);
+        trace = open_trace(&args, sc->name, &topts);
         if (trace == NULL)
             return CLI_EXIT_FAILED;
         args.scenario.trace = trace_writer_sink(trace);

@@ -5,7 +5,7 @@
  * or summarised (the header and a count of each event kind).
  *
  * OUT may be "-" for standard output. A bad trace file gets one line and
- * exit status 2, as everywhere (cli/cli_trace.h).
+ * exit status 1, as everywhere (cli/cli_trace.h).
  *
  * Tests: tests/trace.sh.
  */
@@ -49,8 +49,11 @@ static void trace_usage(FILE *out)
           "per worker,\n"
           "        each poll a slice, wakes as arrows) and/or as the event "
           "log in words.\n"
-          "info    the run the file recorded, and how many events of each "
-          "kind.\n"
+          "info    the run the file recorded, how many events of each "
+          "kind, and how\n"
+          "        many each recording thread wrote and lost (a trace "
+          "recorded with\n"
+          "        --trace-drop may have lost some; by default none are).\n"
           "OUT may be - for standard output.\n"
           "\n",
           out);
@@ -58,6 +61,37 @@ static void trace_usage(FILE *out)
 }
 
 static int trace_main(int argc, char **argv);
+
+bool cli__trace_opts(const cli_command_t *cmd, const char *trace, bool drop,
+                     int buffer_kib, trace_writer_opts_t *out, int *status)
+{
+    *out = (trace_writer_opts_t){.drop = drop,
+                                 .buffer_bytes = (size_t)buffer_kib * 1024};
+    if (trace == NULL && (drop || buffer_kib != 0)) {
+        *status = cli_usage_error(cmd, "%s needs --trace FILE",
+                                  drop ? "--trace-drop" : "--trace-buffer");
+        return false;
+    }
+    if (buffer_kib != 0 && !drop) {
+        *status = cli_usage_error(cmd, "--trace-buffer is for --trace-drop "
+                                       "(without it nothing is dropped)");
+        return false;
+    }
+    return true;
+}
+
+void cli__print_trace_report(FILE *out, const char *label, const char *path,
+                             const trace_writer_report_t *rep)
+{
+    char losses[512];
+    trace_describe_losses(losses, sizeof losses, rep->dropped, rep->threads,
+                          rep->n_threads);
+    fprintf(out, "%s %s: %" PRIu64 " events, %" PRIu64 " bytes (%.2f "
+                 "bytes/event); %s\n",
+            label, path, rep->events, rep->bytes,
+            rep->events > 0 ? (double)rep->bytes / (double)rep->events : 0.0,
+            losses);
+}
 
 const cli_command_t cli_cmd_trace = {
     .name = "trace",
@@ -122,6 +156,22 @@ static void do_info(const trace_file_t *f)
            i->sim ? "simulation" : "threads", i->seed,
            i->clock == TRACE_CLOCK_VIRTUAL ? "virtual" : "monotonic",
            f->n_events, f->dropped, f->n_names);
+    char losses[512];
+    trace_describe_losses(losses, sizeof losses, f->dropped, f->threads,
+                          f->n_threads);
+    printf("losses     %s\nblocks     %" PRIu64 "\nthreads    %zu\n",
+           losses, f->blocks, f->n_threads);
+    for (size_t t = 0; t < f->n_threads; t++) {
+        const trace_thread_stats_t *th = &f->threads[t];
+        char who[16];
+        if (th->first_worker == TRACE_NO_WORKER)
+            snprintf(who, sizeof who, "-");
+        else
+            snprintf(who, sizeof who, "w%" PRIu32, th->first_worker);
+        printf("  thread %-3" PRIu32 " first worker %-5s events %-10" PRIu64
+               " lost %" PRIu64 "\n",
+               th->thread, who, th->events, th->lost);
+    }
     size_t count[TRACE_KIND_COUNT] = {0};
     for (size_t k = 0; k < f->n_events; k++)
         count[f->events[k].kind]++; /* kinds were checked by the reader */
@@ -153,7 +203,7 @@ static int trace_main(int argc, char **argv)
                                "--text OUT");
     trace_file_t f;
     if (!cli__load_trace(pos.args[1], &f))
-        return CLI_EXIT_USAGE;
+        return CLI_EXIT_FAILED;
     int rc = CLI_EXIT_OK;
     if (export)
         rc = do_export(&f, &a);

@@ -17,9 +17,13 @@
  * carry task ids, never pointers, so a recorded run compares byte for byte
  * with a later one.
  *
- * Rings: each emitting thread gets its own single-producer single-consumer
- * ring the first time it writes to a trace_rings_t (trace/rings.h).
- * A full ring counts a drop and returns: tracing never blocks a worker.
+ * Buffers: each emitting thread gets its own buffer the first time it
+ * writes to a sink of trace/: a ring of fixed-size events for the live
+ * visualizer (trace/rings.h: a full ring counts a drop), or encoded
+ * blocks for a trace file (trace/blocks.h: a full block goes to the
+ * writer whole and the thread takes a fresh one; nothing is dropped
+ * unless memory runs out or --trace-drop asked for bounded buffers).
+ * Tracing never blocks a worker on the writer.
  *
  * Conventions every emitter follows (the visualizer's model relies on them,
  * visualizer/model.c):
@@ -132,8 +136,26 @@ void trace_emit(trace_sink_t *sink, trace_kind_t kind, uint32_t worker,
                 uint64_t task, uint64_t a, uint64_t b);
 
 /*
- * Timestamps: trace_emit stamps every event with CLOCK_MONOTONIC in
- * nanoseconds. A runtime whose time is virtual (the simulation) puts a
+ * The trace clock, in nanoseconds on CLOCK_MONOTONIC's scale. Where the
+ * CPU has an invariant timestamp counter (x86-64: CPUID 0x80000007 EDX
+ * bit 8) it is one RDTSC and a multiply, calibrated once per process
+ * against CLOCK_MONOTONIC (about 2 ms, at the first call or at
+ * trace_clock_init); elsewhere, or with ASYNCLAB_TRACE_CLOCK=monotonic in
+ * the environment, it is clock_gettime(CLOCK_MONOTONIC). Every thread
+ * reads the same counter through the same conversion, so events of two
+ * threads compare by time as the counter orders them. Any thread.
+ */
+uint64_t trace_now_ns(void);
+
+/* Calibrate the trace clock now rather than at its first use (a sink
+ * does this when it is made, so that no worker waits for it). */
+void trace_clock_init(void);
+
+/* "tsc" or "monotonic": which source trace_now_ns reads. */
+const char *trace_clock_source(void);
+
+/*
+ * Timestamps: trace_emit stamps every event with trace_now_ns(). A runtime whose time is virtual (the simulation) puts a
  * clocked sink between itself and the sink it was given, which stamps
  * each event again with that runtime's own clock. The clock belongs to
  * one runtime: two runtimes in one process never read each other's.

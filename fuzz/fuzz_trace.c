@@ -8,9 +8,10 @@
  *   build/fuzz/fuzz_trace fuzz/corpus/trace    this one by hand
  *
  * Each input is read twice: as it is (most mutations stop at the
- * checksum, which is the point of a checksum), and with the checksum
- * recomputed, so that the header, event and name-table decoders behind it
- * are explored too. Seeds (fuzz/corpus/trace/) are small real recordings
+ * checksums, which is the point of checksums), and with every block's
+ * CRC-32C and the header's recomputed, so that the block walk, the event
+ * decoder, the thread and name tables and the merge behind them are
+ * explored too. Seeds (fuzz/corpus/trace/) are small real recordings
  * (asynclab run ... --trace).
  *
  * A failure is a crash, a leak, undefined behaviour, or an error message
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "core/trace.h"
+#include "trace/codec.h"
 #include "trace/file.h"
 #include "visualizer/export.h"
 #include "visualizer/viz.h"
@@ -79,19 +81,46 @@ static void read_one(const uint8_t *data, size_t size)
 
 #define HEADER      128
 #define CHECKSUM_AT 120
+#define TAIL_OFF_AT 104
+#define BLOCK_HDR   40
 
-/* docs/trace-format.md: FNV-1a over the body, then the header with the
- * checksum field as zeros. */
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* docs/trace-format.md, version 2: each block's CRC-32C (its header's
+ * first 36 bytes, then its payload), as far as the blocks can be walked;
+ * then the header's (the header with its checksum as zeros, then the
+ * tail). */
 static void fix_checksum(uint8_t *b, size_t size)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    memset(b + CHECKSUM_AT, 0, 8);
-    for (size_t i = HEADER; i < size; i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
-    for (size_t i = 0; i < HEADER; i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
-    for (int i = 0; i < 8; i++)
-        b[CHECKSUM_AT + i] = (uint8_t)(h >> (8 * i));
+    uint64_t tail = get_u64(b + TAIL_OFF_AT);
+    if (tail < HEADER || tail > size)
+        tail = size;
+    size_t off = HEADER;
+    while (off + BLOCK_HDR <= tail) {
+        uint8_t *h = b + off;
+        uint32_t payload = (uint32_t)(h[4] | h[5] << 8 | h[6] << 16 |
+                                      (uint32_t)h[7] << 24);
+        if (payload > tail - off - BLOCK_HDR)
+            break;
+        uint32_t crc = trace_crc32c(0, h, 36);
+        put_u32(h + 36, trace_crc32c(crc, h + BLOCK_HDR, payload));
+        off += BLOCK_HDR + payload;
+    }
+    memset(b + CHECKSUM_AT, 0, 4);
+    uint32_t crc = trace_crc32c(0, b, HEADER);
+    put_u32(b + CHECKSUM_AT, trace_crc32c(crc, b + tail, size - tail));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,8 +1,11 @@
 /*
  * tests/test_trace.c - core/trace: emitting, the hash sink, task names,
- * per-thread rings (order, drops, many producers), trace files (round
- * trip through memory and through the writer thread; every way a file can
- * be broken gives a one-line error and no crash).
+ * per-thread rings (order, drops, many producers), the codec (every
+ * field, time going back, CRC-32C), trace files (round trip through
+ * memory and through the writer thread, lossless and with --trace-drop's
+ * bounded buffers; threads merged by time; every truncation and every
+ * flipped byte of a many-block, many-thread file gives a one-line error
+ * and no crash).
  *
  * Run one test: ./build/tests/test_trace trace_rings_count_drops_when_full
  */
@@ -21,6 +24,8 @@
 #include <unistd.h>
 
 #include "core/trace.h"
+#include "trace/blocks.h"
+#include "trace/codec.h"
 #include "trace/file.h"
 #include "trace/rings.h"
 
@@ -350,7 +355,11 @@ static void trace_writer_records_every_thread(void **state)
     trace_file_t f;
     char msg[200];
     assert_int_equal(trace_file_load(path, &f, msg, sizeof msg), 0);
-    assert_int_equal(f.n_events + f.dropped, 10000);
+    /* Lossless: every event, none dropped, two threads of 5000. */
+    assert_int_equal(f.n_events, 10000);
+    assert_int_equal(f.dropped, 0);
+    assert_int_equal(f.n_threads, 2);
+    assert_int_equal(f.threads[0].events + f.threads[1].events, 10000);
     /* Each thread's events keep their order. (Across threads the order is
      * by timestamp except for a thread preempted inside TRACE: see
      * trace_rings_drain.) */
@@ -434,8 +443,11 @@ static void trace_file_rejects_wrong_version(void **state)
     save_sample(path, 5);
     size_t len;
     unsigned char *buf = slurp(path, &len);
-    buf[8] = 2; /* the version field */
-    expect_reject(buf, len, "unsupported trace format version 2");
+    buf[8] = 1; /* the version field: the 40-byte events of version 1 */
+    expect_reject(buf, len, "unsupported trace format version 1 (this build "
+                            "reads version 2");
+    buf[8] = 99;
+    expect_reject(buf, len, "unsupported trace format version 99");
     free(buf);
     unlink(path);
 }
@@ -482,6 +494,300 @@ static void trace_file_rejects_unfinished_recording(void **state)
     unlink(path);
 }
 
+
+/* ---- the codec, CRC-32C -------------------------------------------------- */
+
+static void trace_crc32c_check_value(void **state)
+{
+    (void)state;
+    assert_int_equal(trace_crc32c(0, "123456789", 9), 0xe3069283u);
+    assert_int_equal(trace_crc32c_sw(0, "123456789", 9), 0xe3069283u);
+    unsigned char buf[1000];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (unsigned char)(i * 131 + 7);
+    for (size_t n = 0; n < sizeof buf; n += 37) {
+        assert_int_equal(trace_crc32c(0, buf, n), trace_crc32c_sw(0, buf, n));
+        /* chained = whole */
+        uint32_t c = trace_crc32c(trace_crc32c(0, buf, n / 3), buf + n / 3,
+                                  n - n / 3);
+        assert_int_equal(c, trace_crc32c(0, buf, n));
+    }
+}
+
+static void trace_codec_round_trips_every_field(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    trace_event_t *in = calloc(N, sizeof *in), out;
+    unsigned char *buf = malloc(N * TRACE_EVENT_MAX);
+    assert_non_null(in);
+    assert_non_null(buf);
+    uint64_t x = 88172645463325252ull; /* xorshift64 */
+    uint64_t t = 1000;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        /* mostly forward in small steps, sometimes back, sometimes huge */
+        t = (x & 15) == 0 ? t - (x >> 50) : (x & 15) == 1 ? x : t + (x & 255);
+        in[i].time_ns = t;
+        in[i].task = (x & 3) == 0 ? 0 : (x & 3) == 1 ? UINT64_MAX - (x >> 60)
+                     : (x >> 8) & 1023;
+        in[i].a = (x & 4) ? x : 0;
+        in[i].b = (x & 8) ? x >> 3 : 0;
+        in[i].worker = (x & 0x30) == 0 ? TRACE_NO_WORKER : (uint32_t)(x >> 40) & 3;
+        in[i].kind = 1 + (uint32_t)((x >> 20) % (TRACE_KIND_COUNT - 1));
+    }
+    codec_state_t enc, dec;
+    codec_reset(&enc, 500, 7);
+    codec_reset(&dec, 500, 7);
+    unsigned char *p = buf;
+    for (size_t i = 0; i < N; i++) {
+        unsigned char *q = codec_put_event(p, &enc, &in[i]);
+        assert_true((size_t)(q - p) <= TRACE_EVENT_MAX);
+        p = q;
+    }
+    const unsigned char *r = buf;
+    for (size_t i = 0; i < N; i++) {
+        const char *why = NULL;
+        assert_int_equal(codec_get_event(&r, p, &dec, &out, &why), 0);
+        assert_int_equal(out.time_ns, in[i].time_ns);
+        assert_int_equal(out.task, in[i].task);
+        assert_int_equal(out.a, in[i].a);
+        assert_int_equal(out.b, in[i].b);
+        assert_int_equal(out.worker, in[i].worker);
+        assert_int_equal(out.kind, in[i].kind);
+    }
+    assert_ptr_equal(r, p);
+    const char *why = NULL;
+    assert_int_equal(codec_get_event(&r, p, &dec, &out, &why), -1);
+    free(in);
+    free(buf);
+}
+
+static void trace_codec_is_small_on_a_yield_loop(void **state)
+{
+    (void)state;
+    /* yield_many's shape: poll-start, self-wake, schedule(local),
+     * poll-end, tasks in turn, tens of ns apart. */
+    unsigned char buf[64 * 400];
+    codec_state_t st;
+    codec_reset(&st, 0, 0);
+    unsigned char *p = buf;
+    uint64_t t = 0;
+    for (uint64_t i = 0; i < 400; i++) {
+        uint64_t task = 1 + i % 100;
+        trace_event_t e[4] = {
+            {t += 30, task, 0, 0, 0, TRACE_POLL_START},
+            {t += 20, task, 0, 0, 0, TRACE_POLL_END},
+            {t += 10, task, 0, 0, 0, TRACE_SELF_WAKE},
+            {t += 10, task, TRACE_Q_LOCAL, 0, 0, TRACE_SCHEDULE},
+        };
+        for (int k = 0; k < 4; k++)
+            p = codec_put_event(p, &st, &e[k]);
+    }
+    size_t bytes = (size_t)(p - buf);
+    assert_true(bytes <= 1600 * 3); /* at most 3 bytes an event */
+}
+
+/* ---- files: many threads, many blocks ------------------------------------ */
+
+typedef struct timed_producer {
+    trace_sink_t *sink;
+    uint32_t worker;
+    uint64_t count;
+    const uint64_t *times;
+    pthread_barrier_t *done;
+} timed_producer_t;
+
+static void *timed_main(void *arg)
+{
+    timed_producer_t *p = arg;
+    uint64_t name = trace_name_id("trace-writer-task");
+    for (uint64_t i = 0; i < p->count; i++) {
+        trace_event_t ev = {
+            .time_ns = p->times != NULL ? p->times[i] : 1000 + 3 * i,
+            .task = (i % 7) + 1,
+            .a = i,
+            .b = i == 0 ? name : 0,
+            .worker = p->worker,
+            .kind = i == 0 ? TRACE_SPAWN : TRACE_POLL_START + (uint32_t)(i % 3),
+        };
+        p->sink->write(p->sink, &ev);
+    }
+    if (p->done != NULL)
+        pthread_barrier_wait(p->done);
+    return NULL;
+}
+
+/* Record `each` events from each of two threads into path, through the
+ * writer (small blocks: many of them); returns the report's dropped. */
+static uint64_t record_two_threads(const char *path, uint64_t each,
+                                   const uint64_t *t1, const uint64_t *t2,
+                                   const trace_writer_opts_t *o)
+{
+    trace_info_t info;
+    trace_info_set(&info, "ws", "fanout", 2, false, 0, TRACE_CLOCK_MONOTONIC);
+    int err = 0;
+    trace_writer_t *w = trace_writer_open_opts(path, &info, o, &err);
+    assert_non_null(w);
+    pthread_barrier_t done;
+    pthread_barrier_init(&done, NULL, 2);
+    timed_producer_t p1 = {trace_writer_sink(w), 0, each, t1, &done};
+    timed_producer_t p2 = {trace_writer_sink(w), 1, each, t2, &done};
+    pthread_t th1, th2;
+    pthread_create(&th1, NULL, timed_main, &p1);
+    pthread_create(&th2, NULL, timed_main, &p2);
+    pthread_join(th1, NULL);
+    pthread_join(th2, NULL);
+    pthread_barrier_destroy(&done);
+    trace_writer_report_t rep;
+    assert_int_equal(trace_writer_close_report(w, &rep), 0);
+    assert_int_equal(rep.events + rep.dropped, 2 * each);
+    assert_int_equal(rep.n_threads, 2);
+    uint64_t dropped = rep.dropped;
+    trace_writer_report_free(&rep);
+    return dropped;
+}
+
+static void trace_file_merges_threads_by_time(void **state)
+{
+    (void)state;
+    static const uint64_t t1[] = {1, 4, 5, 9, 10};
+    static const uint64_t t2[] = {2, 3, 6, 7, 10};
+    const char *path = temp_path();
+    assert_int_equal(record_two_threads(path, 5, t1, t2, NULL), 0);
+    trace_file_t f;
+    char err[200];
+    assert_int_equal(trace_file_load(path, &f, err, sizeof err), 0);
+    assert_int_equal(f.n_events, 10);
+    static const uint64_t want[] = {1, 2, 3, 4, 5, 6, 7, 9, 10, 10};
+    for (size_t i = 0; i < 10; i++)
+        assert_int_equal(f.events[i].time_ns, want[i]);
+    /* the tie at 10: the thread that wrote first (thread 0) first */
+    uint32_t first = f.events[8].worker;
+    assert_int_equal(f.threads[0].first_worker, first);
+    trace_file_free(&f);
+    unlink(path);
+}
+
+static void trace_writer_many_blocks_lossless(void **state)
+{
+    (void)state;
+    const char *path = temp_path();
+    trace_writer_opts_t o = {.block_bytes = 1024};
+    assert_int_equal(record_two_threads(path, 20000, NULL, NULL, &o), 0);
+    trace_file_t f;
+    char err[200];
+    assert_int_equal(trace_file_load(path, &f, err, sizeof err), 0);
+    assert_int_equal(f.n_events, 40000);
+    assert_true(f.blocks > 40);
+    /* each thread's events in its order (a = its sequence number) */
+    uint64_t next[2] = {0, 0};
+    for (size_t i = 0; i < f.n_events; i++) {
+        const trace_event_t *ev = &f.events[i];
+        assert_true(ev->worker < 2);
+        assert_int_equal(ev->a, next[ev->worker]);
+        next[ev->worker]++;
+        if (i > 0)
+            assert_true(ev->time_ns >= f.events[i - 1].time_ns);
+    }
+    trace_file_free(&f);
+    unlink(path);
+}
+
+static void trace_writer_drop_mode_counts_per_thread(void **state)
+{
+    (void)state;
+    const char *path = temp_path();
+    trace_writer_opts_t o = {.drop = true, .buffer_bytes = 2048};
+    uint64_t dropped = record_two_threads(path, 30000, NULL, NULL, &o);
+    trace_file_t f;
+    char err[200];
+    assert_int_equal(trace_file_load(path, &f, err, sizeof err), 0);
+    assert_int_equal(f.n_events + f.dropped, 60000);
+    assert_int_equal(f.dropped, dropped);
+    uint64_t lost = 0;
+    for (size_t i = 0; i < f.n_threads; i++) {
+        lost += f.threads[i].lost;
+        assert_int_equal(f.threads[i].events + f.threads[i].lost, 30000);
+    }
+    assert_int_equal(lost, f.dropped);
+    char line[200];
+    trace_describe_losses(line, sizeof line, f.dropped, f.threads, f.n_threads);
+    if (f.dropped > 0)
+        assert_non_null(strstr(line, "lost "));
+    else
+        assert_string_equal(line, "no events lost");
+    trace_file_free(&f);
+    unlink(path);
+}
+
+static void trace_describe_losses_names_threads(void **state)
+{
+    (void)state;
+    trace_thread_stats_t th[3] = {
+        {0, TRACE_NO_WORKER, 1, 10, 0},
+        {1, 0, 1, 10, 12},
+        {2, 1, 1, 10, 3},
+    };
+    char line[200];
+    trace_describe_losses(line, sizeof line, 20, th, 3);
+    assert_string_equal(line, "lost 20 events: thread 1 (w0) 12, thread 2 "
+                              "(w1) 3, threads with no buffer 5");
+    trace_describe_losses(line, sizeof line, 0, th, 3);
+    assert_string_equal(line, "no events lost");
+    char tiny[8];
+    trace_describe_losses(tiny, sizeof tiny, 20, th, 3); /* truncates */
+    assert_true(strlen(tiny) < sizeof tiny);
+}
+
+/* A file of two threads and many small blocks, as bytes. */
+static unsigned char *many_block_file(size_t *len)
+{
+    const char *path = temp_path();
+    trace_writer_opts_t o = {.block_bytes = 1024};
+    record_two_threads(path, 700, NULL, NULL, &o);
+    unsigned char *buf = slurp(path, len);
+    unlink(path);
+    return buf;
+}
+
+static void trace_file_rejects_every_truncation_of_many_blocks(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *buf = many_block_file(&len);
+    trace_file_t f;
+    char err[200];
+    assert_int_equal(trace_file_parse(buf, len, &f, err, sizeof err), 0);
+    assert_true(f.blocks >= 4);
+    trace_file_free(&f);
+    for (size_t cut = 8; cut < len; cut++)
+        expect_reject(buf, cut, "truncated");
+    free(buf);
+}
+
+static void trace_file_rejects_every_flip_of_many_blocks(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *buf = many_block_file(&len);
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit += 5) {
+            buf[i] ^= (unsigned char)(1u << bit);
+            trace_file_t f;
+            char err[200] = "";
+            if (trace_file_parse(buf, len, &f, err, sizeof err) == 0)
+                fail_msg("byte %zu bit %d flipped: accepted", i, bit);
+            assert_true(err[0] != 0);
+            assert_null(strchr(err, '\n'));
+            buf[i] ^= (unsigned char)(1u << bit);
+        }
+    }
+    free(buf);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +807,15 @@ int main(int argc, char **argv)
         cmocka_unit_test(trace_file_rejects_wrong_version),
         cmocka_unit_test(trace_file_rejects_every_flipped_byte),
         cmocka_unit_test(trace_file_rejects_unfinished_recording),
+        cmocka_unit_test(trace_crc32c_check_value),
+        cmocka_unit_test(trace_codec_round_trips_every_field),
+        cmocka_unit_test(trace_codec_is_small_on_a_yield_loop),
+        cmocka_unit_test(trace_file_merges_threads_by_time),
+        cmocka_unit_test(trace_writer_many_blocks_lossless),
+        cmocka_unit_test(trace_writer_drop_mode_counts_per_thread),
+        cmocka_unit_test(trace_describe_losses_names_threads),
+        cmocka_unit_test(trace_file_rejects_every_truncation_of_many_blocks),
+        cmocka_unit_test(trace_file_rejects_every_flip_of_many_blocks),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

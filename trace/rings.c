@@ -24,14 +24,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- per-thread rings ---------------------------------------------------- */
 
@@ -169,6 +161,7 @@ int trace_rings_init(trace_rings_t *r, uint32_t capacity)
     r->capacity = cap;
     atomic_init(&r->rings, NULL);
     atomic_init(&r->lost, 0);
+    trace_clock_init(); /* now, not in a worker's first event */
     return 0;
 }
 
@@ -243,13 +236,15 @@ size_t trace_rings_drain_until(trace_rings_t *r, trace_sink_t *out,
  * waits for the next drain, so a later drain cannot deliver anything older
  * than what this one delivered (up to an event stamped but not yet
  * published when the tails were read: a thread preempted inside TRACE).
- * It is CLOCK_MONOTONIC, not the trace clock: a virtual clock belongs to
- * the simulation's thread, and a simulation has one ring, ordered already.
- * Timestamps from a clock with another origin are never held back.
+ * It is trace_now_ns(), the clock trace_emit stamps with (the counter it
+ * converts, not CLOCK_MONOTONIC, which it drifts from by parts per
+ * million), not a runtime's virtual clock: that belongs to the
+ * simulation's thread, and a simulation has one ring, ordered already.
+ * Timestamps from a clock that starts at 0 are never held back.
  */
 size_t trace_rings_drain(trace_rings_t *r, trace_sink_t *out)
 {
-    return trace_rings_drain_until(r, out, monotonic_ns());
+    return trace_rings_drain_until(r, out, trace_now_ns());
 }
 
 uint64_t trace_rings_dropped(trace_rings_t *r)

@@ -3,8 +3,11 @@
  * that emitting an event takes no lock and never waits for the reader.
  *
  * The event vocabulary and the sink interface are core/trace.h; this is
- * one sink, used by the trace file writer (trace/file.h) and the live
- * visualizer. The ring's picture is in trace/rings.c.
+ * one sink, used by the live visualizer (cli/cmd_viz.c) and tests: a
+ * consumer that wants events one by one, merged by time, as they happen.
+ * A full ring drops (counted per thread). The trace file's writer uses
+ * trace/blocks.h instead, which hands whole blocks over and drops
+ * nothing. The ring's picture is in trace/rings.c.
  *
  * Tests: tests/test_trace.c.
  */

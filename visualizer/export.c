@@ -123,6 +123,16 @@ static void write_meta(exporter_t *x)
     x->first = false;
     json_string(x->out, process);
     fputs("}}", x->out);
+    /* The losses, where Perfetto shows a process's labels: "no events
+     * lost", or how many and from which recording thread. */
+    char losses[512];
+    trace_describe_losses(losses, sizeof losses, x->f->dropped, x->f->threads,
+                          x->f->n_threads);
+    fputs(",\n{\"ph\":\"M\",\"pid\":1,\"name\":\"process_labels\","
+          "\"args\":{\"labels\":",
+          x->out);
+    json_string(x->out, losses);
+    fprintf(x->out, ",\"dropped\":%" PRIu64 "}}", x->f->dropped);
     for (uint32_t t = 0; t <= x->tracks; t++) {
         char name[32];
         if (t == x->tracks)
@@ -377,16 +387,21 @@ int viz_export_text(const trace_file_t *f, FILE *out,
     char scenario[4 * sizeof i->scenario], executor[4 * sizeof i->executor];
     viz_escape(i->scenario, scenario, sizeof scenario);
     viz_escape(i->executor, executor, sizeof executor);
+    char losses[512];
+    trace_describe_losses(losses, sizeof losses, f->dropped, f->threads,
+                          f->n_threads);
+    viz_model_set_dropped_why(&m, losses);
+    viz_model_set_dropped(&m, f->dropped);
     fprintf(out,
             "# asynclab trace: scenario %s, executor %s, %u worker%s, %s, "
             "seed %" PRIu64 ", %s clock\n"
-            "# %zu events, %" PRIu64 " dropped\n",
+            "# %zu events, %" PRIu64 " dropped (%s)\n",
             scenario, executor, i->workers, i->workers == 1 ? "" : "s",
             i->sim                           ? "simulated"
             : strcmp(i->executor, "ws") == 0 ? "threads"
                                              : "one thread",
             i->seed, i->clock == TRACE_CLOCK_VIRTUAL ? "virtual" : "monotonic",
-            f->n_events, f->dropped);
+            f->n_events, f->dropped, losses);
     uint64_t t0 = f->n_events > 0 ? f->events[0].time_ns : 0;
     for (size_t k = 0; k < f->n_events; k++) {
         const trace_event_t *ev = &f->events[k];

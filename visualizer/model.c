@@ -810,9 +810,21 @@ void viz_model_set_dropped(viz_model_t *m, uint64_t dropped)
         return;
     bool first = m->dropped == 0;
     m->dropped = dropped;
-    if (first)
+    if (first && m->dropped_why[0] != 0)
+        warn(m, VIZ_WARN_DROPPED, 0, "the trace %s; queues may be off",
+             m->dropped_why);
+    else if (first)
         warn(m, VIZ_WARN_DROPPED, 0,
              "the trace dropped events (full rings): queues may be off");
+}
+
+void viz_model_set_dropped_why(viz_model_t *m, const char *why)
+{
+    size_t n = why != NULL ? strlen(why) : 0;
+    if (n >= sizeof m->dropped_why)
+        n = sizeof m->dropped_why - 1;
+    memcpy(m->dropped_why, why != NULL ? why : "", n);
+    m->dropped_why[n] = 0;
 }
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -871,11 +883,14 @@ void viz_model_reset(viz_model_t *m)
     viz_name_fn name_of = m->name_of;
     void *ctx = m->name_ctx;
     uint64_t dropped = m->dropped; /* the source's word, not the events' */
+    char why[sizeof m->dropped_why];
+    memcpy(why, m->dropped_why, sizeof why);
     viz_model_destroy(m);
     if (viz_model_init(&fresh, names[exec], workers, scenario, name_of, ctx) !=
         0)
         return; /* out of memory: an empty model with no log */
     *m = fresh;
+    memcpy(m->dropped_why, why, sizeof why);
     viz_model_set_dropped(m, dropped);
 }
 

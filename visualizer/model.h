@@ -200,6 +200,7 @@ typedef struct viz_model {
                                                next SELF_WAKE repeats */
     uint64_t rate_t[2], rate_polls[2];      /* for polls per second */
     uint64_t dropped;                       /* events the source says it lost */
+    char dropped_why[160]; /* "lost 12 events: thread 1 (w0) 12", or "" */
 } viz_model_t;
 
 /* exec_name: "spin", "notify" or "ws" (anything else is shown as ws).
@@ -218,6 +219,11 @@ void viz_model_apply(viz_model_t *m, const trace_event_t *ev);
 
 /* The source lost `dropped` events so far (a full ring): a warning. */
 void viz_model_set_dropped(viz_model_t *m, uint64_t dropped);
+
+/* Where the losses were, in words ("lost 12 events: thread 1 (w0) 12",
+ * from trace_describe_losses), for the warning: call before
+ * viz_model_set_dropped. A trace file knows this; a live ring does not. */
+void viz_model_set_dropped_why(viz_model_t *m, const char *why);
 
 /* The task with this id, or NULL. */
 const viz_task_t *viz_model_task(const viz_model_t *m, uint64_t id);
