@@ -17,11 +17,15 @@
  *     remote call and the next, deterministically: a push that lands
  *     while you take the list must not be lost;
  *   - the last test runs four threads that allocate, hand blocks to each
- *     other and free them, and then counts every block.
+ *     other and free them, and then counts every block; there, a
+ *     remote_load now and then gives the CPU away, so that frees race
+ *     into the window between a load and the next operation even on two
+ *     cores.
  */
 #include "lessons/check.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -106,11 +110,19 @@ static void slip_now(void)
     slip.done = true;
 }
 
+/* In the threads test: now and then, give the CPU away right after a
+ * load, so that other threads' frees land in the window between a load
+ * and the CAS or exchange that follows it (on two cores they rarely
+ * would by themselves). */
+static _Thread_local unsigned jitter;
+
 block_t *remote_load(pool_t *p)
 {
     ops.load++;
     block_t *head = atomic_load(&p->remote);
     slip_now();
+    if (jitter != 0 && ++jitter % 4 == 0)
+        sched_yield();
     return head;
 }
 
@@ -512,6 +524,7 @@ static void *stress_thread(void *arg)
     pool_t *p = &S.pools[me];
     pool_init(p); /* owned by this thread */
     fresh_here = 0;
+    jitter = 1;
     pthread_barrier_wait(&S.barrier); /* every pool exists before a free */
     tracked_t *kept[PER_ROUND];
     for (int r = 0; r < ROUNDS; r++) {
