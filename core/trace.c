@@ -160,11 +160,28 @@ const char *trace_clock_source(void)
                : "monotonic";
 }
 
+/* This thread's last clock read by trace_emit, for trace_emit_next. */
+static _Thread_local uint64_t last_ns;
+
 void trace_emit(trace_sink_t *sink, trace_kind_t kind, uint32_t worker,
                 uint64_t task, uint64_t a, uint64_t b)
 {
     trace_event_t ev = {
-        .time_ns = trace_now_ns(),
+        .time_ns = last_ns = trace_now_ns(),
+        .task = task,
+        .a = a,
+        .b = b,
+        .worker = worker,
+        .kind = (uint32_t)kind,
+    };
+    sink->write(sink, &ev);
+}
+
+void trace_emit_next(trace_sink_t *sink, trace_kind_t kind, uint32_t worker,
+                     uint64_t task, uint64_t a, uint64_t b)
+{
+    trace_event_t ev = {
+        .time_ns = last_ns != 0 ? last_ns : (last_ns = trace_now_ns()),
         .task = task,
         .a = a,
         .b = b,

@@ -106,11 +106,17 @@ int codec_get_event(const unsigned char **p, const unsigned char *end,
         s->ref = s->task;
     ev->a = ev->b = 0;
     if (byte & CODEC_ARGS) {
-        if (!codec_get_varint(&q, end, &ev->a) ||
-            !codec_get_varint(&q, end, &ev->b)) {
+        uint64_t h;
+        if (!codec_get_varint(&q, end, &h) || h == 0 ||
+            (h > 3 && (h & 2) != 0) ||
+            ((h & 2) != 0 && !codec_get_varint(&q, end, &ev->a)) ||
+            ((h & 1) != 0 && !codec_get_varint(&q, end, &ev->b)) ||
+            ((h & 1) != 0 && ev->b == 0) || ((h & 2) != 0 && (ev->a >> 62) == 0)) {
             *why = "bad arguments";
             return -1;
         }
+        if ((h & 2) == 0)
+            ev->a = h >> 2;
     }
     ev->time_ns = s->time;
     ev->task = s->task;

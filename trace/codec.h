@@ -12,7 +12,9 @@
  *   varint   time - previous time (ns)
  *   [varint] task: mode 0 same as the previous event, 1 none (0),
  *            2 zigzag(task - last nonzero task), 3 the id itself
- *   [varint a, varint b]   when args is set (else both 0)
+ *   [varint h, ...]  when args is set (else a = b = 0): h = a << 2 | 1 when
+ *            b follows (a below 2^62); h = 2 | (b follows): a follows
+ *            as a varint of its own; then b when it follows
  *
  * A control record (kind bits 0) changes the state instead: bit 5 a new
  * worker follows (varint of worker + 1, so that "no worker" is 0), bit 6
@@ -131,9 +133,17 @@ static inline unsigned char *codec_put_event(unsigned char *p,
         s->task = task;
     }
     if (ev->a != 0 || ev->b != 0) {
+        /* a and whether b follows in one varint when a fits in 63 bits;
+         * a's top bit set: the varint says so and a follows whole. */
         byte |= CODEC_ARGS;
-        p = codec_put_varint(p, ev->a);
-        p = codec_put_varint(p, ev->b);
+        if ((ev->a >> 62) == 0) {
+            p = codec_put_varint(p, ev->a << 2 | (ev->b != 0 ? 1 : 0));
+        } else {
+            p = codec_put_varint(p, 2u | (ev->b != 0 ? 1 : 0));
+            p = codec_put_varint(p, ev->a);
+        }
+        if (ev->b != 0)
+            p = codec_put_varint(p, ev->b);
     }
     *k = (unsigned char)byte;
     return p;
