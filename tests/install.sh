@@ -129,6 +129,13 @@ if run 0 "lesson 1 from elsewhere" lesson 1; then
         bad "lesson 1 shows the installed text" "" "$tmp/out"
 fi
 run 0 "hint 1 from elsewhere" hint 1
+if run 0 "lesson 1 --run from elsewhere (its example, built on the installed library)" lesson 1 --run; then
+    grep -q 'exited with status 0' "$tmp/out" || bad "... the example ran" "" "$tmp/out"
+fi
+if run 0 "check --pristine 1: the installed exercise fails in words" check --pristine 1; then
+    grep -q '^pristine: 1 failed as they should, 0 did not' "$tmp/out" ||
+        bad "... says so" "" "$tmp/out"
+fi
 if run 1 "check 1 outside a learner's folder: refused" check 1; then
     grep -q 'asynclab init' "$tmp/err" || bad "... and says: asynclab init" "" "$tmp/err"
 fi
@@ -252,10 +259,12 @@ run 0 "--version" --version &&
     { grep -qE '^asynclab [0-9]+\.[0-9]+' "$tmp/out" || bad "--version says a version" "" "$tmp/out"; }
 page=$inst/share/man/man1/asynclab.1
 if command -v man >/dev/null 2>&1; then
+    version=$("$bin" --version | sed 's/^asynclab //')
     if MANWIDTH=80 man --warnings -l "$page" >"$tmp/man.txt" 2>"$tmp/man.err" </dev/null &&
         grep -q 'asynclab - learn how an async runtime works' "$tmp/man.txt" &&
+        grep -qF "asynclab $version" "$tmp/man.txt" &&
         [ ! -s "$tmp/man.err" ]; then
-        ok "man -l renders the installed page, no warnings"
+        ok "man -l renders the installed page (asynclab $version), no warnings"
     else
         bad "man -l renders the installed page" "" "$tmp/man.err"
     fi

@@ -70,6 +70,10 @@ fi
 for f in "$BUILD/asynclab" "$BUILD/libasynclab.a" docs/asynclab.1 tools/asynclab.bash; do
     [ -f "$f" ] || { echo "install: $f is missing" >&2; exit 1; }
 done
+# The version the program says is the one the page, the .pc and the
+# marker say (the Makefile's may have moved on since it was built).
+VERSION=$("$BUILD/asynclab" --version 2>/dev/null | sed -n 's/^asynclab //p' | grep . ||
+          echo "$VERSION")
 if [ -f "$manifest" ]; then
     echo "install: replacing the asynclab installed in $dest"
     uninstall >/dev/null
@@ -162,7 +166,11 @@ EOF
 put "$marker" share/asynclab/.installed 644
 rm -f "$marker"
 
-put docs/asynclab.1 share/man/man1/asynclab.1 644
+page=$(mktemp) # the page says the version installed
+sed "s/^\(\.TH ASYNCLAB 1 \"[^\"]*\"\) \"asynclab [^\"]*\"/\1 \"asynclab $VERSION\"/" \
+    docs/asynclab.1 >"$page"
+put "$page" share/man/man1/asynclab.1 644
+rm -f "$page"
 put tools/asynclab.bash share/bash-completion/completions/asynclab 644
 
 echo "f $manifest_rel" >>"$records"
