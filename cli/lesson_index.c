@@ -571,6 +571,10 @@ int lesson_cli_args(const cli_command_t *cmd, const cli_opt_t *const *tables,
     /* reset writes the learner's exercise: never the installed course's */
     if (strcmp(cmd->name, "reset") == 0 && !course_need_work(c, cmd->name))
         return CLI_EXIT_FAILED;
+    if (strcmp(cmd->name, "lessons") == 0 && c->work[0] == '\0')
+        fprintf(stderr, "asynclab: your exercises are not copied out yet: "
+                        "asynclab init makes ./asynclab-course; work "
+                        "inside it\n");
     return -1;
 }
 

@@ -123,6 +123,7 @@ share=$inst/share/asynclab
 if run 0 "lessons from elsewhere" lessons; then
     grep -q "asynclab course: 0 of $nlessons lessons done" "$tmp/out" ||
         bad "lessons lists the installed course" "" "$tmp/out"
+    grep -q "asynclab init" "$tmp/err" || bad "lessons says to run init" "" "$tmp/err"
 fi
 if run 0 "lesson 1 from elsewhere" lesson 1; then
     cmp -s "$tmp/out" "$share/lessons/$first/README.md" ||
