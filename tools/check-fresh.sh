@@ -62,7 +62,9 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+# (a signal to this script alone is acted on when the running step ends;
+# Ctrl-C reaches the step too)
+trap 'say "interrupted; cleaning up"; exit 130' INT TERM HUP
 
 step() { # NAME COMMAND...: run, log, time; the output's tail on failure
     name=$1
