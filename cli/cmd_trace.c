@@ -54,7 +54,10 @@ static void trace_usage(FILE *out)
           "        many each recording thread wrote and lost (a trace "
           "recorded with\n"
           "        --trace-drop may have lost some; by default none are).\n"
-          "OUT may be - for standard output.\n"
+          "OUT may be - for standard output. A file that is not a whole, "
+          "valid trace\n"
+          "(format version 2, docs/trace-format.md) gets one line saying "
+          "why, status 1.\n"
           "\n",
           out);
     cli_print_options(out, trace_tables);

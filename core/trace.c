@@ -135,21 +135,39 @@ void trace_clock_init(void)
     pthread_once(&clk_once, clock_calibrate);
 }
 
-uint64_t trace_now_ns(void)
+static inline uint64_t tsc_ns(void)
+{
+    uint64_t t = read_tsc();
+    uint64_t d = t > clk_base_tsc ? t - clk_base_tsc : 0;
+    __extension__ unsigned __int128 x = (unsigned __int128)d * clk_mult;
+    return clk_base_ns + (uint64_t)(x >> 32);
+}
+
+/* Not yet calibrated, or no counter to read. */
+__attribute__((noinline)) static uint64_t clock_slow(void)
+{
+    trace_clock_init();
+    /* acquire: pairs with clock_calibrate's release store. */
+    if (atomic_load_explicit(&clk_mode, memory_order_acquire) == CLK_TSC)
+        return tsc_ns();
+    return monotonic_ns();
+}
+
+/* The clock's fast path, inlined into trace_emit: the counter and one
+ * multiply. */
+static inline uint64_t clock_now(void)
 {
     /* acquire: pairs with clock_calibrate's release store. */
-    int mode = atomic_load_explicit(&clk_mode, memory_order_acquire);
-    if (mode == CLK_TSC) {
-        uint64_t t = read_tsc();
-        uint64_t d = t > clk_base_tsc ? t - clk_base_tsc : 0;
-        __extension__ unsigned __int128 x = (unsigned __int128)d * clk_mult;
-        return clk_base_ns + (uint64_t)(x >> 32);
-    }
-    if (mode == CLK_UNSET) {
-        trace_clock_init();
-        return trace_now_ns();
-    }
-    return monotonic_ns();
+    if (__builtin_expect(atomic_load_explicit(&clk_mode, memory_order_acquire) ==
+                             CLK_TSC,
+                         1))
+        return tsc_ns();
+    return clock_slow();
+}
+
+uint64_t trace_now_ns(void)
+{
+    return clock_now();
 }
 
 const char *trace_clock_source(void)
@@ -167,7 +185,7 @@ void trace_emit(trace_sink_t *sink, trace_kind_t kind, uint32_t worker,
                 uint64_t task, uint64_t a, uint64_t b)
 {
     trace_event_t ev = {
-        .time_ns = last_ns = trace_now_ns(),
+        .time_ns = last_ns = clock_now(),
         .task = task,
         .a = a,
         .b = b,
@@ -181,7 +199,7 @@ void trace_emit_next(trace_sink_t *sink, trace_kind_t kind, uint32_t worker,
                      uint64_t task, uint64_t a, uint64_t b)
 {
     trace_event_t ev = {
-        .time_ns = last_ns != 0 ? last_ns : (last_ns = trace_now_ns()),
+        .time_ns = last_ns != 0 ? last_ns : (last_ns = clock_now()),
         .task = task,
         .a = a,
         .b = b,

@@ -10,7 +10,9 @@
 #   4. scaling: ns per task from 1,000 to 1,000,000 tasks, 1/2/4 workers
 #   5. memory: bytes per task, RSS of 1,000,000 pending tasks
 #   6. the cost of watching: yield_many with tracing compiled out, compiled
-#      in but off, and on (file sink), interleaved, R rounds
+#      in but off, and on (file sink), interleaved, R rounds, with the
+#      trace's bytes per event and dropped events; then tools/trace_cost.sh
+#      (five workloads, off and on side by side)
 #   7. the optimizations, from docs/perf-notes.md (written by hand)
 #
 # RUNS=R (default 3) sets the rounds; MALLOC_TUNABLES=T passes
@@ -83,12 +85,18 @@ for r in $(seq "$runs"); do
     "./$notrace/asynclab" bench yield_many --iters 20 |
         field median_us >>"$tmp/trace-out.txt"
     $prog bench yield_many --iters 20 | field median_us >>"$tmp/trace-off.txt"
-    $prog bench yield_many --iters 20 --trace "$tmp/t.bin" |
-        field median_us >>"$tmp/trace-on.txt"
+    $prog bench yield_many --iters 20 --trace "$tmp/t.bin" >"$tmp/trace-run.txt"
+    field median_us <"$tmp/trace-run.txt" >>"$tmp/trace-on.txt"
 done
 t_out=$(median <"$tmp/trace-out.txt")
 t_off=$(median <"$tmp/trace-off.txt")
 t_on=$(median <"$tmp/trace-on.txt")
+# The last traced run's `trace` line: what the file holds and what was lost.
+t_events=$(field events <"$tmp/trace-run.txt")
+t_bpe=$(field bytes_per_event <"$tmp/trace-run.txt")
+t_dropped=$(field dropped <"$tmp/trace-run.txt")
+echo "bench-report: tracing cost of five workloads (tools/trace_cost.sh)" >&2
+BUILD="$build" ROUNDS="$runs" sh tools/trace_cost.sh 20 >"$tmp/trace-cost.txt" 2>&1
 
 {
     echo "# asynclab performance"
@@ -190,6 +198,16 @@ t_on=$(median <"$tmp/trace-on.txt")
     echo "| compiled out (-DASYNCLAB_TRACE_OFF) | $t_out | 1.00 |"
     awk -v a="$t_off" -v b="$t_out" 'BEGIN {printf "| compiled in, off | %d | %.2f |\n", a, a / b}'
     awk -v a="$t_on" -v b="$t_out" 'BEGIN {printf "| on, file sink (--trace) | %d | %.2f |\n", a, a / b}'
+    echo
+    echo "The traced run's file: ${t_events:-?} events, ${t_bpe:-?} bytes per event,"
+    echo "${t_dropped:-?} dropped (recording is lossless unless \`--trace-drop\`)."
+    echo
+    echo "Trace off and on, side by side, for five workloads (\`sh tools/trace_cost.sh\`,"
+    echo "median of $runs rounds of 20 iterations):"
+    echo
+    echo '```'
+    cat "$tmp/trace-cost.txt"
+    echo '```'
     echo
     if [ -f docs/perf-notes.md ]; then
         cat docs/perf-notes.md
