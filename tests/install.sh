@@ -349,7 +349,7 @@ if command -v tmux >/dev/null 2>&1; then
         tmux -L "$sock" new-session -d -s "$name" -x 120 -y 40 \
             "env $* '$bin' viz tour --step; sleep 60"
         local i
-        for i in $(seq 1 100); do
+        for i in $(seq 1 150); do # 15 s at most, as tests/viz.sh
             tmux -L "$sock" capture-pane -e -p -t "$name" >"$tmp/$name.screen" 2>/dev/null
             grep -q PAUSED "$tmp/$name.screen" && break
             sleep 0.1
