@@ -317,6 +317,8 @@ static const char **names; /* names[id - 1], under names_lock */
 static size_t names_len; /* under names_lock */
 static size_t names_cap; /* under names_lock */
 
+static uint64_t names_lookup(const char *name, const char **interned);
+
 static uint64_t names_find(const char *name)
 {
     for (uint64_t i = 0; i < names_len; i++)
@@ -328,10 +330,38 @@ static uint64_t names_find(const char *name)
     return 0;
 }
 
+/* A per-thread cache of the names this thread asked for last: ids never
+ * change and names are never removed, so a pointer seen once keeps its
+ * id (checked against the interned string, which never moves, in case a
+ * caller's buffer was reused for another name). A spawn-heavy run asks
+ * for the same few literals, and now takes no lock for them. */
+#define NAME_CACHE 8
+static _Thread_local struct {
+    const char *name, *interned;
+    uint64_t id;
+} name_cache[NAME_CACHE];
+
 uint64_t trace_name_id(const char *name)
 {
     if (name == NULL)
         return 0;
+    size_t slot = ((uintptr_t)name >> 3) % NAME_CACHE;
+    if (name_cache[slot].name == name &&
+        (name_cache[slot].interned == name ||
+         strcmp(name_cache[slot].interned, name) == 0))
+        return name_cache[slot].id;
+    const char *interned = NULL;
+    uint64_t found = names_lookup(name, &interned);
+    if (found != 0) {
+        name_cache[slot].name = name;
+        name_cache[slot].interned = interned;
+        name_cache[slot].id = found;
+    }
+    return found;
+}
+
+static uint64_t names_lookup(const char *name, const char **interned)
+{
     pthread_mutex_lock(&names_lock);
     uint64_t id = names_find(name);
     if (id == 0) {
@@ -342,6 +372,7 @@ uint64_t trace_name_id(const char *name)
         names[names_len++] = name;
         id = names_len;
     }
+    *interned = names[id - 1];
     pthread_mutex_unlock(&names_lock);
     return id;
 }
