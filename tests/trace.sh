@@ -83,8 +83,9 @@ if command -v python3 >/dev/null 2>&1; then
     else
         bad "json" "python3 -m json.tool rejects it"
     fi
-    python3 - "$tmp/tour.json" "${tour_polls:-0}" "${tour_wakes:-0}" \
-        >"$tmp/check" 2>&1 <<'EOF'
+    # The Chrome trace-event checks, on the tour and on the 4-worker
+    # fanout recorded above (the file the same seed writes byte for byte).
+    cat >"$tmp/check.py" <<'EOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 evs = doc["traceEvents"]
@@ -101,7 +102,7 @@ if len(slices) != polls:
     problems.append("%d poll slices for %d polls" % (len(slices), polls))
 if starts != ends:
     problems.append("flows without both ends")
-if not 0 < len(starts) <= wakes:
+if (wakes > 0 and not 0 < len(starts) <= wakes) or (wakes == 0 and starts):
     problems.append("%d flows for %d wakes" % (len(starts), wakes))
 if not {"w0", "w1", "w2", "w3"} <= names:
     problems.append("worker tracks missing: %s" % sorted(names))
@@ -116,11 +117,17 @@ print("; ".join(problems) if problems else
       % (len(slices), len(starts), len(steals), len(counters)))
 sys.exit(1 if problems else 0)
 EOF
-    if [ $? -eq 0 ]; then
-        ok "Perfetto: $(cat "$tmp/check")"
-    else
-        bad "Perfetto contents" "$(cat "$tmp/check")"
-    fi
+    a_wakes=$(kind wake)
+    for pair in "tour $tour_polls $tour_wakes" "fanout $polls $a_wakes"; do
+        set -- $pair
+        json=$tmp/tour.json
+        [ "$1" = fanout ] && json=$tmp/a.json
+        if python3 "$tmp/check.py" "$json" "${2:-0}" "${3:-0}" >"$tmp/check" 2>&1; then
+            ok "Perfetto ($1): $(cat "$tmp/check")"
+        else
+            bad "Perfetto contents ($1)" "$(cat "$tmp/check")"
+        fi
+    done
 else
     echo "skip JSON checks: no python3"
 fi
@@ -273,6 +280,17 @@ if lossy_run "$tmp/whole.bin" && lossy_run "$tmp/lossy.bin" --trace-drop \
     grep -q "^trace .*: $got events, [0-9]* bytes" "$tmp/out" &&
         ok "run's summary: events, bytes and losses" ||
         bad "run's summary" "$(grep '^trace' "$tmp/out")"
+    # What this recording lost (if the writer fell behind: it usually
+    # does), every reader says, with the same count.
+    if [ "${lost:-0}" -gt 0 ]; then
+        "$bin" trace export "$tmp/lossy.bin" --text "$tmp/lossy.txt" \
+            >/dev/null 2>"$tmp/err" &&
+            grep -q "^# $got events, $lost dropped (lost $lost events: thread" \
+                "$tmp/lossy.txt" &&
+            grep -q "^losses *lost $lost events: thread" "$tmp/lossy.info" &&
+            ok "--trace-drop's losses in info and export --text" ||
+            bad "--trace-drop's losses shown" "$(head -2 "$tmp/lossy.txt")"
+    fi
 else
     bad "--trace-drop" "a run failed"
 fi
