@@ -131,6 +131,12 @@ bench: $(PROGRAM)
 bench-peers: $(PROGRAM)
 	@BUILD=$(BUILD) sh tools/bench-peers.sh $(ARGS)
 
+# Lesson 14's table: each optimization's build flag, measured side by
+# side with the default (tools/fast-table.sh; ROUNDS=9 by default).
+.PHONY: lesson-fast-table
+lesson-fast-table:
+	sh tools/fast-table.sh $(if $(ROUNDS),--rounds $(ROUNDS))
+
 bench-report: $(PROGRAM)
 	@BUILD=$(BUILD) bash tools/bench-report.sh
 
