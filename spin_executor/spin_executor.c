@@ -51,8 +51,8 @@ typedef struct spin_executor {
     executor_t base;            /* first: ops, kind, &scheduler */
     task_scheduler_t scheduler; /* what task_new is given */
 
-    /* The deque, intrusive through task->next. Each entry holds the task's
-     * queue reference. */
+    /* The run queue (core/task_queue.h), intrusive through task->next.
+     * Each entry holds the task's queue reference. */
     task_queue_t queue;  /* every task not being polled, in poll order */
 
     task_list_t owned;   /* every live task; holds the owned reference */
@@ -62,7 +62,6 @@ typedef struct spin_executor {
     trace_sink_t *trace; /* NULL: tracing off */
     trace_clocked_sink_t clocked; /* virtual time: stamps events with it */
     bool shutting_down;  /* destroy has begun: spawn refuses */
-    bool blocking_on;    /* inside block_on */
     bool driving;        /* inside run, step or block_on: none nests */
     waker_t noop;        /* what every poll is given */
     executor_stats_t stats;
@@ -253,12 +252,12 @@ static int spin_block_on(executor_t *ex, future_t *f)
     spin_executor_t *s = spin_of(ex);
     if (s->driving)
         return -EBUSY; /* nested: from inside one of our polls */
-    s->driving = s->blocking_on = true;
+    s->driving = true;
     while (poll_root(s, f) == POLL_PENDING) {
         if (step_once(s) == 0)
             turn_driver(s);
     }
-    s->driving = s->blocking_on = false;
+    s->driving = false;
     return 0;
 }
 
@@ -279,7 +278,7 @@ static void spin_stats(executor_t *ex, executor_stats_t *out)
 static void spin_destroy(executor_t *ex)
 {
     spin_executor_t *s = spin_of(ex);
-    assert(!s->blocking_on);
+    assert(!s->driving && "destroy from inside a poll");
     s->shutting_down = true;
 
     executor_t *outer_ex = executor_set_current(&s->base);
