@@ -168,13 +168,13 @@ static void push_local(ws_worker_t *w, task_t *t)
     bool traced = false;
     if (trace != NULL && ws_ring_remaining(&w->ring) > 0) {
         /* Room now is room at the push: only we fill this ring. */
-        TRACE(trace, TRACE_SCHEDULE, w->index, id, TRACE_Q_LOCAL, 0);
+        TRACE_NEXT(trace, TRACE_SCHEDULE, w->index, id, TRACE_Q_LOCAL, 0);
         traced = true;
     }
     ws_batch_t overflow;
     if (ws_ring_push_back(&w->ring, t, &overflow)) {
         if (!traced)
-            TRACE(trace, TRACE_SCHEDULE, w->index, id, TRACE_Q_LOCAL, 0);
+            TRACE_NEXT(trace, TRACE_SCHEDULE, w->index, id, TRACE_Q_LOCAL, 0);
         return;
     }
     ws__count(&w->counters.overflows, 1);
@@ -193,7 +193,8 @@ void ws__schedule_local(ws_worker_t *w, task_t *t, bool in_poll)
 {
     if (LIFO_SLOT_ON && in_poll && w->lifo_enabled) {
         task_t *prev = lifo_put(w, t);
-        TRACE(w->rt->trace, TRACE_SCHEDULE, w->index, t->id, TRACE_Q_LIFO, 0);
+        TRACE_NEXT(w->rt->trace, TRACE_SCHEDULE, w->index, t->id, TRACE_Q_LIFO,
+                   0);
         if (prev == NULL)
             return; /* nothing in the ring: wake nobody */
         t = prev;   /* the previous occupant goes to the back */
@@ -247,26 +248,35 @@ static task_t *take_inject_batch(ws_worker_t *w)
     return first;
 }
 
+/* Where run_task's task came from: the LIFO cap counts slot polls, and
+ * the trace stamps a poll of our own task without a clock read. */
+typedef enum task_source {
+    FROM_INJECT, /* queued by another thread */
+    FROM_LIFO,   /* our slot: queued by this thread */
+    FROM_RING,   /* our ring: queued or stolen by this thread */
+} task_source_t;
+
 /*
  * The next task from this worker's own sources, in order: the inject
  * queue first on every 61st tick; the LIFO slot; the ring; a batch from
- * the inject queue. NULL when all are empty. *from_lifo tells run_task
- * whether to count the poll against the LIFO cap.
+ * the inject queue. NULL when all are empty.
  */
-static task_t *next_task(ws_worker_t *w, bool *from_lifo)
+static task_t *next_task(ws_worker_t *w, task_source_t *src)
 {
     ws_runtime_t *rt = w->rt;
     task_t *t;
-    *from_lifo = false;
+    *src = FROM_INJECT;
     if (w->tick % WS_INJECT_INTERVAL == 0 &&
         (t = ws_inject_pop(&rt->inject)) != NULL)
         return t; /* fairness: outside work gets in even when busy */
     if ((t = lifo_take(w)) != NULL) {
-        *from_lifo = true;
+        *src = FROM_LIFO;
         return t;
     }
+    *src = FROM_RING;
     if ((t = ws_ring_pop(&w->ring)) != NULL)
         return t;
+    *src = FROM_INJECT;
     return take_inject_batch(w);
 }
 
@@ -297,8 +307,9 @@ static void transition_from_searching(ws_worker_t *w)
 
 /* Steal half of a victim's ring, starting at a random victim so that
  * thieves spread out; failing that, one task from the inject queue. */
-static task_t *search(ws_worker_t *w)
+static task_t *search(ws_worker_t *w, task_source_t *src)
 {
+    *src = FROM_INJECT;
     ws_runtime_t *rt = w->rt;
     if (!transition_to_searching(w))
         return NULL; /* half the workers are searching already */
@@ -314,6 +325,7 @@ static task_t *search(ws_worker_t *w)
             ws__count(&w->counters.steals, 1);
             ws__count(&w->counters.stolen, count);
             TRACE(rt->trace, TRACE_STEAL, w->index, 0, victim->index, count);
+            *src = FROM_RING; /* the STEAL just traced is its cause */
             return t;
         }
     }
@@ -359,9 +371,10 @@ static void requeue_notified(ws_worker_t *w, task_t *t, const poll_note_t *n)
     ws__count(&w->counters.wakes, 1);
     if (self_wakes_of(t) != n->self_wakes) {
         ws__count(&w->counters.self_wakes, 1);
-        TRACE(w->rt->trace, TRACE_SELF_WAKE, w->index, n->id, 0, 0);
+        TRACE_NEXT(w->rt->trace, TRACE_SELF_WAKE, w->index, n->id, 0, 0);
     } else {
-        TRACE(w->rt->trace, TRACE_WAKE, w->index, n->id, TRACE_BY_THREAD, 0);
+        TRACE_NEXT(w->rt->trace, TRACE_WAKE, w->index, n->id, TRACE_BY_THREAD,
+                   0);
     }
     push_local(w, t);
     notify_parked_local(w);
@@ -384,14 +397,15 @@ static void after_poll(ws_worker_t *w, task_t *t, task_run_result_t r,
         ws__count(&w->counters.pending_polls, 1);
         requeue_notified(w, t, n);
     } else {
-        TRACE(rt->trace, TRACE_COMPLETE, w->index, n->id, n->cancelled, 0);
+        TRACE_NEXT(rt->trace, TRACE_COMPLETE, w->index, n->id, n->cancelled,
+                   0);
         ws__task_done(w, t, n->listed); /* counts it completed */
     }
 }
 
 /* Poll t once: a fresh budget, wakes from this poll to our LIFO slot,
  * and the books (searching, LIFO cap, counters) before and after. */
-static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
+static void run_task(ws_worker_t *w, task_t *t, task_source_t src)
 {
     poll_note_t n = {
         .id = t->id,
@@ -401,9 +415,16 @@ static void run_task(ws_worker_t *w, task_t *t, bool from_lifo)
             w->rt->trace != NULL && (task_state(t) & TASK_CANCELLED) != 0,
     };
     transition_from_searching(w);
-    count_lifo(w, from_lifo);
+    count_lifo(w, src == FROM_LIFO);
 
-    TRACE(w->rt->trace, TRACE_POLL_START, w->index, n.id, 0, 0);
+    /* A task of our own: every event before this one that concerns it is
+     * this thread's, so the poll starts at the stamp of the last of them
+     * (TRACE_NEXT, core/trace.h). One from outside follows another
+     * thread's SCHEDULE: a fresh read keeps it after that in the merge. */
+    if (src == FROM_INJECT)
+        TRACE(w->rt->trace, TRACE_POLL_START, w->index, n.id, 0, 0);
+    else
+        TRACE_NEXT(w->rt->trace, TRACE_POLL_START, w->index, n.id, 0, 0);
     coop_budget_set(COOP_BUDGET);
     w->polling = true;
     w->running_id = n.id;
@@ -590,15 +611,15 @@ int ws__worker_step(ws_worker_t *w)
         return wake_up(w);
     w->tick++;
     maintenance(w);
-    bool from_lifo;
-    task_t *t = next_task(w, &from_lifo);
+    task_source_t src;
+    task_t *t = next_task(w, &src);
     if (t == NULL)
-        t = search(w);
+        t = search(w, &src);
     if (t == NULL && spin_for_work(w))
         return 1; /* something arrived: the next step takes it */
     if (t == NULL)
         return park(w);
-    run_task(w, t, from_lifo);
+    run_task(w, t, src);
     return 1;
 }
 
