@@ -27,6 +27,7 @@
 #include "trace/blocks.h"
 #include "trace/codec.h"
 #include "trace/file.h"
+#include "trace/live.h"
 #include "trace/rings.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -788,6 +789,103 @@ static void trace_file_rejects_every_flip_of_many_blocks(void **state)
     free(buf);
 }
 
+/* ---- the live reader ----------------------------------------------------- */
+
+static void write_at(trace_blocks_t *b, uint64_t t, uint64_t seq)
+{
+    trace_event_t ev = event(t, TRACE_POLL_START, 7);
+    ev.a = seq;
+    b->sink.write(&b->sink, &ev);
+}
+
+/* Events show up while their block is still being filled, each once,
+ * and the reader goes on across sealed blocks. */
+static void trace_live_reads_a_block_being_filled(void **state)
+{
+    (void)state;
+    trace_blocks_t b;
+    trace_blocks_opts_t o = {.live = true, .block_bytes = 1024};
+    assert_int_equal(trace_blocks_init(&b, &o), 0);
+    trace_live_t l;
+    trace_live_init(&l, &b);
+    recorder_t *r = recorder_new();
+    for (uint64_t i = 0; i < 3; i++)
+        write_at(&b, 10 * (i + 1), i);
+    assert_int_equal(trace_live_drain(&l, &r->sink, UINT64_MAX), 3);
+    assert_int_equal(trace_live_drain(&l, &r->sink, UINT64_MAX), 0);
+    write_at(&b, 40, 3);
+    write_at(&b, 50, 4);
+    /* The watermark holds back what is after it. */
+    assert_int_equal(trace_live_drain(&l, &r->sink, 45), 1);
+    assert_int_equal(trace_live_drain(&l, &r->sink, UINT64_MAX), 1);
+    for (uint64_t i = 5; i < 2000; i++) /* many blocks of 1 KiB */
+        write_at(&b, 10 * (i + 1), i);
+    assert_int_equal(trace_live_drain(&l, &r->sink, UINT64_MAX), 1995);
+    trace_blocks_finish(&b);
+    assert_int_equal(trace_live_drain(&l, &r->sink, UINT64_MAX), 0);
+    assert_int_equal(r->n, 2000);
+    for (uint64_t i = 0; i < 2000; i++) {
+        assert_int_equal(r->ev[i].a, i);
+        assert_int_equal(r->ev[i].time_ns, 10 * (i + 1));
+    }
+    assert_int_equal(l.late, 0);
+    assert_int_equal(l.corrupt, 0);
+    trace_live_destroy(&l);
+    trace_blocks_destroy(&b);
+    free(r);
+}
+
+typedef struct live_producer {
+    trace_blocks_t *b;
+    uint64_t id, count;
+} live_producer_t;
+
+static void *live_producer_main(void *arg)
+{
+    live_producer_t *p = arg;
+    for (uint64_t i = 0; i < p->count; i++) {
+        trace_event_t ev = event(trace_now_ns(), TRACE_POLL_END, p->id);
+        ev.a = i;
+        p->b->sink.write(&p->b->sink, &ev);
+    }
+    return NULL;
+}
+
+/* Threads writing while the reader drains: every event arrives, once,
+ * each thread's in its order. */
+static void trace_live_keeps_every_thread_whole_and_in_order(void **state)
+{
+    (void)state;
+    enum { PRODUCERS = 4, EACH = 50000 };
+    trace_blocks_t b;
+    trace_blocks_opts_t o = {.live = true, .block_bytes = 4096};
+    assert_int_equal(trace_blocks_init(&b, &o), 0);
+    trace_live_t l;
+    trace_live_init(&l, &b);
+    checker_t c = {.sink.write = checker_write, .ordered = true};
+    live_producer_t p[PRODUCERS];
+    pthread_t th[PRODUCERS];
+    for (int i = 0; i < PRODUCERS; i++) {
+        p[i] = (live_producer_t){&b, (uint64_t)i + 1, EACH};
+        pthread_create(&th[i], NULL, live_producer_main, &p[i]);
+    }
+    for (int k = 0; k < 200; k++)
+        trace_live_drain(&l, &c.sink, trace_live_until_now());
+    for (int i = 0; i < PRODUCERS; i++)
+        pthread_join(th[i], NULL);
+    trace_blocks_finish(&b);
+    trace_live_drain(&l, &c.sink, UINT64_MAX);
+    assert_true(c.ordered);
+    assert_int_equal(c.total, (uint64_t)PRODUCERS * EACH);
+    for (int i = 1; i <= PRODUCERS; i++)
+        assert_int_equal(c.next[i], EACH);
+    assert_int_equal(l.delivered, (uint64_t)PRODUCERS * EACH);
+    assert_int_equal(l.corrupt, 0);
+    assert_int_equal(trace_blocks_dropped(&b), 0);
+    trace_live_destroy(&l);
+    trace_blocks_destroy(&b);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -816,6 +914,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(trace_describe_losses_names_threads),
         cmocka_unit_test(trace_file_rejects_every_truncation_of_many_blocks),
         cmocka_unit_test(trace_file_rejects_every_flip_of_many_blocks),
+        cmocka_unit_test(trace_live_reads_a_block_being_filled),
+        cmocka_unit_test(trace_live_keeps_every_thread_whole_and_in_order),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

@@ -64,6 +64,11 @@ struct trace_thread {
     /* Drop mode: blocks this thread holds (its own and sealed ones not
      * released yet); the producer adds, the consumer subtracts. */
     atomic_uint held;
+    /* Live mode: the block being filled (NULL between two), and the end
+     * of its last whole event; written by the producer (release), read
+     * by the consumer (acquire), trace_blocks_live_peek. */
+    _Atomic(trace_block_t *) live_blk;
+    _Atomic(unsigned char *) live_end;
     /* Set before the record is published, read-only after. */
     uint32_t index, first_worker;
     const void *owner_token;
@@ -134,6 +139,10 @@ static trace_block_t *seal(trace_thread_t *th)
     trace_block_t *blk = th->cur;
     if (blk == NULL)
         return NULL;
+    /* release: the consumer that takes blk from the FIFO (after this,
+     * through the lock) then sees NULL here, never a block it may have
+     * released and another thread reused. */
+    atomic_store_explicit(&th->live_blk, NULL, memory_order_release);
     blk->h.payload =
         (uint32_t)(th->pos - (blk->mem + TRACE_BLOCK_HEADER));
     blk->h.events = th->block_events;
@@ -196,6 +205,11 @@ static bool refill(trace_blocks_t *b, trace_thread_t *th,
     th->pos = blk->mem + TRACE_BLOCK_HEADER;
     th->end = blk->mem + b->block_size;
     th->block_events = 0;
+    if (b->live) {
+        /* release: a consumer that loads blk sees its header fields. */
+        atomic_store_explicit(&th->live_end, th->pos, memory_order_release);
+        atomic_store_explicit(&th->live_blk, blk, memory_order_release);
+    }
     return true;
 }
 
@@ -234,6 +248,8 @@ static trace_thread_t *thread_mine(trace_blocks_t *b, const trace_event_t *ev)
         atomic_init(&th->lost, 0);
         atomic_init(&th->blocks, 0);
         atomic_init(&th->held, 0);
+        atomic_init(&th->live_blk, NULL);
+        atomic_init(&th->live_end, NULL);
         threads_push(b, th);
     }
     cached_id = b->id;
@@ -257,6 +273,8 @@ static void blocks_write(trace_sink_t *self, const trace_event_t *ev)
     }
     th->pos = codec_put_event(th->pos, &th->st, ev);
     th->block_events++;
+    if (b->live) /* release: the event's bytes before its end */
+        atomic_store_explicit(&th->live_end, th->pos, memory_order_release);
 }
 
 /* ---- setup and the consumer ---------------------------------------------- */
@@ -281,6 +299,7 @@ int trace_blocks_init(trace_blocks_t *b, const trace_blocks_opts_t *o)
     b->sink.write = blocks_write;
     b->id = atomic_fetch_add_explicit(&blocks_next_id, 1, memory_order_relaxed);
     b->drop = o != NULL && o->drop;
+    b->live = o != NULL && o->live;
     b->block_size = TRACE_BLOCK_SIZE;
     if (b->drop) {
         size_t buf = o->buffer_bytes != 0 ? o->buffer_bytes : TRACE_DROP_BUFFER;
@@ -360,6 +379,11 @@ trace_block_view_t trace_block_view(const trace_block_t *blk)
     return v;
 }
 
+uint32_t trace_block_seq(const trace_block_t *blk)
+{
+    return blk->h.seq;
+}
+
 void trace_blocks_release(trace_blocks_t *b, trace_block_t *blk)
 {
     if (b->drop)
@@ -378,6 +402,32 @@ static trace_thread_t *thread_at(trace_blocks_t *b, uint32_t index)
         if (th->index == index)
             return th;
     return NULL;
+}
+
+bool trace_blocks_live_peek(trace_blocks_t *b, uint32_t thread, uint32_t seq,
+                            trace_live_peek_t *out)
+{
+    trace_thread_t *th = thread_at(b, thread);
+    if (th == NULL || !b->live)
+        return false;
+    /* The end first, then the block: if the producer moved on between
+     * the two loads, the end lies outside the block and we say no. */
+    unsigned char *end =
+        atomic_load_explicit(&th->live_end, memory_order_acquire);
+    trace_block_t *blk =
+        atomic_load_explicit(&th->live_blk, memory_order_acquire);
+    if (blk == NULL || blk->h.seq != seq)
+        return false;
+    unsigned char *first = blk->mem + TRACE_BLOCK_HEADER;
+    uintptr_t e = (uintptr_t)end, lo = (uintptr_t)first,
+              hi = (uintptr_t)(blk->mem + b->block_size);
+    if (e < lo || e > hi)
+        return false;
+    out->payload = first;
+    out->len = (size_t)(e - lo);
+    out->base_time = blk->h.base_time;
+    out->worker = blk->h.worker;
+    return true;
 }
 
 void trace_blocks_finish(trace_blocks_t *b)

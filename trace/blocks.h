@@ -45,12 +45,15 @@ typedef struct trace_blocks_opts {
                             at least 2 blocks of at least 1 KiB */
     size_t block_bytes;  /* 0: TRACE_BLOCK_SIZE (drop mode: at most half
                             the buffer); else 1 KiB .. 1 MiB (tests) */
+    bool live;           /* producers publish how far they have got after
+                            every event, for trace/live.h (one store) */
 } trace_blocks_opts_t;
 
 typedef struct trace_blocks {
     trace_sink_t sink; /* hand this to executor_config_t */
     uint64_t id;       /* process-unique: keys each thread's cached buffer */
     bool drop;
+    bool live;
     uint32_t block_size; /* bytes per block, header included */
     uint32_t max_held;   /* drop mode: blocks a thread may hold */
     size_t mem_limit;    /* lossless: bytes of blocks at most */
@@ -89,6 +92,28 @@ typedef struct trace_block_view {
 trace_block_t *trace_blocks_next(trace_blocks_t *b, int timeout_ms,
                                  bool *stopped);
 trace_block_view_t trace_block_view(const trace_block_t *blk);
+
+/* A sealed block's number within its thread (its header's seq). */
+uint32_t trace_block_seq(const trace_block_t *blk);
+
+/*
+ * Live mode (opts.live): the consumer may read the block a producer is
+ * still filling, up to the last event it finished. When thread's current
+ * block is its block number seq, *out describes the events published so
+ * far and true is returned; false otherwise (another block, none, or the
+ * thread is between two). The bytes stay valid until the consumer
+ * releases the block, which it can only do after taking it sealed from
+ * trace_blocks_next: a producer never reuses a block on its own.
+ */
+typedef struct trace_live_peek {
+    const unsigned char *payload; /* the block's first event */
+    size_t len;                   /* bytes of whole events so far */
+    uint64_t base_time;           /* the block's header fields */
+    uint32_t worker;
+} trace_live_peek_t;
+
+bool trace_blocks_live_peek(trace_blocks_t *b, uint32_t thread, uint32_t seq,
+                            trace_live_peek_t *out);
 
 /* Consumer: give a written block back to the pool. */
 void trace_blocks_release(trace_blocks_t *b, trace_block_t *blk);
