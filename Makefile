@@ -246,6 +246,13 @@ check-lessons: $(PROGRAM)
 	./$(PROGRAM) check --solutions
 	./$(PROGRAM) check --pristine
 
+# The lessons' console blocks rewritten from what the program prints now,
+# masks kept where they still match (docs/lesson-doctest.md); review the
+# change with git diff. `make test` compares them (tests/lesson_doctest.sh).
+.PHONY: lessons-regen
+lessons-regen: $(PROGRAM)
+	sh tools/lesson-doctest.sh --regen $(PROGRAM) lessons/[0-9][0-9]-*/README.md docs/lesson-doctest.md
+
 # ---- check-sim: the ws simulation over many seeds (docs/check-sim.md) -------
 # tests/sim_check.c is not a test_* suite, so `make test` stays quick: it
 # runs SEEDS seeds x 12 workloads and checks the invariants after each run.
