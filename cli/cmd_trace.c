@@ -54,10 +54,11 @@ static void trace_usage(FILE *out)
           "        many each recording thread wrote and lost (a trace "
           "recorded with\n"
           "        --trace-drop may have lost some; by default none are).\n"
-          "OUT may be - for standard output. A file that is not a whole, "
-          "valid trace\n"
-          "(format version 2, docs/trace-format.md) gets one line saying "
-          "why, status 1.\n"
+          "OUT may be - for standard output (for one of the two only). A "
+          "file that is not\n"
+          "a whole, valid trace"
+          " (format version 2, docs/trace-format.md) gets one line "
+          "saying why,\nstatus 1.\n"
           "\n",
           out);
     cli_print_options(out, trace_tables);
@@ -204,6 +205,12 @@ static int trace_main(int argc, char **argv)
         return cli_usage_error(&cli_cmd_trace,
                                "trace export: give --perfetto OUT.json and/or "
                                "--text OUT");
+    if (export && a.perfetto != NULL && a.text != NULL &&
+        strcmp(a.perfetto, "-") == 0 && strcmp(a.text, "-") == 0)
+        return cli_usage_error(&cli_cmd_trace,
+                               "trace export: --perfetto - and --text - would "
+                               "both write to standard output; send one to a "
+                               "file");
     trace_file_t f;
     if (!cli__load_trace(pos.args[1], &f))
         return CLI_EXIT_FAILED;

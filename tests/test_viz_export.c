@@ -298,6 +298,44 @@ static void viz_export_text_escapes_crafted_names(void **state)
     free(buf);
 }
 
+/* ---- UTF-8 and warnings in the Perfetto export (issue 17) --------------- */
+
+/* A name in UTF-8 stays UTF-8 (JSON text is UTF-8), an ill-formed byte
+ * becomes U+FFFD, and the model's warnings become instants. */
+static void viz_export_perfetto_keeps_utf8_and_warnings(void **state)
+{
+    (void)state;
+    static char pig[] = "p\xc3\xafg"; /* "pig" with a diaeresis */
+    static char *names[] = {pig};
+    static const trace_event_t run[] = {
+        {0, 1, 0, 1, TRACE_NO_WORKER, TRACE_SPAWN},
+        {0, 1, TRACE_Q_READY, 0, 0, TRACE_SCHEDULE},
+        {1000, 1, 0, 0, 0, TRACE_POLL_START},
+        {40001000, 1, POLL_READY, 0, 0, TRACE_POLL_END}, /* 40 ms */
+        {40002000, 1, 0, 0, 0, TRACE_COMPLETE},
+    };
+    trace_file_t f = {0};
+    trace_info_set(&f.info, "notify", "bad\xff" "name", 1, false, 1,
+                   TRACE_CLOCK_MONOTONIC);
+    f.events = (trace_event_t *)run;
+    f.n_events = sizeof run / sizeof run[0];
+    f.names = names;
+    f.n_names = 1;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    viz_export_counts_t c;
+    assert_int_equal(viz_export_perfetto(&f, out, &c), 0);
+    fclose(out);
+    assert_true(json_valid(buf));
+    assert_non_null(strstr(buf, "t1 'p\xc3\xafg'"));
+    assert_null(strstr(buf, "\\u00c3"));
+    assert_non_null(strstr(buf, "asynclab bad\\ufffdname on notify"));
+    assert_int_equal(occurrences(buf, "\"cat\":\"warning\""), 1);
+    assert_non_null(strstr(buf, "40 ms"));
+    free(buf);
+}
+
 static void viz_escape_keeps_text_and_escapes_the_rest(void **state)
 {
     (void)state;
@@ -356,6 +394,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(viz_export_perfetto_counts),
         cmocka_unit_test(viz_export_text_speaks_words),
         cmocka_unit_test(viz_export_empty_trace_is_valid_json),
+        cmocka_unit_test(viz_export_perfetto_keeps_utf8_and_warnings),
         cmocka_unit_test(viz_export_text_escapes_crafted_names),
         cmocka_unit_test(viz_escape_keeps_text_and_escapes_the_rest),
         cmocka_unit_test(viz_escape_cuts_whole_pieces),

@@ -294,6 +294,10 @@ if lossy_run "$tmp/whole.bin" && lossy_run "$tmp/lossy.bin" --trace-drop \
 else
     bad "--trace-drop" "a run failed"
 fi
+"$bin" trace export "$tmp/a.bin" --perfetto - --text - >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q 'both write to standard output' "$tmp/err" &&
+    ok "export: --perfetto - and --text - together refused, status 2" ||
+    bad "export to stdout twice" "$(cat "$tmp/err")"
 "$bin" run fanout --trace-drop >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q 'needs --trace' "$tmp/err" &&
     ok "--trace-drop without --trace: usage, status 2" ||

@@ -73,17 +73,50 @@ typedef struct exporter {
 /* Counters: one per worker ring, then inject, ready, remote. */
 #define COUNTERS(x) ((x)->tracks + 3)
 
-static void json_string(FILE *out, const char *s)
+/* The length of the well-formed UTF-8 sequence at s (2 to 4 bytes, no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *s)
 {
+    unsigned c = s[0];
+    size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+               : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4
+                                        : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
+        (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+/* A JSON string: UTF-8 as it is (JSON text is UTF-8), the quote, the
+ * backslash and the controls escaped, and each byte of an ill-formed
+ * sequence written as U+FFFD, so that the file is always valid JSON. */
+static void json_string(FILE *out, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
     fputc('"', out);
-    for (; *s != 0; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
+    while (*s != 0) {
+        unsigned c = *s;
+        size_t n;
+        if (c == '"' || c == '\\') {
             fprintf(out, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
+            s++;
+        } else if (c < 0x20 || c == 0x7f) {
             fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
+            s++;
+        } else if (c < 0x80) {
+            fputc((int)c, out);
+            s++;
+        } else if ((n = utf8_len(s)) != 0) {
+            fwrite(s, 1, n, out);
+            s += n;
+        } else {
+            fputs("\\ufffd", out);
+            s++;
+        }
     }
     fputc('"', out);
 }
@@ -206,8 +239,6 @@ static void poll_end(exporter_t *x, const trace_event_t *ev, double ts)
         return; /* its start is not in the trace */
     x->poll_start[tid] = -1;
     double dur = ts - start;
-    if (ev->b != 0 && !x->logical)
-        dur = (double)ev->b / 1e3;
     char label[80];
     ev_begin(x, "X", tid, start);
     fprintf(x->out, ",\"dur\":%.3f,\"cat\":\"poll\",\"name\":", dur);
@@ -313,7 +344,13 @@ static void export_event(exporter_t *x, const trace_event_t *ev, uint64_t seq)
         instant(x, ev, ts, "warning", text);
         break;
     }
+    size_t warned = x->m.n_warnings;
     viz_model_apply(&x->m, ev);
+    /* The model's other warnings (a slow poll, a run of self-wakes, lost
+     * events), where the event that raised them happened. */
+    if (ev->kind != TRACE_LOST_WAKER)
+        for (size_t w = warned; w < x->m.n_warnings; w++)
+            instant(x, ev, ts, "warning", x->m.warnings[w].text);
     counters(x, ts);
 }
 
