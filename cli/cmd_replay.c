@@ -12,6 +12,9 @@
  * trace that lost events (recorded with --trace-drop) says how many, and
  * from which thread, in the warnings and the counters line.
  *
+ * `--print-screen N [--size COLSxROWS] [--back K]` needs no terminal: the
+ * screen after N steps from the start, as text on stdout (cli/viz_print.h).
+ *
  * Tests: tests/trace.sh, tests/viz.sh.
  */
 #include <errno.h>
@@ -20,6 +23,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_trace.h"
+#include "cli/viz_print.h"
 #include "core/trace.h"
 #include "trace/file.h"
 #include "visualizer/export.h"
@@ -30,11 +34,13 @@
 
 typedef struct replay_args {
     int slow; /* -1: not given */
+    cli_print_args_t print;
 } replay_args_t;
 
 static const cli_opt_t replay_opts[] = {
     {"--slow", CLI_INT, 0, 60000, offsetof(replay_args_t, slow), "MS",
      "start playing at MS milliseconds per decision (default: paused)"},
+    CLI_PRINT_OPTS(replay_args_t, print),
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -43,12 +49,16 @@ static const cli_opt_t *const replay_tables[] = {replay_opts, NULL};
 static void replay_usage(FILE *out)
 {
     fputs("usage: asynclab replay FILE [--slow MS]\n"
+          "       asynclab replay FILE --print-screen N [--size COLSxROWS]\n"
           "\n"
           "Step through a recorded run in the terminal visualizer: s or "
           "right one\n"
           "decision forward, left one back, space play/pause, q quit. Record "
           "one with\n"
           "  asynclab run fanout --executor ws --sim --seed 7 --trace t.bin\n"
+          "--print-screen N needs no terminal: the screen after N steps from "
+          "the start,\n"
+          "as plain text on stdout.\n"
           "\n",
           out);
     cli_print_options(out, replay_tables);
@@ -74,7 +84,7 @@ bool cli__load_trace(const char *path, trace_file_t *f)
 
 static int replay_main(int argc, char **argv)
 {
-    replay_args_t a = {.slow = -1};
+    replay_args_t a = {.slow = -1, .print = CLI_PRINT_ARGS_INIT};
     cli_positionals_t pos = {.max = 1};
     int status;
     if (!cli_parse(&cli_cmd_replay, replay_tables, &a, argc, argv, &pos,
@@ -82,6 +92,9 @@ static int replay_main(int argc, char **argv)
         return status;
     if (pos.count == 0)
         return cli_usage_error(&cli_cmd_replay, "replay: missing FILE");
+    viz_print_t print;
+    if (cli__print_args(&cli_cmd_replay, &a.print, &print) != 0)
+        return CLI_EXIT_USAGE;
     trace_file_t f;
     if (!cli__load_trace(pos.args[0], &f))
         return CLI_EXIT_FAILED;
@@ -106,6 +119,13 @@ static int replay_main(int argc, char **argv)
                            .step = a.slow < 0,
                            .slow_ms = a.slow >= 0 ? a.slow : REPLAY_SLOW_MS,
                            .stderr_fd = -1};
+        if (cli_print_asked(&a.print)) {
+            o.step = true;
+            rc = viz_ui_print_screen(&s, NULL, &o, &print, stdout);
+            trace_file_free(&f);
+            viz_session_destroy(&s);
+            return cli__print_status("replay", rc);
+        }
         rc = viz_ui_replay(&s, &o);
         viz_session_destroy(&s);
     }

@@ -4,6 +4,10 @@
  * run in the terminal visualizer (visualizer/viz.h), live, slowed down or
  * one scheduling decision per key.
  *
+ * `--print-screen N [--size COLSxROWS] [--back K]` needs no terminal: the
+ * screen after N steps, as text on stdout (cli/viz_print.h). It is what
+ * lesson texts quote, so the same N gives the same text every time.
+ *
  * `asynclab viz tour` (what `make run` opens) is the guided demo: the
  * work-stealing runtime with 4 workers in simulation, paced so a person
  * can follow each decision.
@@ -26,6 +30,7 @@
 #include "cli/cli.h"
 #include "cli/cli_trace.h"
 #include "cli/viz_live.h"
+#include "cli/viz_print.h"
 #include "core/trace.h"
 #include "trace/rings.h"
 #include "visualizer/escape.h"
@@ -40,6 +45,7 @@ typedef struct viz_args {
     const char *executor;         /* NULL: ws */
     bool step;
     int slow; /* -1: not given */
+    cli_print_args_t print;
 } viz_args_t;
 
 static const cli_opt_t viz_opts[] = {
@@ -49,6 +55,7 @@ static const cli_opt_t viz_opts[] = {
      "start paused: one scheduling decision per key"},
     {"--slow", CLI_INT, 0, 60000, offsetof(viz_args_t, slow), "MS",
      "run with MS milliseconds between decisions (default: full speed)"},
+    CLI_PRINT_OPTS(viz_args_t, print),
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -61,6 +68,8 @@ static void viz_usage(FILE *out)
           "[--workers N]\n"
           "                    [--sim --seed S] [--step] [--slow MS] "
           "[options]\n"
+          "       asynclab viz SCENARIO [options] --print-screen N "
+          "[--size COLSxROWS]\n"
           "\n"
           "Watch SCENARIO run in the terminal: queues, workers, the driver, "
           "every\n"
@@ -72,6 +81,11 @@ static void viz_usage(FILE *out)
           "simulated).\n"
           "Stepping needs a single-threaded run: spin, notify, or ws with "
           "--sim.\n"
+          "--print-screen N needs no terminal: paused, N steps (each the key "
+          "s), then\n"
+          "the screen as plain text on stdout (the workload's own output goes "
+          "to\n"
+          "stderr); the same N prints the same screen every time.\n"
           "\n",
           out);
     cli_print_options(out, viz_tables);
@@ -89,7 +103,8 @@ const cli_command_t cli_cmd_viz = {
 
 /* ---- choosing the run ---------------------------------------------------- */
 
-/* The tour's defaults, where the user gave nothing. */
+/* The tour's defaults, where the user gave nothing: never an option the
+ * run would refuse (ws on threads cannot be paced, so no --slow there). */
 static void tour_defaults(viz_args_t *a)
 {
     if (a->executor == NULL) {
@@ -98,7 +113,8 @@ static void tour_defaults(viz_args_t *a)
     }
     if (a->scenario.workers == 0)
         a->scenario.workers = TOUR_WORKERS;
-    if (a->slow < 0 && !a->step)
+    bool threads = strcmp(a->executor, "ws") == 0 && !a->scenario.sim;
+    if (a->slow < 0 && !a->step && !threads)
         a->slow = TOUR_SLOW_MS;
 }
 
@@ -152,6 +168,75 @@ bool cli__no_screen(const char *cmd, int ui)
     return true;
 }
 
+/* ---- --print-screen (cli/viz_print.h) ----------------------------------- */
+
+/* "COLSxROWS", each a number from 1 to max. */
+static bool parse_size(const char *s, int *cols, int *rows)
+{
+    char *end;
+    if (*s < '0' || *s > '9')
+        return false;
+    long c = strtol(s, &end, 10);
+    if (*end != 'x' || end[1] < '0' || end[1] > '9')
+        return false;
+    long r = strtol(end + 1, &end, 10);
+    if (*end != '\0' || c < 1 || c > VIZ_PRINT_MAX_COLS || r < 1 ||
+        r > VIZ_PRINT_MAX_ROWS)
+        return false;
+    *cols = (int)c;
+    *rows = (int)r;
+    return true;
+}
+
+int cli__print_args(const cli_command_t *cmd, const cli_print_args_t *a,
+                    viz_print_t *p)
+{
+    *p = (viz_print_t){.cols = CLI_PRINT_COLS, .rows = CLI_PRINT_ROWS};
+    if (!cli_print_asked(a) && (a->size != NULL || a->back >= 0))
+        return cli_usage_error(cmd, "%s: only with --print-screen N",
+                               a->size != NULL ? "--size" : "--back");
+    if (a->size != NULL && !parse_size(a->size, &p->cols, &p->rows))
+        return cli_usage_error(cmd,
+                               "--size: expected COLSxROWS, each from 1 to "
+                               "%d (e.g. 100x30), got '%s'",
+                               VIZ_PRINT_MAX_COLS, a->size);
+    p->steps = a->steps >= 0 ? (unsigned long)a->steps : 0;
+    p->back = a->back >= 0 ? (unsigned long)a->back : 0;
+    return 0;
+}
+
+FILE *cli__print_stream(const char *cmd)
+{
+    fflush(stdout);
+    int fd = dup(STDOUT_FILENO);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (out == NULL || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+        fprintf(stderr, "asynclab: %s --print-screen: %s\n", cmd,
+                strerror(errno));
+        if (out != NULL)
+            fclose(out);
+        else if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    return out;
+}
+
+int cli__print_status(const char *cmd, int rc)
+{
+    if (rc == 0)
+        return CLI_EXIT_OK;
+    if (rc == -ENOENT)
+        fprintf(stderr,
+                "asynclab: %s --print-screen: terminfo has no 'vt100' entry "
+                "to draw on (Debian's ncurses-base has it)\n",
+                cmd);
+    else
+        fprintf(stderr, "asynclab: %s --print-screen: %s\n", cmd,
+                strerror(-rc));
+    return CLI_EXIT_FAILED;
+}
+
 /* ---- stderr through a pipe while the screen is up ------------------------ */
 
 typedef struct captured {
@@ -201,6 +286,8 @@ static void release_stderr(captured_t *c)
 
 static int check_args(viz_args_t *a, const char *scenario)
 {
+    if (cli_print_asked(&a->print))
+        a->step = true; /* a printed screen is a stepped one */
     if (strcmp(scenario, "tour") == 0)
         tour_defaults(a);
     if (a->executor == NULL)
@@ -214,7 +301,9 @@ static int check_args(viz_args_t *a, const char *scenario)
         return cli_usage_error(&cli_cmd_viz,
                                "%s: ws with threads cannot be paced; add "
                                "--sim",
-                               a->step ? "--step" : "--slow");
+                               cli_print_asked(&a->print) ? "--print-screen"
+                               : a->step                  ? "--step"
+                                                          : "--slow");
     return 0;
 }
 
@@ -250,9 +339,27 @@ static int watch(viz_live_t *live, trace_rings_t *rings, viz_session_t *s,
     return rc != 0 && rc != -ECANCELED ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }
 
+/* --print-screen: the screen after the steps asked for, on out. */
+static int print_screen(viz_live_t *live, trace_rings_t *rings,
+                        viz_session_t *s, const viz_print_t *p,
+                        const char *title, FILE *out)
+{
+    viz_source_t src = viz_live_source(live);
+    src.rings = rings;
+    viz_options_t o = {.title = title, .step = true, .stderr_fd = -1};
+    int ui = viz_ui_print_screen(s, &src, &o, p, out);
+    char status[128] = "";
+    int rc = 0;
+    if (!viz_live_stop(live, STOP_WAIT_MS, status, sizeof status, &rc)) {
+        fflush(out); /* a paced run always stops; this is a safety net */
+        _exit(cli__print_status("viz", ui));
+    }
+    return cli__print_status("viz", ui);
+}
+
 static int viz_main(int argc, char **argv)
 {
-    viz_args_t a = {.slow = -1};
+    viz_args_t a = {.slow = -1, .print = CLI_PRINT_ARGS_INIT};
     cli_scenario_args_init(&a.scenario);
     cli_positionals_t pos = {.max = 1};
     int status;
@@ -261,8 +368,13 @@ static int viz_main(int argc, char **argv)
     const scenario_t *sc = cli_scenario_arg(&cli_cmd_viz, &pos);
     if (sc == NULL)
         return CLI_EXIT_USAGE;
-    if (check_args(&a, sc->name) != 0)
+    viz_print_t print;
+    if (cli__print_args(&cli_cmd_viz, &a.print, &print) != 0 ||
+        check_args(&a, sc->name) != 0)
         return CLI_EXIT_USAGE;
+    FILE *screen = NULL; /* --print-screen: the real stdout */
+    if (cli_print_asked(&a.print) && (screen = cli__print_stream("viz")) == NULL)
+        return CLI_EXIT_FAILED;
 
     char title[128];
     make_title(&a, sc->name, title, sizeof title);
@@ -289,8 +401,12 @@ static int viz_main(int argc, char **argv)
     if (live == NULL)
         fprintf(stderr, "asynclab: cannot start %s: %s\n", sc->name,
                 strerror(-err));
+    else if (screen != NULL)
+        rc = print_screen(live, &rings, &s, &print, title, screen);
     else
         rc = watch(live, &rings, &s, &a, title);
+    if (screen != NULL && fclose(screen) != 0 && rc == CLI_EXIT_OK)
+        rc = cli__print_status("viz", -EIO);
     viz_session_destroy(&s);
     trace_rings_destroy(&rings);
     return rc;

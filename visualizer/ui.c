@@ -10,9 +10,16 @@
  *   draw     views.c
  *   key      getch with a timeout: the frame's clock
  *
- * A step forward first walks the recorded history (after the left arrow
- * went back); at the end of it, a live source is granted one decision and
- * the loop waits briefly for it, so the screen shows its result.
+ * A step is the session's (one scheduling decision, model.h), forward and
+ * back alike: a step forward walks the recorded history, and where that
+ * does not hold the whole next step yet, a live source is granted one
+ * decision at a time until it does (see "stepping" below). A key waits
+ * briefly for it, so the screen shows its result; the loop finishes what
+ * a key could not.
+ *
+ * Headless (viz_ui_print_screen, `--print-screen N`): the same state,
+ * keys and views on an ncurses screen that draws to /dev/null, read back
+ * as text.
  *
  * The terminal is restored on q, on SIGINT/SIGTERM/SIGHUP (a flag the loop
  * sees), and on a crash of the workload (SIGSEGV, SIGABRT, ...: endwin in
@@ -21,7 +28,7 @@
  * Whether the terminal can hold the screen at all (TERM=dumb cannot), and
  * NO_COLOR: visualizer/term.h.
  *
- * Tests: tests/viz.sh drives this in tmux.
+ * Tests: tests/viz.sh drives this in tmux; tests/screen.sh prints it.
  */
 #include <curses.h>
 #include <term.h>
@@ -118,7 +125,7 @@ static void pull(viz_ui_t *ui)
     trace_rings_drain(ui->src->rings, &ui->s->sink);
     viz_model_set_dropped(&ui->s->model, trace_rings_dropped(ui->src->rings));
     if (!ui->finished &&
-        ui->src->finished(ui->src->ctx, ui->status, sizeof ui->status)) {
+        ui->src->finished(ui->src->ctx, ui->ended, sizeof ui->ended)) {
         ui->finished = true;
         trace_rings_drain(ui->src->rings, &ui->s->sink); /* the last ones */
     }
@@ -149,41 +156,103 @@ static void read_notes(viz_ui_t *ui)
     }
 }
 
-/* Grant one live decision and wait (briefly) for its events. */
-static void live_step(viz_ui_t *ui)
+/* ---- stepping ------------------------------------------------------------ */
+
+/*
+ * A step is the session's: from one event that starts a scheduling
+ * decision to the next (model.h: viz_event_starts_step), forward and back
+ * alike. A live executor's own step (one grant) may hold several of them
+ * (a ws worker searches, steals, then polls), or end before the next one
+ * begins; so a step forward takes grants, one at a time, until the
+ * history holds the whole of the next step (it has seen where the step
+ * after it begins) or the run is over, and only then moves the cursor.
+ * The screen at step k is then the same whether k was reached forward or
+ * by going back to it (tests/viz.sh compares the two).
+ */
+
+static void sleep_us(long us)
 {
-    const viz_source_t *src = ui->src;
-    if (src == NULL || !src->can_step || ui->finished)
-        return;
-    uint64_t target = src->steps_done(src->ctx) + 1;
-    ui->s->mark = ui->s->cursor;
-    src->grant(src->ctx, 1);
-    uint64_t deadline = now_ms() + LIVE_WAIT_MS;
-    const struct timespec ms = {0, 1000000};
-    while (src->steps_done(src->ctx) < target && now_ms() < deadline &&
-           !src->finished(src->ctx, NULL, 0))
-        nanosleep(&ms, NULL);
-    uint64_t mark = ui->s->mark;
-    pull(ui);
-    ui->s->mark = mark; /* the whole decision is the last step */
+    const struct timespec ts = {0, us * 1000};
+    nanosleep(&ts, NULL);
 }
 
-/* One step forward: through the history first, then live. */
-static void step_forward(viz_ui_t *ui)
+/* The history holds the step after the cursor whole: a step boundary
+ * after its first event. */
+static bool next_step_recorded(const viz_session_t *s)
 {
-    if (!viz_session_forward(ui->s))
-        live_step(ui);
+    for (size_t j = s->cursor + 1; j < s->n_events; j++)
+        if (viz_event_starts_step(&s->events[j]))
+            return true;
+    return false;
+}
+
+static bool can_grant(const viz_ui_t *ui)
+{
+    return ui->src != NULL && ui->src->can_step && !ui->finished;
+}
+
+/* Work on the first pending step without waiting; true when it is taken
+ * (or can go no further: the end of a replay, a run that is over). */
+static bool step_pump(viz_ui_t *ui)
+{
+    const viz_source_t *src = ui->src;
+    /* Read the count before draining: every event of the decisions it
+     * counts is then in the session (viz_live.c: release, acquire). */
+    uint64_t done = src != NULL ? src->steps_done(src->ctx) : 0;
+    pull(ui);
+    viz_session_t *s = ui->s;
+    if (s->history_full) {
+        /* Past VIZ_HISTORY_MAX the model follows every event as it comes:
+         * one grant is one step, as near as it can be. */
+        if (!can_grant(ui) || done > ui->awaited)
+            return true;
+        if (done == ui->awaited) {
+            ui->awaited = done + 1;
+            src->grant(src->ctx, 1);
+        }
+        return false;
+    }
+    if (next_step_recorded(s) || !can_grant(ui)) {
+        viz_session_forward(s); /* false at the end: nothing to show */
+        return true;
+    }
+    if (done >= ui->awaited) { /* no decision in flight: ask for one */
+        ui->awaited = done + 1;
+        src->grant(src->ctx, 1);
+    }
+    return false;
+}
+
+/* Take the pending steps, for at most budget_ms (< 0: until all are
+ * taken). */
+static void take_steps(viz_ui_t *ui, long budget_ms)
+{
+    uint64_t deadline = now_ms() + (uint64_t)(budget_ms < 0 ? 0 : budget_ms);
+    while (ui->pending_steps > 0) {
+        if (step_pump(ui)) {
+            ui->pending_steps--;
+            continue;
+        }
+        if (budget_ms >= 0 && now_ms() >= deadline)
+            return; /* the frame loop goes on with it */
+        sleep_us(100);
+    }
 }
 
 /* ---- pacing -------------------------------------------------------------- */
 
-/* Start or stop a live source according to paused/speed. */
+/* Start or stop a live source according to paused/speed. Only a live run
+ * at full speed is followed event by event; otherwise the session records
+ * what arrives and shows it a step at a time. */
 static void set_running(viz_ui_t *ui, bool run)
 {
     ui->paused = !run;
-    ui->s->hold = ui->paused && ui->src != NULL && !ui->src->can_step;
+    ui->pending_steps = 0;
+    bool full = run && ui->delay_ms == 0;
+    if (ui->src != NULL)
+        ui->s->hold = ui->src->can_step ? !full : ui->paused;
     if (ui->src != NULL && ui->src->can_step)
-        ui->src->grant(ui->src->ctx, run && ui->delay_ms == 0 ? -1 : 0);
+        ui->src->grant(ui->src->ctx, full ? -1 : 0);
 }
 
 static void advance(viz_ui_t *ui, uint64_t *next_tick)
@@ -202,13 +271,15 @@ static void advance(viz_ui_t *ui, uint64_t *next_tick)
             set_running(ui, false);
         return;
     }
-    if (now_ms() < *next_tick)
-        return;
-    *next_tick = now_ms() + (uint64_t)ui->delay_ms;
-    if (viz_session_at_end(ui->s) && (ui->src == NULL || ui->finished))
-        set_running(ui, false); /* nothing more will come */
-    else
-        step_forward(ui);
+    if (ui->pending_steps == 0 && now_ms() >= *next_tick) {
+        *next_tick = now_ms() + (uint64_t)ui->delay_ms;
+        if (viz_session_at_end(ui->s) && !can_grant(ui)) {
+            set_running(ui, false); /* nothing more will come */
+            return;
+        }
+        ui->pending_steps = 1;
+    }
+    take_steps(ui, FRAME_MS / 2);
 }
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -279,13 +350,19 @@ static bool key(viz_ui_t *ui, int ch)
         set_running(ui, ui->paused);
         break;
     case 's':
-    case KEY_RIGHT:
+    case KEY_RIGHT: {
+        unsigned long queued = ui->paused ? ui->pending_steps : 0;
         set_running(ui, false);
-        step_forward(ui);
+        ui->status[0] = '\0';
+        ui->pending_steps = queued + 1;
+        take_steps(ui, LIVE_WAIT_MS); /* unfinished: the loop goes on */
         break;
+    }
     case KEY_LEFT:
         set_running(ui, false);
-        if (!viz_session_back(ui->s))
+        if (viz_session_back(ui->s))
+            ui->status[0] = '\0';
+        else
             snprintf(ui->status, sizeof ui->status, "%s",
                      ui->s->history_full ? "history too long to step back"
                                          : "at the start");
@@ -397,6 +474,8 @@ static int ui_run(viz_session_t *s, const viz_source_t *src,
         pull(&ui);
         read_notes(&ui);
         advance(&ui, &next_tick);
+        if (ui.paused && ui.pending_steps > 0)
+            take_steps(&ui, FRAME_MS / 2);
         viz__draw(&ui);
         int ch = getch();
         if (ch != ERR && ch != KEY_RESIZE && !key(&ui, ch))
@@ -420,4 +499,90 @@ int viz_ui_live(viz_session_t *s, const viz_source_t *src,
 int viz_ui_replay(viz_session_t *s, const viz_options_t *o)
 {
     return ui_run(s, NULL, o);
+}
+
+/* ---- headless: the screen as text ------------------------------------------ */
+
+/*
+ * The same views, drawn on a terminal that is not there: ncurses' screen
+ * on /dev/null, of a fixed type (vt100: in ncurses-base, so on every
+ * Debian), resized to the size asked for. What the views drew is read
+ * back from the screen's own window (innstr: the characters, without
+ * attributes), so the text is what a terminal of that size would show.
+ */
+
+#define PRINT_TERM "vt100"
+
+/* The type is known to terminfo: asked first, as viz_term_check does
+ * (newterm on an unknown type leaks the screen it began). */
+static bool print_term_known(int fd)
+{
+    int err = 0;
+    if (setupterm(PRINT_TERM, fd, &err) != OK)
+        return false;
+    del_curterm(cur_term);
+    return true;
+}
+
+/* Row y of the screen into out, trailing blanks cut. */
+static int print_row(int y, int cols, FILE *out)
+{
+    char line[VIZ_PRINT_MAX_COLS + 1];
+    int n = mvinnstr(y, 0, line, cols);
+    if (n == ERR)
+        n = 0;
+    while (n > 0 && line[n - 1] == ' ')
+        n--;
+    line[n] = '\0';
+    return fprintf(out, "%s\n", line) < 0 ? -EIO : 0;
+}
+
+int viz_ui_print_screen(viz_session_t *s, const viz_source_t *src,
+                        const viz_options_t *o, const viz_print_t *p,
+                        FILE *out)
+{
+    if (p->cols < 1 || p->cols > VIZ_PRINT_MAX_COLS || p->rows < 1 ||
+        p->rows > VIZ_PRINT_MAX_ROWS)
+        return -EINVAL;
+    viz_ui_t ui = {.s = s, .src = src, .o = o};
+    ui.delay_ms = 0;
+    FILE *in = fopen("/dev/null", "r");
+    FILE *nul = fopen("/dev/null", "w");
+    int rc = in == NULL || nul == NULL ? -errno : 0;
+    if (rc == 0 && !print_term_known(fileno(nul)))
+        rc = -ENOENT;
+    SCREEN *screen = NULL;
+    if (rc == 0) {
+        use_env(FALSE); /* LINES and COLUMNS of the caller's terminal */
+        screen = newterm(PRINT_TERM, nul, in);
+        if (screen == NULL)
+            rc = -ENOENT;
+    }
+    if (rc == 0 && resize_term(p->rows, p->cols) == ERR)
+        rc = -ENOMEM;
+    if (rc == 0) {
+        /* Paused, as --step; then the keys s and left, as many times as
+         * asked. */
+        set_running(&ui, false);
+        ui.pending_steps = p->steps;
+        take_steps(&ui, -1);
+        for (unsigned long i = 0; i < p->back; i++)
+            key(&ui, KEY_LEFT);
+        viz__draw(&ui);
+        for (int y = 0; y < LINES && rc == 0; y++)
+            rc = print_row(y, COLS, out);
+        if (rc == 0 && fflush(out) != 0)
+            rc = -EIO;
+    }
+    if (src != NULL && src->can_step)
+        src->grant(src->ctx, 0);
+    if (screen != NULL) {
+        endwin();
+        delscreen(screen);
+    }
+    if (nul != NULL)
+        fclose(nul);
+    if (in != NULL)
+        fclose(in);
+    return rc;
 }

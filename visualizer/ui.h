@@ -38,7 +38,12 @@ typedef struct viz_ui {
     size_t warn_top;
     bool show_help, show_detail;
     bool finished;                   /* the live workload has ended */
-    char status[128];                /* how it ended, or a passing message */
+    char ended[128];                 /* how it ended ("finished: ...") */
+    char status[128];                /* a passing message ("at the start") */
+    unsigned long pending_steps;     /* steps asked for (s, a tick) and not
+                                        taken yet: ui.c's step_pump */
+    uint64_t awaited;                /* the live decision count a grant
+                                        waits for (steps_done) */
     char notes[VIZ_NOTES][VIZ_LINE]; /* the workload's stderr, newest */
     size_t n_notes;                  /* lines ever noted */
 } viz_ui_t;

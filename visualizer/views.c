@@ -134,8 +134,11 @@ static bool recent(const viz_session_t *s, uint64_t seq)
 static void draw_title(viz_ui_t *ui)
 {
     const viz_session_t *s = ui->s;
-    char mode[64];
-    if (ui->finished && viz_session_at_end(s))
+    /* The end is said where it is: at the last step. Before it (going back
+     * after the run ended), the screen is the one that step had. */
+    bool over = ui->finished && viz_session_at_end(s);
+    char mode[64], events[48];
+    if (over)
         snprintf(mode, sizeof mode, "FINISHED");
     else if (ui->paused)
         snprintf(mode, sizeof mode, "PAUSED");
@@ -143,14 +146,20 @@ static void draw_title(viz_ui_t *ui)
         snprintf(mode, sizeof mode, "RUNNING full speed");
     else
         snprintf(mode, sizeof mode, "RUNNING %d ms/step", ui->delay_ms);
+    /* A replay's events are all known; a live run's beyond the cursor are
+     * only as many as it happened to run ahead, so they are not counted. */
+    if (ui->src == NULL)
+        snprintf(events, sizeof events, "event %zu/%zu", s->cursor,
+                 s->n_events);
+    else
+        snprintf(events, sizeof events, "event %zu", s->cursor);
     attron(color(C_TITLE) | A_BOLD);
     mvhline(0, 0, ' ', COLS);
     attroff(color(C_TITLE) | A_BOLD);
     text(0, 1, COLS - 2, color(C_TITLE) | A_BOLD,
-         "asynclab viz  %s  step %" PRIu64 "  event %zu/%zu  t=%.3f ms  %s%s%s",
-         mode, viz_session_step_number(s), s->cursor, s->n_events,
-         (double)s->model.now_ns / 1e6, ui->o->title,
-         ui->finished ? "  | " : "", ui->finished ? ui->status : "");
+         "asynclab viz  %s  step %" PRIu64 "  %s  t=%.3f ms  %s%s%s", mode,
+         viz_session_step_number(s), events, (double)s->model.now_ns / 1e6,
+         ui->o->title, over ? "  | " : "", over ? ui->ended : "");
 }
 
 static void draw_keys(viz_ui_t *ui)
@@ -159,7 +168,7 @@ static void draw_keys(viz_ui_t *ui)
     const char *keys = "space pause  s/right step  left back  +/- speed  "
                        "tab panel  enter detail  ? help  q quit";
     text(y, 0, COLS, A_REVERSE, "%-*s", COLS, keys);
-    if (ui->status[0] != 0 && !ui->finished && (int)strlen(keys) + 4 < COLS)
+    if (ui->status[0] != 0 && (int)strlen(keys) + 4 < COLS)
         text(y, (int)strlen(keys) + 2, COLS - (int)strlen(keys) - 2,
              A_REVERSE | A_BOLD, "| %s", ui->status);
 }

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/trace.h"
 #include "trace/rings.h"
@@ -114,5 +115,33 @@ int viz_ui_live(viz_session_t *s, const viz_source_t *src,
 
 /* Run the UI over a recorded session (a replay): forward and back. */
 int viz_ui_replay(viz_session_t *s, const viz_options_t *o);
+
+/* ---- headless: one screen as text ---------------------------------------- */
+
+#define VIZ_PRINT_MAX_COLS 1000
+#define VIZ_PRINT_MAX_ROWS 1000
+
+typedef struct viz_print {
+    unsigned long steps; /* steps forward from the start, each what the
+                            key s does */
+    unsigned long back;  /* then steps back, each what the left arrow does */
+    int cols, rows;      /* the screen's size, 1 to VIZ_PRINT_MAX_* */
+} viz_print_t;
+
+/*
+ * `viz ... --print-screen N` and `replay ... --print-screen N`: with no
+ * terminal at all, start paused (as --step), take p->steps steps and then
+ * p->back steps back, draw the screen with the views the terminal UI
+ * draws with (ncurses on /dev/null, terminal type vt100, resized to
+ * p->cols x p->rows), and write it to out as plain text: one line per
+ * row, trailing blanks cut, no escape codes. The same steps give the same
+ * text, and a step reached going back gives what it gave going forward.
+ * src NULL: a replay; otherwise src->can_step must be true. 0, -EINVAL (a
+ * size out of range), -ENOENT (terminfo has no vt100), -EIO (out), or
+ * -errno.
+ */
+int viz_ui_print_screen(viz_session_t *s, const viz_source_t *src,
+                        const viz_options_t *o, const viz_print_t *p,
+                        FILE *out);
 
 #endif
