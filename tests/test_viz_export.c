@@ -224,6 +224,7 @@ static void viz_export_perfetto_counts(void **state)
     assert_non_null(strstr(buf, "driver and other threads"));
     assert_non_null(strstr(buf, "w1 stole 1 task from w0"));
     assert_non_null(strstr(buf, "t2 'le\\\"af'")); /* escaped */
+    assert_non_null(strstr(buf, "\"time_base\":\"virtual: "));
     free(buf);
 }
 
@@ -331,6 +332,7 @@ static void viz_export_perfetto_keeps_utf8_and_warnings(void **state)
     assert_non_null(strstr(buf, "t1 'p\xc3\xafg'"));
     assert_null(strstr(buf, "\\u00c3"));
     assert_non_null(strstr(buf, "asynclab bad\\ufffdname on notify"));
+    assert_non_null(strstr(buf, "\"time_base\":\"CLOCK_MONOTONIC"));
     assert_int_equal(occurrences(buf, "\"cat\":\"warning\""), 1);
     assert_non_null(strstr(buf, "40 ms"));
     free(buf);

@@ -165,7 +165,14 @@ static void write_meta(exporter_t *x)
           "\"args\":{\"labels\":",
           x->out);
     json_string(x->out, losses);
-    fprintf(x->out, ",\"dropped\":%" PRIu64 "}}", x->f->dropped);
+    fprintf(x->out, ",\"dropped\":%" PRIu64 ",\"time_base\":", x->f->dropped);
+    /* What ts means: a simulation's clock is virtual, and its events
+     * are spread 1 us apart on top of it so that they can be told apart. */
+    json_string(x->out,
+                x->logical ? "virtual: the simulation's clock, and 1 us more "
+                             "per event to keep events apart"
+                           : "CLOCK_MONOTONIC, from the first event");
+    fputs("}}", x->out);
     for (uint32_t t = 0; t <= x->tracks; t++) {
         char name[32];
         if (t == x->tracks)
