@@ -12,6 +12,7 @@
  * Tests: tests/test_trace.c.
  */
 #include "core/array.h"
+#include "core/poll_watch.h"
 #include "core/trace.h"
 
 #include <errno.h>
@@ -207,6 +208,25 @@ void trace_emit_next(trace_sink_t *sink, trace_kind_t kind, uint32_t worker,
         .kind = (uint32_t)kind,
     };
     sink->write(sink, &ev);
+}
+
+void trace__emit_at(trace_sink_t *sink, uint64_t time_ns, trace_kind_t kind,
+                    uint32_t worker, uint64_t task, uint64_t a, uint64_t b)
+{
+    trace_event_t ev = {
+        .time_ns = last_ns = time_ns,
+        .task = task,
+        .a = a,
+        .b = b,
+        .worker = worker,
+        .kind = (uint32_t)kind,
+    };
+    sink->write(sink, &ev);
+}
+
+uint64_t trace__next_ns(void)
+{
+    return last_ns != 0 ? last_ns : (last_ns = clock_now());
 }
 
 static void clocked_write(trace_sink_t *self, const trace_event_t *ev)

@@ -60,6 +60,7 @@
 
 #include "core/coop.h"
 #include "core/task_queue.h"
+#include "core/poll_watch.h"
 #include "core/trace.h"
 #include "driver/driver.h"
 
@@ -75,6 +76,8 @@ typedef struct notify_executor {
     driver_t *driver;           /* owned; any thread may unpark it */
     trace_sink_t *trace;        /* NULL: tracing off */
     trace_clocked_sink_t clocked; /* virtual time: stamps events with it */
+    bool real_time;             /* a real clock: slow polls are measured
+                                   (core/poll_watch.h) */
 
     /* The driving thread only. */
     task_queue_t ready;
@@ -409,10 +412,11 @@ static void run_task(notify_executor_t *n, task_t *t)
         &task_trailer(t)->stats.self_wakes, memory_order_relaxed);
     int outer_budget = coop_budget_set(COOP_BUDGET);
 
-    TRACE(n->trace, TRACE_POLL_START, NOTIFY_WORKER, id, 0, 0);
+    TRACE_POLL_BEGIN(n->trace, NOTIFY_WORKER, id);
     task_run_result_t r = task_run(t);
-    TRACE(n->trace, TRACE_POLL_END, NOTIFY_WORKER, id,
-          r == TASK_RUN_COMPLETE ? POLL_READY : POLL_PENDING, 0);
+    TRACE_POLL_DONE(n->trace, NOTIFY_WORKER, id,
+                    r == TASK_RUN_COMPLETE ? POLL_READY : POLL_PENDING,
+                    n->real_time);
     coop_budget_set(outer_budget);
 
     n->stats.polls++;
@@ -481,6 +485,7 @@ static void park(notify_executor_t *n)
     n->parked = true;
     driver_park(n->driver, -1);
     n->parked = false;
+    POLL_WATCH_MARK(n->trace, n->real_time);
     TRACE(n->trace, TRACE_UNPARK, NOTIFY_WORKER, 0, NOTIFY_WORKER, 0);
 }
 
@@ -599,6 +604,7 @@ static notify_outer_t enter(notify_executor_t *n)
 {
     assert(!n->driving);
     n->driving = true;
+    POLL_WATCH_MARK(n->trace, n->real_time);
     return (notify_outer_t){executor_set_current(&n->base),
                             driver_set_current(n->driver)};
 }
@@ -761,6 +767,7 @@ static executor_t *notify_create(const executor_config_t *cfg)
     n->base.scheduler = &n->scheduler;
     /* With virtual time the trace's clock is the driver's (--sim). */
     n->trace = driver_trace_sink(n->driver, &n->clocked, cfg->trace);
+    n->real_time = !cfg->virtual_time;
     if (n->trace != NULL) {
         n->driver_sink.write = driver_event_write;
         driver_set_trace(n->driver, &n->driver_sink);

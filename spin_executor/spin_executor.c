@@ -44,6 +44,7 @@
 
 #include "core/coop.h"
 #include "core/task_queue.h"
+#include "core/poll_watch.h"
 #include "core/trace.h"
 #include "driver/driver.h"
 
@@ -157,11 +158,12 @@ static task_run_result_t poll_task(spin_executor_t *s, task_t *t)
     driver_t *outer_drv = driver_set_current(s->driver);
     int outer_budget = coop_budget_set(COOP_BUDGET);
 
-    TRACE(s->trace, TRACE_POLL_START, 0, t->id, 0, 0);
+    TRACE_POLL_BEGIN(s->trace, 0, t->id);
     task_run_result_t r = task_run_busy(t, &s->noop);
     bool ready = r == TASK_RUN_COMPLETE;
-    TRACE(s->trace, TRACE_POLL_END, 0, t->id, ready ? POLL_READY : POLL_PENDING,
-          0);
+    /* Measured on a real clock only (core/poll_watch.h). */
+    TRACE_POLL_DONE(s->trace, 0, t->id, ready ? POLL_READY : POLL_PENDING,
+                    s->turn_ms == 0);
 
     coop_budget_set(outer_budget);
     driver_set_current(outer_drv);
@@ -216,6 +218,7 @@ static int spin_run(executor_t *ex)
     if (s->driving)
         return -EBUSY;
     s->driving = true;
+    POLL_WATCH_MARK(s->trace, s->turn_ms == 0);
     while (step_once(s) == 1)
         ;
     s->driving = false;
@@ -253,6 +256,7 @@ static int spin_block_on(executor_t *ex, future_t *f)
     if (s->driving)
         return -EBUSY; /* nested: from inside one of our polls */
     s->driving = true;
+    POLL_WATCH_MARK(s->trace, s->turn_ms == 0);
     while (poll_root(s, f) == POLL_PENDING) {
         if (step_once(s) == 0)
             turn_driver(s);

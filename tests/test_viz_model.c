@@ -12,10 +12,12 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/future.h"
+#include "core/poll_watch.h"
 #include "visualizer/model.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -312,9 +314,10 @@ static void viz_model_warns_about_a_poll_over_10ms(void **state)
     spawn(m, 1, 1);
     spawn(m, 2, 1);
     feed(m, TRACE_POLL_START, 0, 1, 0, 0);
-    feed(m, TRACE_POLL_END, 0, 1, POLL_PENDING, 9000000); /* 9 ms: fine */
+    now_ns += 9000000; /* 9 ms: fine */
+    feed(m, TRACE_POLL_END, 0, 1, POLL_PENDING, 0);
     assert_false(has_warning(m, VIZ_WARN_SLOW_POLL, 1));
-    /* no duration given: the model measures between the two events */
+    /* b is no duration: the model measures between the two events */
     feed(m, TRACE_POLL_START, 1, 2, 0, 0);
     now_ns += 25000000;
     feed(m, TRACE_POLL_END, 1, 2, POLL_PENDING, 0);
@@ -322,6 +325,125 @@ static void viz_model_warns_about_a_poll_over_10ms(void **state)
     assert_non_null(strstr(m->warnings[0].text, "held w1 for 25 ms"));
     assert_int_equal(m->c.slow_polls, 1);
     assert_int_equal(viz_model_task(m, 2)->busy_ns, 25000000);
+    model_free(m);
+}
+
+/*
+ * Where a slow poll's time went, as core/poll_watch.h measures it and puts
+ * it in POLL_END's b: injected here, so every verdict is seen on any
+ * machine. One 25 ms poll in a fresh model each (warnings are once per
+ * task name); the one warning's kind and text.
+ */
+static char verdict[VIZ_LINE];
+
+static viz_warning_kind_t slow_poll(uint64_t b)
+{
+    viz_model_t *m = model("notify", 1);
+    spawn(m, 1, 3);
+    feed(m, TRACE_POLL_START, 0, 1, 0, 0);
+    now_ns += 25000000;
+    feed(m, TRACE_POLL_END, 0, 1, POLL_PENDING, b);
+    assert_int_equal(m->n_warnings, 1);
+    viz_warning_kind_t kind = m->warnings[0].kind;
+    snprintf(verdict, sizeof verdict, "%s", m->warnings[0].text);
+    const viz_task_t *t = viz_model_task(m, 1);
+    /* Descheduled polls are not slow polls: counted apart, not marked. */
+    bool desched = kind == VIZ_WARN_DESCHEDULED;
+    assert_int_equal(m->c.slow_polls, !desched);
+    assert_int_equal(m->c.descheduled_polls, desched);
+    assert_int_equal(t->warned_slow, !desched);
+    assert_int_equal(t->warned_desched, desched);
+    model_free(m);
+    return kind;
+}
+
+static void viz_model_tells_blocking_from_descheduled(void **state)
+{
+    (void)state;
+    /* Asleep in a call (nanosleep): 0.1 ms CPU, no waiting. */
+    assert_int_equal(slow_poll(poll_watch_pack(100000, 0, true)),
+                     VIZ_WARN_SLOW_POLL);
+    assert_string_equal(verdict, "t1 'sleeper' held the executor for 25 ms "
+                                 "in one poll (blocking call?)");
+    /* 3 ms of CPU, 20 ms waiting for one: only 5 ms its own. */
+    assert_int_equal(slow_poll(poll_watch_pack(3000000, 20000000, true)),
+                     VIZ_WARN_DESCHEDULED);
+    assert_string_equal(verdict,
+                        "t1 'sleeper': a poll took 25 ms, 20 of them waiting "
+                        "for a CPU: descheduled (the machine is busy)");
+    assert_null(strstr(verdict, "blocking call?"));
+    /* On a CPU the whole time: a long computation. */
+    assert_int_equal(slow_poll(poll_watch_pack(24000000, 500000, true)),
+                     VIZ_WARN_SLOW_POLL);
+    assert_string_equal(verdict, "t1 'sleeper' held the executor for 25 ms "
+                                 "in one poll (blocking call? 24 ms on a "
+                                 "CPU)");
+    /* Little CPU, the waiting time unknown: either. */
+    assert_int_equal(slow_poll(poll_watch_pack(1000000, 0, false)),
+                     VIZ_WARN_SLOW_POLL);
+    assert_string_equal(verdict, "t1 'sleeper' held the executor for 25 ms "
+                                 "in one poll, 1 ms on a CPU (blocking call, "
+                                 "or descheduled?)");
+    /* Not measured (a simulation, an older trace): wall time alone. */
+    assert_int_equal(slow_poll(0), VIZ_WARN_SLOW_POLL);
+    assert_string_equal(verdict, "t1 'sleeper' held the executor for 25 ms "
+                                 "in one poll (blocking call?)");
+    /* Waited 14 of 25 ms, but still held it 11 ms of its own. */
+    assert_int_equal(slow_poll(poll_watch_pack(200000, 14000000, true)),
+                     VIZ_WARN_SLOW_POLL);
+    assert_string_equal(verdict, "t1 'sleeper' held the executor for 25 ms "
+                                 "in one poll (blocking call?)");
+}
+
+static void viz_model_judges_any_b(void **state)
+{
+    (void)state;
+    uint64_t cpu, wait;
+    /* At or under the threshold nothing is judged, whatever b says. */
+    assert_int_equal(viz_judge_poll(VIZ_SLOW_POLL_NS, UINT64_MAX, &cpu, &wait),
+                     VIZ_POLL_FINE);
+    /* Figures over the wall time (the mark is before the poll) are cut to
+     * it: all waiting means descheduled, never an underflow. */
+    assert_int_equal(viz_judge_poll(20000000,
+                                    poll_watch_pack(0, 900000000000u, true),
+                                    &cpu, &wait),
+                     VIZ_POLL_DESCHEDULED);
+    assert_int_equal(wait, 20000000);
+    assert_int_equal(viz_judge_poll(20000000, 0xfffffffefffffffeull, &cpu,
+                                    &wait),
+                     VIZ_POLL_DESCHEDULED);
+    assert_int_equal(cpu, 20000000);
+    /* All ones: CPU the whole time, waiting unknown. */
+    assert_int_equal(viz_judge_poll(20000000, UINT64_MAX, &cpu, &wait),
+                     VIZ_POLL_BUSY);
+    /* A CPU time of 0 still makes b nonzero: measured. */
+    assert_int_not_equal(poll_watch_pack(0, 0, true), 0);
+    assert_int_equal(poll_watch_cpu_us(poll_watch_pack(0, 0, true)), 1);
+    assert_int_equal(poll_watch_wait_us(poll_watch_pack(0, 0, false)),
+                     POLL_WATCH_UNKNOWN);
+    assert_int_equal(poll_watch_cpu_us(poll_watch_pack(UINT64_MAX, 0, true)),
+                     POLL_WATCH_US_MAX);
+}
+
+static void viz_model_log_says_where_a_slow_poll_went(void **state)
+{
+    (void)state;
+    viz_model_t *m = model("ws", 2);
+    spawn(m, 1, 3);
+    feed(m, TRACE_POLL_START, 1, 1, 0, 0);
+    now_ns += 25000000;
+    feed(m, TRACE_POLL_END, 1, 1, POLL_PENDING,
+         poll_watch_pack(41000, 1200000, true));
+    assert_string_equal(viz_model_log(m, 0)->text,
+                        "w1 t1 'sleeper' -> Pending after 25.0 ms (41 us on "
+                        "a CPU, 1.2 ms waiting for one)");
+    feed(m, TRACE_POLL_START, 1, 1, 0, 0);
+    now_ns += 2000000;
+    feed(m, TRACE_POLL_END, 1, 1, POLL_READY,
+         poll_watch_pack(1900000, 0, false));
+    assert_string_equal(viz_model_log(m, 0)->text,
+                        "w1 t1 'sleeper' -> Ready after 2.0 ms (1.9 ms on a "
+                        "CPU)");
     model_free(m);
 }
 
@@ -336,7 +458,7 @@ static void viz_model_counts_busy_and_idle_time(void **state)
     now_ns += 100; /* queued 100 */
     feed(m, TRACE_POLL_START, 0, 1, 0, 0);
     now_ns += 300; /* busy 300 */
-    feed(m, TRACE_POLL_END, 0, 1, POLL_PENDING, 300);
+    feed(m, TRACE_POLL_END, 0, 1, POLL_PENDING, 0);
     now_ns += 600; /* idle 600 */
     feed(m, TRACE_SCHEDULE, 0, 1, TRACE_Q_READY, 0);
     const viz_task_t *t = viz_model_task(m, 1);
@@ -364,8 +486,7 @@ static void viz_model_log_speaks_words(void **state)
     assert_string_equal(viz_model_log(m, 0)->text,
                         "t2 'sleeper' into w1's LIFO slot");
     feed(m, TRACE_POLL_END, 1, 2, POLL_READY, 1500);
-    assert_string_equal(viz_model_log(m, 0)->text,
-                        "w1 t2 'sleeper' -> Ready after 1 us");
+    assert_string_equal(viz_model_log(m, 0)->text, "w1 t2 'sleeper' -> Ready");
     feed(m, TRACE_PARK, 1, 0, 1, 0);
     assert_string_equal(viz_model_log(m, 0)->text,
                         "w1 parked in the driver (holds it)");
@@ -454,6 +575,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(viz_model_warns_lost_waker_once),
         cmocka_unit_test(viz_model_warns_when_self_wakes_dominate),
         cmocka_unit_test(viz_model_warns_about_a_poll_over_10ms),
+        cmocka_unit_test(viz_model_tells_blocking_from_descheduled),
+        cmocka_unit_test(viz_model_judges_any_b),
+        cmocka_unit_test(viz_model_log_says_where_a_slow_poll_went),
         cmocka_unit_test(viz_model_counts_busy_and_idle_time),
         cmocka_unit_test(viz_model_log_speaks_words),
         cmocka_unit_test(viz_model_reset_replays_identically),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/poll_watch.h"
 #include "visualizer/escape.h"
 #include "visualizer/model.h"
 
@@ -111,6 +112,37 @@ static void describe_spawn(const viz_model_t *m, const trace_event_t *ev,
         snprintf(buf, n, "%s spawned", child);
 }
 
+/* "w1 t2 'x' -> Pending", and for a slow poll measured by its thread
+ * (core/poll_watch.h) how long it took and where the time went. */
+static void describe_poll_end(const viz_model_t *m, const trace_event_t *ev,
+                              const char *w, const char *task, char *buf,
+                              size_t n)
+{
+    const char *result = ev->a ? "Ready" : "Pending";
+    const viz_task_t *t = viz_model_task(m, ev->task);
+    uint64_t now = ev->time_ns >= m->t0 ? ev->time_ns - m->t0 : 0;
+    if (ev->b == 0 || t == NULL || t->state != VIZ_TASK_RUNNING ||
+        now < t->poll_start_ns) {
+        snprintf(buf, n, "%s%s -> %s", w, task, result);
+        return;
+    }
+    uint64_t wall = now - t->poll_start_ns;
+    uint64_t cpu = poll_watch_cpu_us(ev->b) * 1000;
+    uint64_t wait = poll_watch_wait_us(ev->b);
+    char a[24], b[24], c[24];
+    span(wall, a, sizeof a);
+    span(cpu < wall ? cpu : wall, b, sizeof b);
+    if (wait == POLL_WATCH_UNKNOWN) {
+        snprintf(buf, n, "%s%s -> %s after %s (%s on a CPU)", w, task, result,
+                 a, b);
+        return;
+    }
+    wait *= 1000;
+    span(wait < wall ? wait : wall, c, sizeof c);
+    snprintf(buf, n, "%s%s -> %s after %s (%s on a CPU, %s waiting for one)",
+             w, task, result, a, b, c);
+}
+
 static void describe_task_event(const viz_model_t *m, const trace_event_t *ev,
                                 const char *w, const char *task, char *buf,
                                 size_t n)
@@ -128,9 +160,7 @@ static void describe_task_event(const viz_model_t *m, const trace_event_t *ev,
         snprintf(buf, n, "%spolls %s", w, task);
         break;
     case TRACE_POLL_END:
-        snprintf(buf, n, "%s%s -> %s%s%s", w, task, ev->a ? "Ready" : "Pending",
-                 ev->b ? " after " : "",
-                 ev->b ? span(ev->b, tmp, sizeof tmp) : "");
+        describe_poll_end(m, ev, w, task, buf, n);
         break;
     case TRACE_WAKE:
         describe_wake(m, ev, task, buf, n);

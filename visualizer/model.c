@@ -17,6 +17,7 @@
  * Tests: tests/test_viz_model.c.
  */
 #include "core/array.h"
+#include "core/poll_watch.h"
 #include "visualizer/model.h"
 
 #include <errno.h>
@@ -393,9 +394,58 @@ static void apply_poll_start(viz_model_t *m, const trace_event_t *ev)
     t->poll_start_ns = m->now_ns;
 }
 
-static void warn_slow_poll(viz_model_t *m, viz_task_t *t, uint32_t worker,
-                           uint64_t ns)
+viz_poll_verdict_t viz_judge_poll(uint64_t wall_ns, uint64_t b,
+                                  uint64_t *cpu_ns, uint64_t *wait_ns)
 {
+    *cpu_ns = *wait_ns = 0;
+    if (wall_ns <= VIZ_SLOW_POLL_NS)
+        return VIZ_POLL_FINE;
+    if (b == 0)
+        return VIZ_POLL_BLOCKING; /* not measured: wall time is all we have */
+    /* Both are upper bounds over a little more than the poll (from the
+     * thread's mark): never more than the poll's own wall time. */
+    uint64_t cpu = poll_watch_cpu_us(b) * 1000;
+    *cpu_ns = cpu < wall_ns ? cpu : wall_ns;
+    if (poll_watch_wait_us(b) == POLL_WATCH_UNKNOWN)
+        return 2 * *cpu_ns >= wall_ns ? VIZ_POLL_BUSY : VIZ_POLL_UNSURE;
+    uint64_t wait = poll_watch_wait_us(b) * 1000;
+    *wait_ns = wait < wall_ns ? wait : wall_ns;
+    uint64_t own = wall_ns - *wait_ns; /* on a CPU, or asleep in a call */
+    if (own <= VIZ_SLOW_POLL_NS)
+        return VIZ_POLL_DESCHEDULED;
+    return 2 * *cpu_ns >= own ? VIZ_POLL_BUSY : VIZ_POLL_BLOCKING;
+}
+
+/* A descheduled poll: the machine's doing, said once per task name. */
+static void warn_descheduled(viz_model_t *m, viz_task_t *t, uint64_t ns,
+                             uint64_t wait_ns)
+{
+    m->c.descheduled_polls++;
+    if (t->warned_desched)
+        return;
+    t->warned_desched = true;
+    if (warned_name(m, VIZ_WARN_DESCHEDULED, t))
+        return;
+    char label[64];
+    warn(m, VIZ_WARN_DESCHEDULED, t->id,
+         "%s: a poll took %" PRIu64 " ms, %" PRIu64 " of them waiting for "
+         "a CPU: descheduled (the machine is busy)",
+         viz_task_label(m, t->id, label, sizeof label), ns / 1000000,
+         wait_ns / 1000000);
+}
+
+/* A poll over VIZ_SLOW_POLL_NS, judged by viz_judge_poll. */
+static void warn_slow_poll(viz_model_t *m, viz_task_t *t, uint32_t worker,
+                           uint64_t ns, uint64_t b)
+{
+    uint64_t cpu, wait;
+    viz_poll_verdict_t v = viz_judge_poll(ns, b, &cpu, &wait);
+    if (v == VIZ_POLL_FINE)
+        return;
+    if (v == VIZ_POLL_DESCHEDULED) {
+        warn_descheduled(m, t, ns, wait);
+        return;
+    }
     m->c.slow_polls++;
     if (t->warned_slow)
         return;
@@ -407,17 +457,29 @@ static void warn_slow_poll(viz_model_t *m, viz_task_t *t, uint32_t worker,
         snprintf(who, sizeof who, "the executor");
     else if (worker != TRACE_NO_WORKER)
         snprintf(who, sizeof who, "w%u", worker);
-    warn(m, VIZ_WARN_SLOW_POLL, t->id,
-         "%s held %s for %" PRIu64 " ms in one poll (blocking call?)",
-         viz_task_label(m, t->id, label, sizeof label), who, ns / 1000000);
+    viz_task_label(m, t->id, label, sizeof label);
+    if (v == VIZ_POLL_BUSY)
+        warn(m, VIZ_WARN_SLOW_POLL, t->id,
+             "%s held %s for %" PRIu64 " ms in one poll (blocking call? "
+             "%" PRIu64 " ms on a CPU)",
+             label, who, ns / 1000000, cpu / 1000000);
+    else if (v == VIZ_POLL_UNSURE)
+        warn(m, VIZ_WARN_SLOW_POLL, t->id,
+             "%s held %s for %" PRIu64 " ms in one poll, %" PRIu64
+             " ms on a CPU (blocking call, or descheduled?)",
+             label, who, ns / 1000000, cpu / 1000000);
+    else
+        warn(m, VIZ_WARN_SLOW_POLL, t->id,
+             "%s held %s for %" PRIu64 " ms in one poll (blocking call?)",
+             label, who, ns / 1000000);
 }
 
 static void apply_poll_end(viz_model_t *m, const trace_event_t *ev)
 {
     viz_task_t *t = task_get(m, ev->task);
     viz_worker_t *w = worker_get(m, ev->worker);
-    uint64_t ns = ev->b;
-    if (ns == 0 && t != NULL && m->now_ns >= t->poll_start_ns)
+    uint64_t ns = 0; /* b is not a duration (core/poll_watch.h) */
+    if (t != NULL && m->now_ns >= t->poll_start_ns)
         ns = m->now_ns - t->poll_start_ns;
     if (ev->a == 0) /* POLL_PENDING */
         m->c.pending_polls++;
@@ -436,7 +498,7 @@ static void apply_poll_end(viz_model_t *m, const trace_event_t *ev)
     if (ns > t->max_poll_ns)
         t->max_poll_ns = ns;
     if (ns > VIZ_SLOW_POLL_NS)
-        warn_slow_poll(m, t, ev->worker, ns);
+        warn_slow_poll(m, t, ev->worker, ns, ev->b);
     if (ev->a == 0)
         t->pending_polls++;
     if (t->state != VIZ_TASK_RUNNING)

@@ -80,7 +80,7 @@ typedef struct viz_task {
     uint32_t woken_by;    /* trace_waker_t of the last wake, 0: none */
     uint64_t woken_by_id; /* its b: the task or worker */
     bool cancelled, lost;
-    bool warned_self, warned_slow, warned_lost;
+    bool warned_self, warned_slow, warned_lost, warned_desched;
 } viz_task_t;
 
 typedef enum viz_worker_state {
@@ -114,6 +114,8 @@ typedef struct viz_counters {
     uint64_t wakes, self_wakes, steals, stolen, parks, unparks;
     uint64_t driver_turns, io_events, timers_fired, blocking;
     uint64_t lost_wakers, slow_polls, max_queue;
+    uint64_t descheduled_polls; /* over 10 ms, but mostly waiting for a
+                                   CPU: not counted in slow_polls */
 } viz_counters_t;
 
 typedef struct viz_timer {
@@ -143,7 +145,35 @@ typedef enum viz_warning_kind {
     VIZ_WARN_SELF_WAKES, /* more than half of a task's wakes are its own */
     VIZ_WARN_SLOW_POLL,  /* one poll held its worker > 10 ms */
     VIZ_WARN_DROPPED,    /* the trace lost events: the model may be off */
+    VIZ_WARN_DESCHEDULED, /* a poll over 10 ms, but the thread mostly
+                             waited for a CPU: the machine was busy */
 } viz_warning_kind_t;
+
+/*
+ * A poll's verdict from its wall time and its POLL_END b (the CPU and
+ * waiting times measured by core/poll_watch.h; 0: not measured):
+ *
+ *   FINE         not over VIZ_SLOW_POLL_NS
+ *   BLOCKING     over it, and mostly asleep (a blocking call), or not
+ *                measured (an old trace, a simulation): wall time decides
+ *   BUSY         over it, and mostly on a CPU (a long computation)
+ *   DESCHEDULED  over it only because the thread waited for a CPU: wall
+ *                minus waiting is not over the threshold
+ *   UNSURE       over it with little CPU, and the waiting time unknown
+ *                (no /proc/thread-self/schedstat): asleep or descheduled
+ *
+ * *cpu_ns and *wait_ns get the measured figures, capped at wall_ns.
+ */
+typedef enum viz_poll_verdict {
+    VIZ_POLL_FINE,
+    VIZ_POLL_BLOCKING,
+    VIZ_POLL_BUSY,
+    VIZ_POLL_DESCHEDULED,
+    VIZ_POLL_UNSURE,
+} viz_poll_verdict_t;
+
+viz_poll_verdict_t viz_judge_poll(uint64_t wall_ns, uint64_t b,
+                                  uint64_t *cpu_ns, uint64_t *wait_ns);
 
 /* A (kind, task name) already warned about. */
 typedef struct viz_warned {

@@ -61,6 +61,7 @@
 #include <time.h>
 
 #include "core/coop.h"
+#include "core/poll_watch.h"
 
 /* ---- the LIFO slot ------------------------------------------------------- */
 
@@ -389,8 +390,8 @@ static void after_poll(ws_worker_t *w, task_t *t, task_run_result_t r,
 {
     ws_runtime_t *rt = w->rt;
     bool ready = r == TASK_RUN_COMPLETE;
-    TRACE(rt->trace, TRACE_POLL_END, w->index, n->id,
-          ready ? POLL_READY : POLL_PENDING, 0);
+    TRACE_POLL_DONE(rt->trace, w->index, n->id,
+                    ready ? POLL_READY : POLL_PENDING, !rt->sim);
     if (r == TASK_RUN_PENDING) {
         ws__count(&w->counters.pending_polls, 1);
     } else if (r == TASK_RUN_NOTIFIED) {
@@ -422,9 +423,9 @@ static void run_task(ws_worker_t *w, task_t *t, task_source_t src)
      * (TRACE_NEXT, core/trace.h). One from outside follows another
      * thread's SCHEDULE: a fresh read keeps it after that in the merge. */
     if (src == FROM_INJECT)
-        TRACE(w->rt->trace, TRACE_POLL_START, w->index, n.id, 0, 0);
+        TRACE_POLL_BEGIN(w->rt->trace, w->index, n.id);
     else
-        TRACE_NEXT(w->rt->trace, TRACE_POLL_START, w->index, n.id, 0, 0);
+        TRACE_POLL_BEGIN_NEXT(w->rt->trace, w->index, n.id);
     coop_budget_set(COOP_BUDGET);
     w->polling = true;
     w->running_id = n.id;
@@ -562,6 +563,7 @@ static void sleep_in_parker(ws_worker_t *w)
         w->wake_cause[1] = 0;
     }
     ws_parker_park(&w->parker, w->holds_driver, -1);
+    POLL_WATCH_MARK(rt->trace, true); /* core/poll_watch.h */
     if (w->holds_driver) {
         w->holds_driver = false;
         ws__driver_release(rt);
@@ -630,6 +632,7 @@ void *ws__worker_main(void *arg)
     ws__set_current_worker(w);
     executor_set_current(&rt->base);
     driver_set_current(rt->driver);
+    POLL_WATCH_MARK(rt->trace, true); /* threads mode: a real clock */
     /* Acquire: pairs with destroy's release store; see everything it did
      * before asking us to stop. */
     while (!atomic_load_explicit(&rt->shutdown, memory_order_acquire))
