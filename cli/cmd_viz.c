@@ -130,7 +130,8 @@ static void make_title(const viz_args_t *a, const char *scenario, char *buf,
 {
     uint32_t w = workers_of(a);
     if (strcmp(a->executor, "ws") != 0)
-        snprintf(buf, n, "%s on %s", scenario, a->executor);
+        snprintf(buf, n, "%s on %s%s", scenario, a->executor,
+                 a->scenario.sim ? " (sim)" : "");
     else if (a->scenario.sim)
         snprintf(buf, n, "%s on ws (%u workers, sim seed %llu)", scenario, w,
                  (unsigned long long)a->scenario.seed);

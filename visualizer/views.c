@@ -222,8 +222,15 @@ static void draw_lane(viz_ui_t *ui, int y, uint32_t i)
     int attr = lane_state(ui, w, state, sizeof state);
     text(y, 1, 3, A_BOLD, "w%u", i);
     text(y, 4, 31, attr, "%s", state);
-    text(y, 36, 16, w->lifo ? A_BOLD : 0, "LIFO %s",
-         w->lifo ? label(m, w->lifo, lbuf, sizeof lbuf) : "-");
+    /* 16 columns: the task's name when it fits, else its id alone (the
+     * table has the name), never a name cut short */
+    const char *slot = w->lifo ? label(m, w->lifo, lbuf, sizeof lbuf) : "-";
+    char id[24];
+    if (strlen(slot) > 11) {
+        snprintf(id, sizeof id, "t%" PRIu64, w->lifo);
+        slot = id;
+    }
+    text(y, 36, 16, w->lifo ? A_BOLD : 0, "LIFO %s", slot);
     text(y, 53, 13, 0, "ring %3zu/%d", viz_queue_len(&w->ring), VIZ_RING_CAP);
     int x = 66, room = COLS - x - 1;
     if (recent(ui->s, w->steal_seq)) {
@@ -331,41 +338,54 @@ static const char *woke_by(const viz_model_t *m, const viz_task_t *t, char *buf,
     }
 }
 
+/* Rows of the notify panel's lists: as many entries as fit, and when
+ * they do not all fit, the last row says how many more there are. */
+static size_t list_shown(size_t n, int rows)
+{
+    return n > (size_t)rows ? (size_t)rows - 1 : n;
+}
+
 static int draw_notify(viz_ui_t *ui, int y, int rows)
 {
     const viz_model_t *m = &ui->s->model;
-    char lbuf[64], wbuf[64];
+    char lbuf[64], wbuf[64], title[64];
     int half = COLS / 2;
-    section(y, 0, half, "ready queue (front first): woken by", false);
-    section(y, half, COLS - half, "waiting set: last woken by", false);
+    size_t ready = viz_queue_len(&m->ready), waiting = 0;
+    for (size_t i = 0; i < m->n_tasks; i++)
+        waiting += m->tasks[i].state == VIZ_TASK_WAITING;
+    snprintf(title, sizeof title, "ready queue (%zu, front first): woken by",
+             ready);
+    section(y, 0, half, title, false);
+    snprintf(title, sizeof title, "waiting set (%zu): last woken by", waiting);
+    section(y, half, COLS - half, title, false);
     int list = rows - 3 > 1 ? rows - 3 : 1;
-    for (int i = 0; i < list && (size_t)i < viz_queue_len(&m->ready); i++) {
-        uint64_t id = viz_queue_at(&m->ready, (size_t)i);
+    size_t shown = list_shown(ready, list);
+    for (size_t i = 0; i < shown; i++) {
+        uint64_t id = viz_queue_at(&m->ready, i);
         const viz_task_t *t = viz_model_task(m, id);
         if (t != NULL && t->woken_by != 0)
-            text(y + 1 + i, 1, half - 2, 0, "%-22s <- %s",
+            text(y + 1 + (int)i, 1, half - 2, 0, "%-22s <- %s",
                  label(m, id, lbuf, sizeof lbuf),
                  woke_by(m, t, wbuf, sizeof wbuf));
         else
-            text(y + 1 + i, 1, half - 2, 0, "%s",
+            text(y + 1 + (int)i, 1, half - 2, 0, "%s",
                  label(m, id, lbuf, sizeof lbuf));
     }
-    int row = 0;
-    size_t waiting = 0;
-    for (size_t i = 0; i < m->n_tasks; i++) {
+    if (ready > shown)
+        text(y + 1 + (int)shown, 1, half - 2, A_DIM, "+%zu more", ready - shown);
+    size_t wshown = list_shown(waiting, list), row = 0;
+    for (size_t i = 0; i < m->n_tasks && row < wshown; i++) {
         const viz_task_t *t = &m->tasks[i];
         if (t->state != VIZ_TASK_WAITING)
             continue;
-        if (row < list - 1 || (row == list - 1 && i + 1 == m->n_tasks))
-            text(y + 1 + row++, half + 1, COLS - half - 2,
-                 t->lost ? color(C_WARN) | A_BOLD : 0, "%-22s <- %s",
-                 label(m, t->id, lbuf, sizeof lbuf),
-                 woke_by(m, t, wbuf, sizeof wbuf));
-        waiting++;
+        text(y + 1 + (int)row++, half + 1, COLS - half - 2,
+             t->lost ? color(C_WARN) | A_BOLD : 0, "%-22s <- %s",
+             label(m, t->id, lbuf, sizeof lbuf),
+             woke_by(m, t, wbuf, sizeof wbuf));
     }
-    if (waiting > (size_t)row)
-        text(y + 1 + row, half + 1, COLS - half - 2, A_DIM,
-             "... %zu waiting in all", waiting);
+    if (waiting > wshown)
+        text(y + 1 + (int)wshown, half + 1, COLS - half - 2, A_DIM,
+             "+%zu more", waiting - wshown);
     int r = y + 1 + list;
     const viz_worker_t *w = &m->worker[0];
     text(r, 1, half - 2, state_attr(w->state), "polling: %s",
@@ -413,7 +433,9 @@ static void draw_driver(viz_ui_t *ui, int y)
     const viz_driver_t *d = &m->driver;
     section(y, 0, COLS, "driver and counters", false);
     char holder[24] = "-", next[64] = "-", timers[64], fds[64] = "";
-    if (d->holder >= 0)
+    if (d->holder >= 0 && m->exec != VIZ_EXEC_WS)
+        snprintf(holder, sizeof holder, "executor"); /* one thread, no w0 */
+    else if (d->holder >= 0)
         snprintf(holder, sizeof holder, "w%" PRId64, d->holder);
     const viz_timer_t *first = NULL;
     for (size_t i = 0; i < d->n_timers; i++)
