@@ -16,14 +16,22 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "scenarios/widget.h"
 #include "core/executor.h"
+#include "core/poll_watch.h"
 #include "core/trace.h"
 #include "driver/time.h"
 #include "spin_executor/spin_executor.h"
+#include "visualizer/model.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -445,6 +453,193 @@ static void spin_traces_every_poll(void **state)
     executor_destroy(ex);
 }
 
+/* ---- slow polls: blocking or descheduled (core/poll_watch.h) ---------- */
+
+/* Keeps every event, in order (one thread: the spin executor's). */
+typedef struct keeping_sink {
+    trace_sink_t sink;
+    trace_event_t ev[64];
+    int n;
+} keeping_sink_t;
+
+static void keeping_write(trace_sink_t *self, const trace_event_t *ev)
+{
+    keeping_sink_t *k = (keeping_sink_t *)self;
+    if (k->n < 64)
+        k->ev[k->n++] = *ev;
+}
+
+/* One poll that blocks for ms (nanosleep) or computes for ms of its own
+ * CPU time, then READY. */
+typedef struct slow_future {
+    future_t base;
+    bool sleep;
+    uint64_t ms;
+} slow_future_t;
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static poll_t slow_poll(future_t *f, context_t *cx)
+{
+    (void)cx;
+    slow_future_t *s = (slow_future_t *)f;
+    if (s->sleep) {
+        struct timespec ts = {(time_t)(s->ms / 1000),
+                              (long)(s->ms % 1000) * 1000000};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+    } else {
+        uint64_t start = thread_cpu_ns();
+        while (thread_cpu_ns() - start < s->ms * 1000000u)
+            ;
+    }
+    return POLL_READY;
+}
+
+/* Run one slow future on a real-clock spin executor; the verdict the
+ * visualizer's model gives its poll, its warning in *text, and its wall
+ * time in *wall_ns (between POLL_START and POLL_END). */
+static viz_poll_verdict_t run_slow(bool sleep, uint64_t ms, char *text,
+                                   size_t n, uint64_t *wall_ns)
+{
+    static keeping_sink_t keep;
+    memset(&keep, 0, sizeof keep);
+    keep.sink.write = keeping_write;
+    executor_t *ex = spin_new(&keep.sink);
+    slow_future_t f = {.base = {slow_poll, NULL}, .sleep = sleep, .ms = ms};
+    assert_int_equal(executor_spawn(ex, &f.base, sizeof f, "slow", NULL), 0);
+    assert_int_equal(executor_run(ex), 0);
+    executor_destroy(ex);
+
+    viz_model_t m;
+    assert_int_equal(viz_model_init(&m, "spin", 1, "slow", NULL, NULL), 0);
+    uint64_t start = 0, end = 0, b = 0;
+    for (int i = 0; i < keep.n; i++) {
+        viz_model_apply(&m, &keep.ev[i]);
+        if (keep.ev[i].kind == TRACE_POLL_START)
+            start = keep.ev[i].time_ns;
+        if (keep.ev[i].kind == TRACE_POLL_END) {
+            end = keep.ev[i].time_ns;
+            b = keep.ev[i].b;
+        }
+    }
+    *wall_ns = end - start;
+    uint64_t cpu, wait;
+    viz_poll_verdict_t v = viz_judge_poll(*wall_ns, b, &cpu, &wait);
+    assert_true(m.n_warnings <= 1);
+    snprintf(text, n, "%s", m.n_warnings ? m.warnings[0].text : "");
+    printf("# %s %" PRIu64 " ms: wall %.1f ms, cpu %.1f ms, waiting %.1f ms: "
+           "%s\n",
+           sleep ? "sleep" : "compute", ms, (double)*wall_ns / 1e6,
+           (double)cpu / 1e6, (double)wait / 1e6, text[0] ? text : "-");
+    assert_int_not_equal(b, 0); /* a real clock, a poll over 1 ms */
+    viz_model_destroy(&m);
+    return v;
+}
+
+/* A poll that really blocks (nanosleep) is called a blocking call: it
+ * held the thread asleep, wherever the machine's load is. */
+static void spin_slow_poll_asleep_is_a_blocking_call(void **state)
+{
+    (void)state;
+    char text[VIZ_LINE];
+    uint64_t wall;
+    /* 100 ms: only a wait of 90 ms for a CPU, on a loaded machine, could
+     * make it look descheduled. */
+    viz_poll_verdict_t v = run_slow(true, 100, text, sizeof text, &wall);
+    assert_true(wall >= 100000000u);
+    assert_int_equal(v, VIZ_POLL_BLOCKING);
+    assert_non_null(strstr(text, "held the executor for"));
+    assert_non_null(strstr(text, "(blocking call?)"));
+}
+
+/* A sibling that spins on our CPU, so the kernel shares it between us. */
+static atomic_bool hog_stop;
+
+static void *hog_main(void *arg)
+{
+    cpu_set_t *cpu = arg;
+    if (sched_setaffinity(0, sizeof *cpu, cpu) != 0)
+        return NULL;
+    while (!atomic_load_explicit(&hog_stop, memory_order_relaxed))
+        ;
+    return NULL;
+}
+
+/* A poll that computes 8 ms while a busy sibling shares its core takes
+ * about twice that in wall time: over 10 ms, but not a blocking call. The
+ * poll's own time (CPU and sleep: wall minus waiting) stays near 8 ms
+ * however busy the machine, so the verdict cannot be "blocking". */
+static void spin_slow_poll_descheduled_is_not_blocking(void **state)
+{
+    (void)state;
+    uint64_t cpu_ns, wait_ns;
+    if (!poll_watch_read(&cpu_ns, &wait_ns))
+        skip(); /* no /proc/thread-self/schedstat: waiting is unknown */
+    cpu_set_t old, one;
+    assert_int_equal(sched_getaffinity(0, sizeof old, &old), 0);
+    int here = sched_getcpu();
+    assert_true(here >= 0);
+    CPU_ZERO(&one);
+    CPU_SET(here, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0)
+        skip(); /* not allowed to pin: nothing shares our core for sure */
+    atomic_store(&hog_stop, false);
+    pthread_t hog;
+    assert_int_equal(pthread_create(&hog, NULL, hog_main, &one), 0);
+    struct timespec settle = {0, 20000000}; /* let the hog start spinning */
+    nanosleep(&settle, NULL);
+
+    char text[VIZ_LINE];
+    uint64_t wall;
+    viz_poll_verdict_t v = run_slow(false, 8, text, sizeof text, &wall);
+
+    atomic_store(&hog_stop, true);
+    pthread_join(hog, NULL);
+    sched_setaffinity(0, sizeof old, &old);
+
+    /* Never a blocking call, whatever the machine did... */
+    assert_null(strstr(text, "blocking call?"));
+    assert_true(v == VIZ_POLL_FINE || v == VIZ_POLL_DESCHEDULED);
+    /* ...and when the sibling did take turns (it nearly always does),
+     * over 10 ms of wall time, the model says why. */
+    if (wall > VIZ_SLOW_POLL_NS) {
+        assert_int_equal(v, VIZ_POLL_DESCHEDULED);
+        assert_non_null(strstr(text, "descheduled (the machine is busy)"));
+    } else {
+        printf("# the sibling never took the core (wall %.1f ms): only "
+               "the no-warning half was shown\n",
+               (double)wall / 1e6);
+    }
+}
+
+/* In virtual time (--sim) nothing real enters the trace: b stays 0, so a
+ * seed's trace stays the same byte for byte. */
+static void spin_virtual_time_measures_nothing(void **state)
+{
+    (void)state;
+    static keeping_sink_t keep;
+    memset(&keep, 0, sizeof keep);
+    keep.sink.write = keeping_write;
+    executor_t *ex = spin_new_clocked(&keep.sink, true);
+    slow_future_t f = {.base = {slow_poll, NULL}, .sleep = true, .ms = 3};
+    assert_int_equal(executor_spawn(ex, &f.base, sizeof f, "slow", NULL), 0);
+    assert_int_equal(executor_run(ex), 0);
+    executor_destroy(ex);
+    int ends = 0;
+    for (int i = 0; i < keep.n; i++)
+        if (keep.ev[i].kind == TRACE_POLL_END) {
+            assert_int_equal(keep.ev[i].b, 0);
+            ends++;
+        }
+    assert_int_equal(ends, 1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +653,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(spin_sleeps_on_a_virtual_clock),
         cmocka_unit_test(spin_sleeps_on_the_real_clock),
         cmocka_unit_test(spin_destroy_cancels_sleeping_tasks),
+        cmocka_unit_test(spin_slow_poll_asleep_is_a_blocking_call),
+        cmocka_unit_test(spin_slow_poll_descheduled_is_not_blocking),
+        cmocka_unit_test(spin_virtual_time_measures_nothing),
         cmocka_unit_test(spin_traces_every_poll),
     };
     if (argc > 1)
