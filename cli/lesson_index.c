@@ -24,7 +24,8 @@
  * ASYNCLAB_PROGRESS puts it elsewhere (the end-to-end tests do, to leave a
  * learner's alone).
  *
- * Tests: tests/lessons.sh.
+ * Tests: tests/lessons.sh; tests/lesson_index.sh (lines longer than every
+ * field, and fields exactly as long as fit).
  */
 #include "cli/lessons.h"
 
