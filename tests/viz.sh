@@ -14,7 +14,10 @@
 #     after the workload failed (a lost wakeup on notify);
 #   - a terminal too small gets a message, and the screen comes back when
 #     it grows;
-#   - the spin and notify views; a replay steps forward and back.
+#   - the spin and notify views; a replay steps forward and back;
+#   - what `--print-screen N --size` prints is what the pane shows after
+#     N presses of s, and after going back (tests/screen.sh checks the
+#     printed screens themselves, without tmux).
 # Waiting is "until the screen shows X, for at most 15 s": no check
 # depends on how fast the machine is.
 # Last line: "viz: N passed, M failed". Without tmux: a message and
@@ -143,10 +146,28 @@ if wait_for step 'PAUSED'; then
     fi
     grep -q 'space pause' "$tmp/screen" && grep -q 'q quit' "$tmp/screen" &&
         ok "the keys are on the screen" || bad "keys" "key line missing"
+    # the printed screen is the interactive one: same steps, same size
+    if wait_for step 'PAUSED  step 20 ' &&
+        env -u TERM "$bin" viz fanout --executor ws --workers 4 --sim --seed 7 \
+            --tasks 40 --print-screen 20 --size 120x40 >"$tmp/p20" 2>/dev/null &&
+        diff "$tmp/p20" "$tmp/screen" >"$tmp/d20"; then
+        ok "20 presses of s in tmux show exactly what --print-screen 20 prints"
+    else
+        cp "$tmp/d20" "$tmp/screen" 2>/dev/null
+        bad "print-screen = tmux" "the screens differ (diff above)"
+    fi
     before=$(grep -Eo 'step [0-9]+ ' "$tmp/screen" | head -n 1 | tr -dc 0-9)
     press step Left 3
     if [ -n "$before" ] && wait_for step "step $((before - 3)) "; then
         ok "left arrow steps back (step $before, three back: $((before - 3)))"
+        if env -u TERM "$bin" viz fanout --executor ws --workers 4 --sim --seed 7 \
+            --tasks 40 --print-screen 17 --size 120x40 >"$tmp/p17" 2>/dev/null &&
+            diff "$tmp/p17" "$tmp/screen" >"$tmp/d17"; then
+            ok "step 17 reached back in tmux = step 17 reached forward (--print-screen 17)"
+        else
+            cp "$tmp/d17" "$tmp/screen" 2>/dev/null
+            bad "back = forward" "step 17 differs (diff above)"
+        fi
     else
         bad "left arrow" "not at step $((${before:-0} - 3)) after 3 back"
     fi
@@ -256,6 +277,14 @@ if (cd "$tmp" && "$bin" run fanout --executor ws --workers 4 --sim --seed 7 \
             press replay Left 2
             if wait_for replay 'step 4 '; then
                 ok "replay steps forward and back"
+                if (cd "$tmp" && env -u TERM "$bin" replay t.bin --print-screen 4 \
+                    --size 120x40 >"$tmp/r4" 2>/dev/null) &&
+                    diff "$tmp/r4" "$tmp/screen" >"$tmp/dr4"; then
+                    ok "replay: step 4 reached back in tmux = replay --print-screen 4"
+                else
+                    cp "$tmp/dr4" "$tmp/screen" 2>/dev/null
+                    bad "replay back = print" "step 4 differs (diff above)"
+                fi
             else
                 bad "replay back" "not at step 4 after 6 forward, 2 back"
             fi
