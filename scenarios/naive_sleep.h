@@ -20,16 +20,22 @@
 #ifndef ASYNCLAB_SCENARIOS_NAIVE_SLEEP_H
 #define ASYNCLAB_SCENARIOS_NAIVE_SLEEP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/future.h"
 
 typedef struct naive_sleep {
     future_t base;
-    uint64_t deadline_ns; /* CLOCK_MONOTONIC, fixed at init */
+    uint64_t ms;          /* how long */
+    uint64_t deadline_ms; /* on the executor's clock, fixed at the first
+                             poll */
+    bool started;
 } naive_sleep_t;
 
-/* A sleep of ms milliseconds, counted from now (not from the first poll). */
+/* A sleep of ms milliseconds, counted from its first poll, on the clock of
+ * the executor that polls it (driver_current(): virtual time in a
+ * simulation, so a stepped run and a straight one end alike). */
 void naive_sleep_init(naive_sleep_t *s, uint64_t ms);
 
 poll_t naive_sleep_poll(future_t *f, context_t *cx);
