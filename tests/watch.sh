@@ -102,16 +102,13 @@ wait_exit() {
 # Spin and notify run on the real clock here: no pattern may depend on how
 # much time passed (which wheel level a timer is on, whether a socket is
 # ready yet), only on the steps taken.
-# Spin and notify run on the real clock here: no pattern may depend on how
-# much time passed (which wheel level a timer is on, whether a socket is
-# ready yet), only on the steps taken.
 
 point() {
     case $1 in
     4) echo "12|wasted polls: [0-9]+ of [0-9]+ \(100%\)|10" ;;
     5) echo "6|FINISHED.*failed: a lost wake|5" ;;
     6) echo "21|waiting set \(20\)|10" ;;
-    7) echo "8|timers 6 \\(L[0-5]:|10" ;;
+    7) echo "8|timers 6 \(L[0-5]:|10" ;;
     8) echo "40|driver: .*fds [1-9][0-9]* |10" ;;
     9) echo "3|tasks \(41\)|10" ;;
     10) echo "20|stole [0-9]+ tasks? from w[0-3]|10" ;;
