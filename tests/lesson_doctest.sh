@@ -43,7 +43,8 @@ fi
 
 # ---- the runner catches a changed number -------------------------------------------
 # The first expected line of a console block that quotes a digit outside a
-# mask: bump that digit in a copy, and the runner must fail on that line.
+# mask (and is not `lesson N --run`'s "==> running" line): bump that digit
+# in a copy, and the runner must fail on that line.
 
 victim=""
 for readme in lessons/[0-9][0-9]-*/README.md; do
@@ -51,7 +52,7 @@ for readme in lessons/[0-9][0-9]-*/README.md; do
         /^```console[ \t]*$/ { inb = 1; blk = NR; next }
         inb && /^```/ { inb = 0; next }
         inb && substr($0, 1, 2) != "$ " && $0 != "..." && index($0, "[..]") == 0 &&
-            match($0, /[0-9]/) { print blk, NR, RSTART; exit }' "$readme")
+            substr($0, 1, 4) != "==> " && match($0, /[0-9]/) { print blk, NR, RSTART; exit }' "$readme")
     if [ -n "$spot" ]; then victim=$readme; break; fi
 done
 if [ -z "$victim" ]; then
@@ -69,7 +70,7 @@ else
     rc=$?
     if [ "$rc" -eq 1 ] && grep -qF "FAIL $copy:$blk" "$tmp/changed.out" &&
         grep -qF "differs from line $at" "$tmp/changed.out" &&
-        grep -q '^-' "$tmp/changed.out"; then
+        grep -qE '^ *-[^-]' "$tmp/changed.out"; then
         ok "one digit changed in $victim line $at: FAIL names the copy, block line $blk and line $at, with a diff"
     else
         bad "one digit changed in $victim line $at: expected FAIL $copy:$blk, 'differs from line $at' and a diff (exit $rc)" "$tmp/changed.out"
