@@ -245,6 +245,9 @@ static int compare_main(int argc, char **argv)
     const scenario_t *sc = cli_scenario_arg(&cli_cmd_compare, &pos);
     if (sc == NULL)
         return CLI_EXIT_USAGE;
+    if (args.scenario.sim && scenario_no_sim(sc) != NULL)
+        return cli_usage_error(&cli_cmd_compare, "--sim: %s %s", sc->name,
+                               scenario_no_sim(sc));
     char buf[256];
     const char *names[MAX_EXECUTORS];
     int n = split_executors(args.executors, buf, sizeof buf, names);

@@ -144,6 +144,9 @@ static int run_main(int argc, char **argv)
     const scenario_t *sc = cli_scenario_arg(&cli_cmd_run, &pos);
     if (sc == NULL)
         return CLI_EXIT_USAGE;
+    if (args.scenario.sim && scenario_no_sim(sc) != NULL)
+        return cli_usage_error(&cli_cmd_run, "--sim: %s %s", sc->name,
+                               scenario_no_sim(sc));
     if (executor_kind_by_name(args.executor) == NULL)
         return cli_usage_error(&cli_cmd_run,
                                "--executor: unknown executor '%s' (known: %s)",

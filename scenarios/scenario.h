@@ -116,7 +116,20 @@ typedef struct scenario {
      */
     int (*run)(executor_t *ex, const scenario_params_t *p,
                scenario_result_t *out);
+    /*
+     * NULL: it runs in virtual time too (--sim), reading time only through
+     * the executor's clock (driver_current()), never the machine's. Else
+     * why it cannot, ending a sentence that starts with its name: "talks
+     * to real sockets, ...". run and compare refuse --sim with it (exit 2).
+     */
+    const char *no_sim;
 } scenario_t;
+
+/* sc->no_sim, or NULL: for the commands' one-line refusal of --sim. */
+static inline const char *scenario_no_sim(const scenario_t *sc)
+{
+    return sc->no_sim;
+}
 
 /*
  * Spawn n copies of the size-byte future at f (never polled yet and

@@ -415,4 +415,6 @@ const scenario_t scenario_c10k = {
     .summary = "N loopback connections at once, M echo round trips each",
     .defaults = "--connections 10000 --rounds 10",
     .run = c10k_run,
+    .no_sim = "talks over real loopback sockets, which virtual time cannot "
+              "pace",
 };

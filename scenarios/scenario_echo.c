@@ -203,4 +203,5 @@ const scenario_t scenario_echo = {
     .summary = "a TCP echo server, a task per connection, until SIGINT",
     .defaults = "--port 7878",
     .run = echo_run,
+    .no_sim = "serves real TCP clients, whom virtual time cannot pace",
 };

@@ -38,7 +38,8 @@ static int run_workload(const char *name, executor_t *ex,
     return err;
 }
 
-#define WORKLOAD_SCENARIO(id)                                                  \
+/* no_sim: NULL, or why it cannot run in virtual time (scenario.h). */
+#define WORKLOAD_SCENARIO(id, no_sim)                                          \
     static int run_##id(executor_t *ex, const scenario_params_t *p,           \
                         scenario_result_t *out)                                \
     {                                                                          \
@@ -46,15 +47,16 @@ static int run_workload(const char *name, executor_t *ex,
     }                                                                          \
     static const scenario_t scenario_##id = {                                  \
         #id, "a benchmark workload, run once (asynclab bench --help)",         \
-        "--tasks N: its size", run_##id};
+        "--tasks N: its size", run_##id, no_sim};
 
-WORKLOAD_SCENARIO(spawn_many_local)
-WORKLOAD_SCENARIO(spawn_many_remote_idle)
-WORKLOAD_SCENARIO(yield_many)
-WORKLOAD_SCENARIO(ping_pong)
-WORKLOAD_SCENARIO(chained_spawn)
-WORKLOAD_SCENARIO(timers)
-WORKLOAD_SCENARIO(tcp_echo)
+WORKLOAD_SCENARIO(spawn_many_local, NULL)
+WORKLOAD_SCENARIO(spawn_many_remote_idle, NULL)
+WORKLOAD_SCENARIO(yield_many, NULL)
+WORKLOAD_SCENARIO(ping_pong, NULL)
+WORKLOAD_SCENARIO(chained_spawn, NULL)
+WORKLOAD_SCENARIO(timers, NULL)
+WORKLOAD_SCENARIO(tcp_echo, "talks over real loopback sockets, which "
+                            "virtual time cannot pace")
 
 const scenario_t *const scenario_workloads[] = {
     &scenario_spawn_many_local, &scenario_spawn_many_remote_idle,

@@ -162,6 +162,17 @@ row "unknown option" 2 "--frob: unknown option" run sleepers --frob
 row "single-dash option" 2 "-t: unknown option" run sleepers -t 5
 row "flag given a value" 2 "--sim: takes no value, got 'yes'" \
     run sleepers --sim=yes
+# real sockets cannot run in virtual time: refused before anything starts
+row "run echo --sim" 2 \
+    "--sim: echo serves real TCP clients, whom virtual time cannot pace" \
+    run echo --executor notify --sim
+row "run c10k --sim" 2 \
+    "--sim: c10k talks over real loopback sockets, which virtual time cannot pace" \
+    run c10k --sim --connections 2 --rounds 1
+row "compare c10k --sim" 2 "--sim: c10k talks over real loopback sockets*" \
+    compare c10k --executors notify --sim
+row "run tcp_echo --sim" 2 "--sim: tcp_echo talks over real loopback sockets*" \
+    run tcp_echo --executor ws --sim
 
 # ---- numbers ---------------------------------------------------------------------
 
