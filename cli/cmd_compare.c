@@ -258,6 +258,10 @@ static int compare_main(int argc, char **argv)
         return cli_usage_error(&cli_cmd_compare,
                                "--csv and --json: choose one");
 
+    /* Before the runs, which add to the load themselves (see run). */
+    double load;
+    long cpus;
+    bool busy = scenario_load_note_due(args.scenario.sim, &load, &cpus);
     scenario_measure_t rows[MAX_EXECUTORS];
     int measured = 0;
     bool ok = true;
@@ -268,5 +272,8 @@ static int compare_main(int argc, char **argv)
             ok = false;
     }
     print_rows(&args, sc, rows, measured);
+    fflush(stdout); /* the note after the rows, also in one file */
+    if (busy) /* on stderr: --csv and --json stay clean */
+        scenario_print_load_note(stderr, load, cpus);
     return ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }

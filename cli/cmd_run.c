@@ -163,6 +163,10 @@ static int run_main(int argc, char **argv)
             return CLI_EXIT_FAILED;
         args.scenario.trace = trace_writer_sink(trace);
     }
+    /* Before the run, which adds to the load itself. */
+    double load;
+    long cpus;
+    bool busy = scenario_load_note_due(args.scenario.sim, &load, &cpus);
     scenario_measure_t m;
     int err = scenario_measure(sc, args.executor, &args.scenario, &m);
     if (trace != NULL && !close_trace(trace, args.trace))
@@ -173,6 +177,9 @@ static int run_main(int argc, char **argv)
         return CLI_EXIT_FAILED;
     }
     print_measure(sc->name, &m);
+    fflush(stdout); /* the note after the figures, also in one file */
+    if (busy)
+        scenario_print_load_note(stderr, load, cpus);
     if (m.err != 0) {
         cli_report_failure(cli_cmd_run.name, sc, &m);
         return CLI_EXIT_FAILED;

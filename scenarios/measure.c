@@ -14,9 +14,11 @@
 #include "scenarios/measure.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench/executors.h"
 #include "core/trace.h"
@@ -88,6 +90,36 @@ int scenario_measure(const scenario_t *sc, const char *executor,
     m->trace_hash = hash.hash;
     m->trace_events = hash.events;
     return 0;
+}
+
+bool scenario_machine_busy(double *load, long *cpus)
+{
+    *cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *env = getenv("ASYNCLAB_LOADAVG");
+    if (env != NULL && *env != 0) {
+        char *end;
+        *load = strtod(env, &end);
+        if (*end != 0)
+            return false; /* not a number: as if unreadable */
+    } else if (getloadavg(load, 1) != 1) {
+        return false;
+    }
+    return *cpus > 0 && *load > (double)*cpus;
+}
+
+bool scenario_load_note_due(bool sim, double *load, long *cpus)
+{
+    if (sim || (!isatty(STDERR_FILENO) && getenv("ASYNCLAB_LOADAVG") == NULL))
+        return false;
+    return scenario_machine_busy(load, cpus);
+}
+
+void scenario_print_load_note(FILE *out, double load, long cpus)
+{
+    fprintf(out,
+            "asynclab: note: load average %.2f on %ld CPU%s: other work "
+            "shares them, so wall times stretch and CPU/wall falls\n",
+            load, cpus, cpus == 1 ? "" : "s");
 }
 
 double scenario_cpu_per_wall(const scenario_measure_t *m)

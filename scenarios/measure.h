@@ -9,6 +9,7 @@
 #define ASYNCLAB_SCENARIOS_MEASURE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "core/executor.h"
@@ -48,5 +49,28 @@ int scenario_measure(const scenario_t *sc, const char *executor,
 
 /* (user + sys) / wall: 1.0 is one core busy the whole time. */
 double scenario_cpu_per_wall(const scenario_measure_t *m);
+
+/*
+ * Is the machine busy with other work? The 1-minute load average
+ * (getloadavg) against the CPUs online: above it, runnable threads queue
+ * for a CPU, so a run's wall time stretches and its CPU/wall falls (a
+ * spin executor shows 0.4 instead of 1.0). Read it before the run, which
+ * adds to the load itself. ASYNCLAB_LOADAVG in the environment, a number,
+ * stands for the reading (tests; 0 silences the note). False when the
+ * load cannot be read.
+ */
+bool scenario_machine_busy(double *load, long *cpus);
+
+/*
+ * Whether `run` and `compare` print the note: the machine is busy, the run
+ * is not a simulation (its counters and hash do not depend on the load),
+ * and stderr is a terminal (a person reads it; a script comparing output
+ * does not get a line that comes and goes with the load), or
+ * ASYNCLAB_LOADAVG is set. Call before the run.
+ */
+bool scenario_load_note_due(bool sim, double *load, long *cpus);
+
+/* The note itself, one line on out. */
+void scenario_print_load_note(FILE *out, double load, long cpus);
 
 #endif

@@ -177,5 +177,58 @@ for ex in spin notify ws; do
     fi
 done
 
+# The load note: above one runnable thread per CPU, run and compare say
+# that the figures stretch. ASYNCLAB_LOADAVG stands for getloadavg's
+# reading (and makes the note print without a terminal).
+if ASYNCLAB_LOADAVG=64 "$bin" run widgets --tasks 3 >"$out" 2>"$err" &&
+    [ "$(grep -c '^asynclab: note: load average 64.00 on [0-9]* CPUs*: other work shares them, so wall times stretch and CPU/wall falls$' "$err")" = 1 ] &&
+    [ "$(wc -l <"$err")" = 1 ] && grep -q '^completed  *3$' "$out"; then
+    ok "run: the load note, one line on stderr"
+else
+    bad "run: the load note" "expected one note line on stderr"
+fi
+if ASYNCLAB_LOADAVG=0 "$bin" run widgets --tasks 3 >"$out" 2>"$err" &&
+    [ ! -s "$err" ] &&
+    ASYNCLAB_LOADAVG=64 "$bin" run widgets --tasks 3 --sim >"$out" 2>"$err" &&
+    [ ! -s "$err" ] &&
+    "$bin" run widgets --tasks 3 >"$out" 2>"$err" </dev/null && [ ! -s "$err" ]
+then
+    ok "run: no load note when idle, in a simulation, or to a pipe"
+else
+    bad "run: no load note" "a note where none belongs"
+fi
+if ASYNCLAB_LOADAVG=64 "$bin" compare widgets --executors spin,notify --tasks 3 --csv >"$out" 2>"$err" &&
+    [ "$(wc -l <"$out")" = 3 ] && ! grep -q note "$out" &&
+    grep -q '^asynclab: note: load average 64.00' "$err"; then
+    ok "compare --csv: the load note on stderr, the CSV clean"
+else
+    bad "compare: the load note" "expected 3 CSV lines and the note on stderr"
+fi
+
+# naive-sleep reads the executor's clock: in a simulation, run and the
+# visualizer stepping it (headless, --print-screen) end the same way on
+# notify, a lost wakeup for each of the 5 tasks, and spin's run is the
+# same run twice (the same hash).
+lost() { grep "is pending and nothing holds its waker: a lost wakeup" "$1"; }
+if expect "run naive-sleep --sim" 1 run naive-sleep --executor notify --sim --tasks 5 --ms 20 &&
+    grep -q '^tasks finished *0 of 5$' "$out" && lost "$err" >"$out.run" &&
+    [ "$(wc -l <"$out.run")" = 5 ] &&
+    "$bin" viz naive-sleep --executor notify --sim --tasks 5 --ms 20 \
+        --print-screen 200 >"$out" 2>"$err" && lost "$err" >"$out.viz" &&
+    cmp -s "$out.run" "$out.viz" && grep -q 'failed: a los' "$out" &&
+    grep -q 'spawned 5 | done 5' "$out"; then
+    ok "naive-sleep --sim on notify: run and the stepped visualizer both lose all 5"
+else
+    bad "naive-sleep --sim on notify" "run and viz --print-screen differ"
+fi
+rm -f "$out.run" "$out.viz"
+a=$("$bin" run naive-sleep --executor spin --sim --tasks 5 --ms 20 | grep -v '^wall\|^cpu')
+b=$("$bin" run naive-sleep --executor spin --sim --tasks 5 --ms 20 | grep -v '^wall\|^cpu')
+if [ -n "$a" ] && [ "$a" = "$b" ] && echo "$a" | grep -q '^tasks finished *5 of 5$'; then
+    ok "naive-sleep --sim on spin: all 5 finish, the same run twice"
+else
+    bad "naive-sleep --sim on spin" "two runs differ or not all finished"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
