@@ -57,8 +57,11 @@ typedef enum trace_kind {
                           b = trace_name_id(name) */
     TRACE_SCHEDULE,    /* task; a = trace_queue_t it went into */
     TRACE_POLL_START,  /* task */
-    TRACE_POLL_END,    /* task; a = poll_t result, b = 0 (the reader
-                          times a poll from POLL_START) */
+    TRACE_POLL_END,    /* task; a = poll_t result; b = 0, or for a poll
+                          of 1 ms or more on a real clock the polling
+                          thread's CPU and run-queue wait since a mark
+                          just before it (core/poll_watch.h); never a
+                          duration: a reader times a poll from POLL_START */
     TRACE_WAKE,        /* task woken; a = trace_waker_t, b = waker id */
     TRACE_SELF_WAKE,   /* task woke itself during its poll (a yield) */
     TRACE_STEAL,       /* worker = thief; a = victim worker, b = count;
