@@ -62,7 +62,7 @@ CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
 NCURSES_LIBS  = $(shell pkg-config --libs ncurses)
 
 MODULES = core trace driver sync spin_executor notify_executor workstealing bench \
-          scenarios visualizer
+          scenarios visualizer mini_redis
 LIB_SRC = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     = $(BUILD)/libasynclab.a

@@ -18,6 +18,7 @@
     X(scenario_sleepers)                                                       \
     X(scenario_naive_sleep)                                                    \
     X(scenario_echo)                                                           \
+    X(scenario_mini_redis)                                                     \
     X(scenario_c10k)                                                           \
     X(scenario_fanout)                                                         \
     X(scenario_imbalance)                                                      \

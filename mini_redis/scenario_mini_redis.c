@@ -1,0 +1,149 @@
+/*
+ * mini_redis/scenario_mini_redis.c - `mini-redis`: a Redis server on
+ * 127.0.0.1:PORT (--port, default 6379) that redis-cli and
+ * redis-benchmark can talk to, until SIGINT or SIGTERM stops it:
+ *
+ *     asynclab run mini-redis --executor ws --port 6380 &
+ *     redis-cli -p 6380 set greeting hello
+ *     redis-cli -p 6380 get greeting
+ *     kill -INT %1              # it stops and prints its stats
+ *
+ * --connections C: at most C clients at once (default 10000). Real
+ * sockets only: --sim is refused (the command line says why).
+ *
+ * The stop is echo's self-pipe (scenarios/scenario_echo.c): the handler
+ * writes a byte, the accept task sees the pipe readable through the
+ * reactor and stops everything (mini_redis/server.h).
+ *
+ * Tests: tests/mini_redis.sh.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "core/executor.h"
+#include "mini_redis/server.h"
+#include "scenarios/scenario.h"
+
+static int stop_pipe[2] = {-1, -1};
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    char byte = 1;
+    ssize_t ignored = write(stop_pipe[1], &byte, 1); /* async-signal-safe */
+    (void)ignored;
+}
+
+static int catch_stop_signals(struct sigaction old[2])
+{
+    if (pipe2(stop_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+        return -errno;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+    return 0;
+}
+
+static void release_stop_signals(const struct sigaction old[2])
+{
+    sigaction(SIGINT, &old[0], NULL);
+    sigaction(SIGTERM, &old[1], NULL);
+    close(stop_pipe[0]);
+    close(stop_pipe[1]);
+    stop_pipe[0] = stop_pipe[1] = -1;
+}
+
+/* Two descriptors' worth of headroom per client would be generous; one
+ * each is what a server needs. Raise the soft limit toward the hard one
+ * so that --connections is what limits, not RLIMIT_NOFILE. */
+static void raise_fd_limit(size_t clients)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)clients + 64;
+    if (rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
+                      ? want
+                      : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static int mini_redis_run(executor_t *ex, const scenario_params_t *p,
+                          scenario_result_t *out)
+{
+    /* Static: tasks left pending on error still point at it when the
+     * caller destroys the executor. */
+    static mr_server_t srv;
+    mr_config_t cfg;
+    mr_config_default(&cfg);
+    cfg.port = scenario_param(p->port, MR_DEFAULT_PORT);
+    cfg.max_clients = (size_t)scenario_param(p->connections,
+                                             MR_DEFAULT_MAX_CLIENTS);
+    snprintf(out->what, sizeof out->what, "mini-redis on 127.0.0.1:%d",
+             cfg.port);
+    int err = mr_server_init(&srv, &cfg);
+    if (err != 0)
+        return err;
+    raise_fd_limit(cfg.max_clients);
+    struct sigaction old[2];
+    err = catch_stop_signals(old);
+    if (err != 0) {
+        mr_server_destroy(&srv);
+        return err;
+    }
+    mr_start_t start;
+    mr_start_init(&start, &srv, stop_pipe[0]);
+    err = executor_block_on(ex, &start.base);
+    bool tasks_done = true; /* false: tasks of ours may still be pending */
+    if (err == 0 && start.err == 0) {
+        printf("mini-redis on 127.0.0.1:%d, executor %s (SIGINT or SIGTERM "
+               "stops it)\n",
+               srv.port, ex->kind->name);
+        fflush(stdout);
+        err = executor_run(ex); /* until a signal stops every task */
+        tasks_done = err == 0;
+    } else if (err == 0) {
+        /* Start failed; a task it spawned before failing was told to
+         * stop: let it end. */
+        tasks_done = executor_run(ex) == 0;
+        err = start.err;
+    }
+    if (err == -EADDRINUSE) {
+        fprintf(stderr, "mini-redis: port %d is taken (--port P, or 0 for "
+                        "any free one)\n",
+                cfg.port);
+    }
+    release_stop_signals(old);
+    uint64_t served = atomic_load(&srv.accepted);
+    out->tasks_expected = out->tasks_done = served;
+    snprintf(out->what, sizeof out->what,
+             "mini-redis on 127.0.0.1:%d served %llu connections, %llu "
+             "commands (%llu refused, %llu protocol errors)",
+             srv.port, (unsigned long long)served,
+             (unsigned long long)atomic_load(&srv.commands),
+             (unsigned long long)atomic_load(&srv.refused),
+             (unsigned long long)atomic_load(&srv.protocol_errors));
+    /* When run failed, the caller destroys the executor, whose pending
+     * tasks still use srv: keep it then. */
+    if (tasks_done)
+        mr_server_destroy(&srv);
+    return err;
+}
+
+const scenario_t scenario_mini_redis = {
+    .name = "mini-redis",
+    .summary = "a Redis server (RESP2) for redis-cli, until SIGINT",
+    .defaults = "--port 6379 --connections 10000",
+    .run = mini_redis_run,
+};
