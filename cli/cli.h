@@ -55,7 +55,8 @@ typedef struct cli_command {
     X(cli_cmd_check)                                                           \
     X(cli_cmd_hint)                                                            \
     X(cli_cmd_reset)                                                           \
-    X(cli_cmd_solution)
+    X(cli_cmd_solution)                                                        \
+    X(cli_cmd_quiz)
 
 /* ---- options ------------------------------------------------------------ */
 
