@@ -12,9 +12,10 @@
  * work-stealing runtime with 4 workers in simulation, paced so a person
  * can follow each decision.
  *
- * The workload's stderr (an executor naming a lost wakeup, say) would
- * scribble over the screen: while the UI is up it goes through a pipe and
- * shows in the warnings panel.
+ * The workload's output (a scenario's printf, an executor naming a lost
+ * wakeup) would scribble over the screen: while the UI is up stdout and
+ * stderr go through a pipe and show as notes in the warnings panel; the UI
+ * draws on the real stdout, kept aside.
  *
  * Tests: tests/viz.sh (in tmux).
  */
@@ -34,6 +35,7 @@
 #include "core/trace.h"
 #include "trace/rings.h"
 #include "visualizer/escape.h"
+#include "visualizer/term.h"
 #include "visualizer/viz.h"
 
 #define TOUR_WORKERS 4
@@ -130,8 +132,7 @@ static void make_title(const viz_args_t *a, const char *scenario, char *buf,
 {
     uint32_t w = workers_of(a);
     if (strcmp(a->executor, "ws") != 0)
-        snprintf(buf, n, "%s on %s%s", scenario, a->executor,
-                 a->scenario.sim ? " (sim)" : "");
+        snprintf(buf, n, "%s on %s", scenario, a->executor);
     else if (a->scenario.sim)
         snprintf(buf, n, "%s on ws (%u workers, sim seed %llu)", scenario, w,
                  (unsigned long long)a->scenario.seed);
@@ -238,27 +239,36 @@ int cli__print_status(const char *cmd, int rc)
     return CLI_EXIT_FAILED;
 }
 
-/* ---- stderr through a pipe while the screen is up ------------------------ */
+/* ---- the workload's output through a pipe while the screen is up --------- */
 
 typedef struct captured {
-    int saved; /* the real stderr, -1 when not captured */
+    int saved_out, saved_err; /* the real stdout and stderr; -1: not
+                                 captured */
     int read_end;
 } captured_t;
 
-static captured_t capture_stderr(void)
+/* stdout and stderr both into one pipe: a scenario's printf, an
+ * executor's complaint, become notes on the screen instead of scribbling
+ * over it; the UI draws on saved_out. */
+static captured_t capture_output(void)
 {
-    captured_t c = {-1, -1};
+    captured_t c = {-1, -1, -1};
     int fds[2];
     if (pipe(fds) != 0)
         return c;
+    fflush(stdout);
     fflush(stderr);
-    c.saved = dup(STDERR_FILENO);
-    if (c.saved < 0 || dup2(fds[1], STDERR_FILENO) < 0) {
+    c.saved_out = dup(STDOUT_FILENO);
+    c.saved_err = dup(STDERR_FILENO);
+    if (c.saved_out < 0 || c.saved_err < 0 ||
+        dup2(fds[1], STDOUT_FILENO) < 0 || dup2(fds[1], STDERR_FILENO) < 0) {
+        if (c.saved_out >= 0)
+            dup2(c.saved_out, STDOUT_FILENO), close(c.saved_out);
+        if (c.saved_err >= 0)
+            dup2(c.saved_err, STDERR_FILENO), close(c.saved_err);
         close(fds[0]);
         close(fds[1]);
-        if (c.saved >= 0)
-            close(c.saved);
-        c.saved = -1;
+        c.saved_out = c.saved_err = -1;
         return c;
     }
     close(fds[1]);
@@ -266,21 +276,25 @@ static captured_t capture_stderr(void)
     return c;
 }
 
-/* Put the real stderr back, and pass on what was not shown yet. */
-static void release_stderr(captured_t *c)
+/* Put the real stdout and stderr back, and pass on (to stderr) what was
+ * not shown yet. */
+static void release_output(captured_t *c)
 {
-    if (c->saved < 0)
+    if (c->saved_out < 0)
         return;
+    fflush(stdout);
     fflush(stderr);
-    dup2(c->saved, STDERR_FILENO);
-    close(c->saved);
+    dup2(c->saved_out, STDOUT_FILENO);
+    dup2(c->saved_err, STDERR_FILENO);
+    close(c->saved_out);
+    close(c->saved_err);
     char buf[4096];
     ssize_t n;
     while ((n = read(c->read_end, buf, sizeof buf)) > 0)
         if (write(STDERR_FILENO, buf, (size_t)n) < 0)
             break;
     close(c->read_end);
-    c->saved = c->read_end = -1;
+    c->saved_out = c->saved_err = c->read_end = -1;
 }
 
 /* ---- the command --------------------------------------------------------- */
@@ -310,17 +324,17 @@ static int check_args(viz_args_t *a, const char *scenario)
 
 /* Run the UI over a started live run; returns the exit status. */
 static int watch(viz_live_t *live, trace_rings_t *rings, viz_session_t *s,
-                 const viz_args_t *a, const char *title)
+                 const viz_args_t *a, const char *title, captured_t *cap)
 {
     viz_source_t src = viz_live_source(live);
     src.rings = rings;
-    captured_t cap = capture_stderr();
     viz_options_t o = {.title = title,
                        .step = a->step,
                        .slow_ms = a->slow > 0 ? a->slow : 0,
-                       .stderr_fd = cap.read_end};
+                       .stderr_fd = cap->read_end,
+                       .screen_fd = cap->saved_out > 0 ? cap->saved_out : 0};
     int ui = viz_ui_live(s, &src, &o);
-    release_stderr(&cap);
+    release_output(cap);
 
     char status[128] = "";
     int rc = 0;
@@ -395,17 +409,30 @@ static int viz_main(int argc, char **argv)
         return CLI_EXIT_FAILED;
     }
     bool paced = strcmp(a.executor, "ws") != 0 || a.scenario.sim;
+    /* No screen to draw on: said before anything runs (a free run could
+     * not be stopped to say it after). */
+    int term = screen == NULL ? viz_term_check() : 0;
+    if (term != 0 && cli__no_screen("viz", term == -EOPNOTSUPP ? -ENOTTY : term)) {
+        viz_session_destroy(&s);
+        trace_rings_destroy(&rings);
+        return CLI_EXIT_FAILED;
+    }
+    /* From before the workload starts: what it prints first is a note too */
+    captured_t cap = {-1, -1, -1};
+    if (screen == NULL)
+        cap = capture_output();
     int err = 0;
     viz_live_t *live =
         viz_live_start(sc, &a.scenario.params, cfg, &rings, paced, &err);
     int rc = CLI_EXIT_FAILED;
-    if (live == NULL)
+    if (live == NULL) {
+        release_output(&cap);
         fprintf(stderr, "asynclab: cannot start %s: %s\n", sc->name,
                 strerror(-err));
-    else if (screen != NULL)
+    } else if (screen != NULL)
         rc = print_screen(live, &rings, &s, &print, title, screen);
     else
-        rc = watch(live, &rings, &s, &a, title);
+        rc = watch(live, &rings, &s, &a, title, &cap);
     if (screen != NULL && fclose(screen) != 0 && rc == CLI_EXIT_OK)
         rc = cli__print_status("viz", -EIO);
     viz_session_destroy(&s);

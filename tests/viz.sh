@@ -15,6 +15,8 @@
 #   - a terminal too small gets a message, and the screen comes back when
 #     it grows;
 #   - the spin and notify views; a replay steps forward and back;
+#   - a scenario's printf (echo's banner) is a note on the screen, not
+#     text over it;
 #   - what `--print-screen N --size` prints is what the pane shows after
 #     N presses of s, and after going back (tests/screen.sh checks the
 #     printed screens themselves, without tmux).
@@ -265,6 +267,25 @@ else
     bad "notify view" "no ready queue or waiting set"
 fi
 tm send-keys -t notify q
+
+# ---- a scenario's own output -------------------------------------------------------------
+
+# echo prints its banner with printf: on the screen it is a note in the
+# warnings panel, never text written over the screen.
+start echo 110 32 viz echo --executor notify --port 0 --step
+if wait_for echo 'PAUSED' && press echo s 3 && wait_for echo 'step 3 '; then
+    if grep -q '^ output: echo server on 127.0.0.1:' "$tmp/screen" &&
+        ! grep -q '^echo server on' "$tmp/screen"; then
+        ok "a scenario's printf shows as a note, not over the screen"
+    else
+        bad "scenario output" "no 'output: echo server on' note, or the banner over the screen"
+    fi
+else
+    bad "echo" "the TUI did not come up, or did not step"
+fi
+tm send-keys -t echo q
+wait_exit echo && [ "$status" = 0 ] && restored echo &&
+    ok "echo: q exits 0, terminal restored" || bad "echo quit" "status ${status:-none}"
 
 # ---- replay --------------------------------------------------------------------------------
 

@@ -131,7 +131,8 @@ static void pull(viz_ui_t *ui)
     }
 }
 
-/* Lines the workload wrote to stderr become notes (warnings panel). */
+/* Lines the workload wrote (stdout or stderr) become notes (warnings
+ * panel). */
 static void read_notes(viz_ui_t *ui)
 {
     static char partial[VIZ_LINE];
@@ -405,17 +406,18 @@ static bool key(viz_ui_t *ui, int ch)
 
 /* ---- the terminal ---------------------------------------------------------- */
 
-int viz_term_check(void)
+/* viz_term_check, for the terminal on fd. */
+static int term_check(int fd)
 {
     /* Files or pipes, not a terminal: newterm would draw into the file and
      * wait for a key that never comes (tests/bad_input.sh). */
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+    if (!isatty(STDIN_FILENO) || !isatty(fd))
         return -ENOTTY;
     /* A TERM that terminfo does not know: newterm fails and leaks the
      * screen it began (LeakSanitizer saw it); setupterm with an error
      * pointer fails cleanly, and frees what it read once asked to. */
     int term_err = 0;
-    if (setupterm(NULL, STDOUT_FILENO, &term_err) != OK)
+    if (setupterm(NULL, fd, &term_err) != OK)
         return -ENOENT;
     /* TERM=dumb knows no cursor addressing: curses would draw the key bar
      * alone, line after line. */
@@ -424,6 +426,11 @@ int viz_term_check(void)
                tigetflag("gn") <= 0;
     del_curterm(cur_term);
     return can ? 0 : -EOPNOTSUPP;
+}
+
+int viz_term_check(void)
+{
+    return term_check(STDOUT_FILENO);
 }
 
 bool viz_no_color(void)
@@ -450,12 +457,25 @@ static int ui_run(viz_session_t *s, const viz_source_t *src,
 
     /* No terminal, an unknown TERM, or one that cannot draw a screen (a
      * caller that did not ask first: "needs a terminal"). */
-    int term = viz_term_check();
+    int fd = o->screen_fd > 0 ? o->screen_fd : STDOUT_FILENO;
+    int term = term_check(fd);
     if (term != 0)
         return term == -EOPNOTSUPP ? -ENOTTY : term;
-    SCREEN *screen = newterm(NULL, stdout, stdin);
-    if (screen == NULL)
+    int out_fd = fd == STDOUT_FILENO ? -1 : dup(fd);
+    FILE *out = fd == STDOUT_FILENO ? stdout
+                : out_fd >= 0       ? fdopen(out_fd, "w")
+                                    : NULL;
+    if (out == NULL) {
+        if (out_fd >= 0)
+            close(out_fd);
         return -ENOTTY;
+    }
+    SCREEN *screen = newterm(NULL, out, stdin);
+    if (screen == NULL) {
+        if (out != stdout)
+            fclose(out);
+        return -ENOTTY;
+    }
     struct sigaction old[N_SIGS];
     stop_signal = 0;
     signals_install(old, SIGS, N_SIGS);
@@ -486,6 +506,8 @@ static int ui_run(viz_session_t *s, const viz_source_t *src,
     endwin();
     curses_up = 0;
     delscreen(screen);
+    if (out != stdout)
+        fclose(out);
     signals_restore(old, SIGS, N_SIGS);
     return stop_signal ? -EINTR : 0;
 }

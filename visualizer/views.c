@@ -599,7 +599,7 @@ static void draw_log(viz_ui_t *ui, int y, int x, int w, int h)
 }
 
 /* The model's warnings (newest last; up/down scroll them), then as much
- * of the workload's stderr as fits. */
+ * of the workload's output (stdout and stderr) as fits. */
 static void draw_warnings(viz_ui_t *ui, int y, int h)
 {
     const viz_model_t *m = &ui->s->model;
@@ -618,7 +618,7 @@ static void draw_warnings(viz_ui_t *ui, int y, int h)
     size_t room = rows - row;
     size_t skip = notes > room ? notes - room : 0;
     for (size_t k = skip; k < notes; k++)
-        text(y + 1 + (int)row++, 1, COLS - 2, A_DIM, "stderr: %s",
+        text(y + 1 + (int)row++, 1, COLS - 2, A_DIM, "output: %s",
              ui->notes[(ui->n_notes - notes + k) % VIZ_NOTES]);
     if (n == 0 && notes == 0)
         text(y + 1, 1, COLS - 2, A_DIM, "none");

@@ -102,8 +102,11 @@ typedef struct viz_options {
     bool step;         /* start paused: one decision per key */
     int slow_ms;       /* running: pause between decisions (0: full
                           speed) */
-    int stderr_fd;     /* -1, or a pipe carrying the workload's stderr,
-                          shown in the log */
+    int stderr_fd;     /* -1, or a pipe carrying the workload's output
+                          (stdout and stderr), shown as notes */
+    int screen_fd;     /* the terminal to draw on; 0: stdout (a caller
+                          that moved stdout into the pipe passes the real
+                          one, kept aside) */
 } viz_options_t;
 
 /* Run the UI over a live source until q (0) or SIGINT/SIGTERM/SIGHUP
