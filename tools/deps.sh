@@ -19,7 +19,8 @@ fi
 # Debian: tmux for the visualizer's terminal tests, python3 for the trace
 # JSON checks, man-db for the installed man page; each script skips what
 # needs a missing one, saying so), `sh tools/deps.sh fresh` (debootstrap,
-# for make check-fresh).
+# for make check-fresh), `sh tools/deps.sh redis` (redis-server and
+# redis-tools: tests/mini_redis.sh and make bench-redis).
 #
 # Every other tool a test uses is in Debian's minbase (coreutils, grep,
 # sed, mawk, diffutils, findutils, bsdutils' script, bash) or is the
@@ -43,6 +44,10 @@ for extra in "$@"; do
         command -v python3 >/dev/null 2>&1 || need="$need python3"
         command -v man >/dev/null 2>&1 || need="$need man-db" ;;
     fresh) command -v debootstrap >/dev/null 2>&1 || need="$need debootstrap" ;;
+    redis) # mini-redis's real clients and its reference server
+        command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
+        { command -v redis-cli && command -v redis-benchmark; } >/dev/null 2>&1 ||
+            need="$need redis-tools" ;;
     esac
 done
 [ -z "$need" ] && exit 0
