@@ -146,4 +146,6 @@ const scenario_t scenario_mini_redis = {
     .summary = "a Redis server (RESP2) for redis-cli, until SIGINT",
     .defaults = "--port 6379 --connections 10000",
     .run = mini_redis_run,
+    .no_sim = "serves real sockets (redis-cli, redis-benchmark), which "
+              "virtual time cannot pace",
 };
