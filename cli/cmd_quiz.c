@@ -235,6 +235,13 @@ static void print_commands(const quiz_t *q, size_t step)
            step, step == 1 ? "" : "s");
 }
 
+/* Event k is the last of its visualizer step. */
+static bool step_ends(const quiz_run_t *r, size_t k)
+{
+    const trace_event_t *next = quiz_ev(r, k + 1);
+    return next == NULL || viz_event_starts_step(next);
+}
+
 static void print_question(quiz_t *q)
 {
     printf("asynclab quiz %d --kind %s --seed %" PRIu64 "\n\n", q->lesson,
@@ -243,8 +250,13 @@ static void print_question(quiz_t *q)
     if (q->len[1] > 0) {
         if (q->shown == 0)
             printf("\nThe state before the first event:\n");
+        else if (step_ends(&q->run, q->shown))
+            printf("\nThe state after event %zu (the end of visualizer step "
+                   "%zu):\n",
+                   q->shown, quiz_step_of(&q->run, q->shown));
         else
-            printf("\nThe state after event %zu (visualizer step %zu):\n",
+            printf("\nThe state after event %zu (within visualizer step "
+                   "%zu):\n",
                    q->shown, quiz_step_of(&q->run, q->shown));
         fwrite(q->buf[1], 1, q->len[1], stdout);
     }
@@ -272,9 +284,9 @@ static void print_reveal(quiz_t *q)
     if (last != 0) {
         size_t step = quiz_step_of(&q->run, last);
         printf("\nSee it in the visualizer: step %zu", step);
-        if (q->shown != 0)
-            printf(" (the question's state is step %zu)",
-                   quiz_step_of(&q->run, q->shown));
+        size_t asked = quiz_step_of(&q->run, q->shown);
+        if (q->shown != 0 && asked < step && step_ends(&q->run, q->shown))
+            printf(" (the question's state is step %zu)", asked);
         printf(":\n");
         print_commands(q, step);
     }
@@ -318,6 +330,42 @@ static int ask(quiz_t *q)
         printf("wrong: you said %s\n", got);
     print_reveal(q);
     return right ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+}
+
+static void drop_question(quiz_t *q)
+{
+    quiz_run_free(&q->run);
+    for (int i = 0; i < 4; i++) {
+        free(q->buf[i]);
+        q->buf[i] = NULL;
+        q->len[i] = 0;
+    }
+}
+
+/* Let the kind make its question. A run that happens to hold no moment to
+ * ask about (-ENODATA: no steal in it, say) is thrown away and the kind
+ * tries again with the seed's next choices: still the same every time. */
+static int make_question(quiz_t *q, const quiz_kind_t *kind)
+{
+    int err = -ENODATA;
+    for (int attempt = 0; attempt < 8 && err == -ENODATA; attempt++) {
+        drop_question(q);
+        q->n_proof = q->shown = q->reveal = 0;
+        q->answer[0] = '\0';
+        FILE **streams[4] = {&q->setup, &q->state, &q->ask, &q->why};
+        for (int i = 0; i < 4; i++) {
+            *streams[i] = open_memstream(&q->buf[i], &q->len[i]);
+            if (*streams[i] == NULL) {
+                for (int j = 0; j < i; j++)
+                    fclose(*streams[j]);
+                return -errno;
+            }
+        }
+        err = kind->make(q);
+        for (int i = 0; i < 4; i++)
+            fclose(*streams[i]);
+    }
+    return err;
 }
 
 static int quiz_main(int argc, char **argv)
@@ -377,17 +425,7 @@ static int quiz_main(int argc, char **argv)
     for (const char *c = kind->name; *c != '\0'; c++)
         h = (h ^ (uint8_t)*c) * UINT64_C(1099511628211);
     q.rng.state = a.seed * UINT64_C(0x9e3779b97f4a7c15) ^ h ^ (uint64_t)lesson;
-    FILE **streams[4] = {&q.setup, &q.state, &q.ask, &q.why};
-    for (int i = 0; i < 4; i++) {
-        *streams[i] = open_memstream(&q.buf[i], &q.len[i]);
-        if (*streams[i] == NULL) {
-            fprintf(stderr, "asynclab: quiz: %s\n", strerror(errno));
-            return CLI_EXIT_FAILED;
-        }
-    }
-    int err = kind->make(&q);
-    for (int i = 0; i < 4; i++)
-        fclose(*streams[i]);
+    int err = make_question(&q, kind);
     int rc;
     if (err != 0) {
         fprintf(stderr, "asynclab: quiz %d --kind %s --seed %" PRIu64
@@ -405,8 +443,6 @@ static int quiz_main(int argc, char **argv)
             rc = ask(&q);
         }
     }
-    quiz_run_free(&q.run);
-    for (int i = 0; i < 4; i++)
-        free(q.buf[i]);
+    drop_question(&q);
     return rc;
 }

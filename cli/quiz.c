@@ -15,6 +15,7 @@
 #include "cli/quiz.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -87,6 +88,29 @@ static void run_init(quiz_run_t *r, const char *name, bool own,
     scenario_params_init(&r->params);
 }
 
+/* A run's own words on stderr (the executor naming a lost task, say)
+ * would give the answer away before the question: hushed meanwhile. */
+static int hush_begin(void)
+{
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (saved >= 0 && null >= 0)
+        dup2(null, STDERR_FILENO);
+    if (null >= 0)
+        close(null);
+    return saved;
+}
+
+static void hush_end(int saved)
+{
+    if (saved < 0)
+        return;
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+}
+
 static int run_model(quiz_run_t *r)
 {
     int err = viz_model_init(&r->model, r->executor, (uint32_t)r->workers,
@@ -113,7 +137,9 @@ int quiz_run_scenario(quiz_run_t *r, const char *name, const char *executor,
         .trace = &rec.sink,
     };
     scenario_measure_t m;
+    int hushed = hush_begin();
     int err = scenario_measure(sc, executor, &setup, &m);
+    hush_end(hushed);
     if (err == 0 && rec.failed)
         err = -ENOMEM;
     if (err != 0)
@@ -143,9 +169,11 @@ int quiz_run_own(quiz_run_t *r, const char *label, const char *executor,
     executor_t *ex = executor_create(&cfg);
     if (ex == NULL)
         return errno != 0 ? -errno : -ENOMEM;
+    int hushed = hush_begin();
     int err = start(ex, ctx);
     r->rc = err != 0 ? err : executor_run(ex);
     executor_destroy(ex);
+    hush_end(hushed);
     if (rec.failed)
         return -ENOMEM;
     return run_model(r);

@@ -209,6 +209,14 @@ void quiz_print_params(FILE *out, const scenario_params_t *p);
  * by the event that queued the task and the poll itself. */
 void quiz_ask_next_poll(quiz_t *q, size_t e, unsigned show, const char *who);
 
+/* The work-stealing questions (cli/quiz_ws.c), for lessons 10, 11, 14:
+ * run scenario on ws (workers 0: the seed picks 2 to 4), then ask. */
+int quiz_ws_run(quiz_t *q, const char *scenario, int workers);
+int quiz_ws_ask_next_task(quiz_t *q);
+int quiz_ws_ask_next_worker(quiz_t *q);
+int quiz_ws_ask_steal_count(quiz_t *q);
+int quiz_ws_ask_lifo(quiz_t *q);
+
 /* The event is a poll's start of any task on worker w (TRACE_NO_WORKER:
  * any worker). */
 bool quiz_is_poll(const trace_event_t *ev, uint32_t w);
