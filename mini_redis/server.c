@@ -208,8 +208,8 @@ static poll_t conn_poll(future_t *f, context_t *cx)
     for (;;) {
         /* 1. Messages published to us since the last look. Taking none
          *    keeps our waker there: a publish wakes us. */
-        bool took = false;
-        if (s->mailbox != NULL) {
+        bool took = false, had_mailbox = s->mailbox != NULL;
+        if (had_mailbox) {
             bool cut_off;
             took = mr_mailbox_take(s->mailbox, &s->out, cx, &cut_off);
             if (cut_off)
@@ -242,10 +242,10 @@ static poll_t conn_poll(future_t *f, context_t *cx)
             sleep_init(&c->drain_timer, DRAIN_MS);
             return conn_drain(c, cx);
         }
-        /* Requests left over (the output filled up) or messages taken:
-         * go round again before reading (the mailbox must see us empty
-         * to keep our waker). */
-        if (c->in_pos < c->in_len || took)
+        /* Requests left over (the output filled up), messages taken, or
+         * a first SUBSCRIBE just now: go round again before reading (the
+         * mailbox must see us empty to keep our waker). */
+        if (c->in_pos < c->in_len || took || (!had_mailbox && s->mailbox))
             continue;
 
         /* 4. Read more. */

@@ -83,7 +83,7 @@ start_mini() {
     pids="$pids $mini_pid"
     mini_port=""
     for _ in $(seq 1 200); do
-        mini_port=$(sed -n 's/^mini-redis on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$tmp/$name.out")
+        mini_port=$(sed -n 's/^mini-redis on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$tmp/$name.out" 2>/dev/null)
         [ -n "$mini_port" ] && return 0
         kill -0 "$mini_pid" 2>/dev/null || break
         sleep 0.05
@@ -235,7 +235,7 @@ EXISTS a
 MGET a counter missing s
 DBSIZE
 SELECT 0
-SELECT 1
+SELECT 16
 SELECT x
 PUBLISH nobody msg
 PUBLISH

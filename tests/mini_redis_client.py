@@ -324,11 +324,13 @@ def case_limits():
                            b"ERR Protocol error: too big inline request",
                            "a 65 KiB inline line (limit 64 KiB)")
     part = b"$16000000\r\n" + b"z" * 16000000 + b"\r\n"
-    expect_error_and_close(b"*3\r\n$3\r\nSET\r\n" + part + part,
+    expect_error_and_close(b"*4\r\n$3\r\nSET\r\n" + part + part +
+                           b"$16000000\r\n",
                            b"ERR Protocol error: request longer than "
                            b"33554432 bytes",
-                           "a 32 MB request of 16 MB arguments (limit 32 MiB)",
-                           then=b"$10\r\n")
+                           "a 48 MB request of 16 MB arguments, refused at "
+                           "its third (limit 32 MiB)",
+                           then=b"z" * (1 << 20))
     expect_error_and_close(b"ECHO \"unbalanced\r\n",
                            b"ERR Protocol error: unbalanced quotes in request",
                            "unbalanced quotes")
