@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/quiz.h"
@@ -318,6 +319,8 @@ static int ask(quiz_t *q)
         print_reveal(q);
         return CLI_EXIT_FAILED;
     }
+    if (!isatty(STDIN_FILENO)) /* not echoed: show what was read */
+        printf("%.*s\n", (int)strcspn(line, "\r\n"), line);
     char got[128], want[128];
     normalize(q->form, line, got, sizeof got);
     normalize(q->form, q->answer, want, sizeof want);

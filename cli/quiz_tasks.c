@@ -119,10 +119,12 @@ static int joined_by(quiz_t *q)
     end = end == 0 ? q->run.n : end - 1;
     uint64_t woken = 0;
     size_t wake = 0;
-    for (size_t k = done + 1; k <= end; k++) {
+    /* The wakes of the child's last poll that are not its own: the join
+     * waker's (the trace names its waker as the polled task, or t0). */
+    for (size_t k = start; k <= end; k++) {
         const trace_event_t *ev = quiz_ev(&q->run, k);
         if (ev->kind == TRACE_WAKE && ev->a == TRACE_BY_TASK &&
-            ev->b == child) {
+            ev->task != child) {
             woken = ev->task;
             wake = k;
             break;
@@ -134,9 +136,8 @@ static int joined_by(quiz_t *q)
                     "does its completion wake (none if\nno one)?\n",
             child);
     q->form = QUIZ_TASK;
-    quiz_answer(q, "%s", woken != 0 ? "t1" : "none");
-    if (woken != 0)
-        quiz_answer(q, "t%" PRIu64, woken);
+    char id[24];
+    quiz_answer(q, "%s", quiz_tid(woken, id, sizeof id));
     quiz_prove(q, start);
     quiz_prove(q, done);
     quiz_prove(q, wake);
@@ -146,10 +147,10 @@ static int joined_by(quiz_t *q)
     fprintf(q->why,
             "a completion wakes the join waker only if one is kept: the "
             "parent keeps its\nwaker in the handle it is awaiting, and only "
-            "that one. %s\n",
+            "that one.\n%s\n",
             woken != 0 ? "The parent was waiting on this child's handle."
                        : "The parent was not waiting on this child's handle "
-                         "(it awaits another, or\nis not waiting at all); it "
+                         "(it awaits another, or is\nnot waiting at all); it "
                          "will find this child done when it gets there.");
     return 0;
 }
