@@ -12,6 +12,7 @@
 #   asynclab compare <TAB>             scenarios and workloads
 #   asynclab bench <TAB>               workloads, all
 #   asynclab lesson|check|hint|reset|solution <TAB>   lesson numbers
+#   asynclab quiz <TAB>                lesson numbers; --kind <TAB>: its kinds
 #   asynclab trace <TAB>               export, info
 #   asynclab init <TAB>                folders
 #   asynclab CMD --<TAB>               CMD's options
@@ -51,6 +52,12 @@ _asynclab() {
     --trace | --perfetto | --text | --file)
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0 ;;
+    --kind)
+        # quiz N --kind: the kinds of lesson N (quiz N --list)
+        [ "$cmd" = quiz ] && COMPREPLY=($(compgen -W "$(
+            "${COMP_WORDS[0]}" quiz "${COMP_WORDS[2]}" --list 2>/dev/null |
+            sed -n 's/^  \([a-z0-9-]*\) .*/\1/p')" -- "$cur"))
+        return 0 ;;
     esac
 
     if [[ $cur == -* ]]; then
@@ -66,7 +73,7 @@ _asynclab() {
         case ${COMP_WORDS[i]} in
         --executor | --executors | --trace | --perfetto | --text | --file | \
         --tasks | --ms | --workers | --seed | --slow | --runs | --connections | \
-        --rounds | --port | --iters) i=$((i + 1)) ;;
+        --rounds | --port | --iters | --kind) i=$((i + 1)) ;;
         -*) ;;
         *) positional=$((positional + 1)) ;;
         esac
@@ -82,7 +89,7 @@ _asynclab() {
     bench)
         [ $positional -eq 0 ] &&
             COMPREPLY=($(compgen -W "$(_asynclab_words workloads)" -- "$cur")) ;;
-    lesson | check | hint | reset | solution)
+    lesson | check | hint | reset | solution | quiz)
         [ $positional -eq 0 ] &&
             COMPREPLY=($(compgen -W "$(_asynclab_words lessons)" -- "$cur")) ;;
     trace)
