@@ -719,23 +719,39 @@ static const command_t *lookup(const resp_arg_t *name)
     return NULL;
 }
 
-/* Redis's words: the name, then up to 128 bytes of the arguments. */
+/* Redis's words: the name, then the arguments, quoted, while they fit in
+ * 128 bytes (the last one cut to fit). */
 static void unknown_command(mr_session_t *s, const resp_arg_t *a, size_t n)
 {
     char args[160];
     size_t used = 0;
-    args[0] = '\0';
     for (size_t i = 1; i < n && used < 128; i++) {
-        int w = snprintf(args + used, sizeof args - used, "'%.*s' ",
-                         (int)(128 - used), a[i].ptr);
-        if (w < 0)
-            break;
-        used += (size_t)w < sizeof args - used ? (size_t)w
-                                               : sizeof args - used - 1;
+        size_t take = a[i].len < 128 - used ? a[i].len : 128 - used;
+        args[used++] = '\'';
+        memcpy(args + used, a[i].ptr, take);
+        used += take;
+        args[used++] = '\'';
+        args[used++] = ' ';
     }
-    resp_errorf(&s->out,
-                "ERR unknown command '%.128s', with args beginning with: %s",
-                a[0].ptr, args);
+    args[used] = '\0';
+    char name[129];
+    size_t nl = a[0].len < 128 ? a[0].len : 128;
+    memcpy(name, a[0].ptr, nl);
+    name[nl] = '\0';
+    mr_buf_t *b = &s->out;
+    mr_buf_append(b, "-", 1);
+    char head[] = "ERR unknown command '";
+    mr_buf_append(b, head, sizeof head - 1);
+    /* the name and arguments may hold CR or LF: resp_error's rule */
+    for (size_t i = 0; i < nl; i++)
+        mr_buf_append(b, name[i] == '\r' || name[i] == '\n' ? " " : &name[i],
+                      1);
+    char mid[] = "', with args beginning with: ";
+    mr_buf_append(b, mid, sizeof mid - 1);
+    for (size_t i = 0; i < used; i++)
+        mr_buf_append(b, args[i] == '\r' || args[i] == '\n' ? " " : &args[i],
+                      1);
+    mr_buf_append(b, "\r\n", 2);
 }
 
 void mr_execute(mr_session_t *s, const resp_arg_t *argv, size_t argc,

@@ -59,7 +59,7 @@ void resp_parser_free(resp_parser_t *p)
 
 bool resp_parser_busy(const resp_parser_t *p)
 {
-    return p->state != ST_START || p->nargs != 0;
+    return p->state != ST_START || (p->nargs != 0 && !p->handed_out);
 }
 
 static resp_status_t fail(resp_parser_t *p, const char *fmt, ...)
