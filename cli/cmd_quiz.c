@@ -407,9 +407,11 @@ static int quiz_main(int argc, char **argv)
     if (kind == NULL) {
         char names[256] = "";
         for (size_t i = 0; i < n; i++) {
-            size_t used = strlen(names);
-            snprintf(names + used, sizeof names - used, "%s%s",
-                     i > 0 ? ", " : "", kinds[i]->name);
+            if (strlen(names) + strlen(kinds[i]->name) + 3 > sizeof names)
+                break;
+            if (i > 0)
+                strcat(names, ", ");
+            strcat(names, kinds[i]->name);
         }
         return cli_usage_error(&cli_cmd_quiz,
                                "--kind: lesson %d has no kind '%s' (its kinds: "

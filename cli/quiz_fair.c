@@ -54,7 +54,7 @@ static int lifo_cap(quiz_t *q)
             found++;
         }
     }
-    char who[64];
+    char who[96];
     snprintf(who, sizeof who, "w%u, which has just polled 3 tasks in a row "
                               "from its LIFO slot,\n", ev->worker);
     quiz_ask_next_poll(q, e, QUIZ_SHOW_RECENT | QUIZ_SHOW_QUEUES, who);
