@@ -14,6 +14,8 @@
 #   make valgrind   every scenario and a few benches under valgrind memcheck
 #   make bench      asynclab's benchmark workloads (ws executor, 2 workers)
 #   make bench-peers  the same beside Tokio 1.24 and Go 1.19, ARGS="--runs 5"
+#   make bench-redis  mini-redis (notify, ws) beside redis-server 7.0, by
+#                   redis-benchmark, ARGS="--rounds 3"
 #   make bench-report regenerate docs/PERFORMANCE.md (RUNS=3)
 #   make check-sim  the ws simulation over SEEDS seeds (1000) x 12 workloads,
 #                   invariants checked after every run; check-sim-asan too
@@ -130,6 +132,13 @@ bench: $(PROGRAM)
 
 bench-peers: $(PROGRAM)
 	@BUILD=$(BUILD) sh tools/bench-peers.sh $(ARGS)
+
+# mini-redis on notify and ws beside redis-server, by redis-benchmark
+# (tools/bench-redis.sh; installs redis-server and redis-tools; ARGS="--rounds 3").
+.PHONY: bench-redis
+bench-redis: $(PROGRAM)
+	@sh tools/deps.sh redis
+	@BUILD=$(BUILD) bash tools/bench-redis.sh $(ARGS)
 
 # Lesson 14's table: each optimization's build flag, measured side by
 # side with the default (tools/fast-table.sh; ROUNDS=9 by default).
