@@ -127,13 +127,24 @@ static int mini_redis_run(executor_t *ex, const scenario_params_t *p,
     release_stop_signals(old);
     uint64_t served = atomic_load(&srv.accepted);
     out->tasks_expected = out->tasks_done = served;
-    snprintf(out->what, sizeof out->what,
+    /* Worst case (every counter 20 digits) is longer than out->what:
+     * written whole here, then cut with a sign if it must be. */
+    char line[256];
+    snprintf(line, sizeof line,
              "mini-redis on 127.0.0.1:%d served %llu connections, %llu "
-             "commands (%llu refused, %llu protocol errors)",
+             "commands, %llu refused, %llu bad",
              srv.port, (unsigned long long)served,
              (unsigned long long)atomic_load(&srv.commands),
              (unsigned long long)atomic_load(&srv.refused),
              (unsigned long long)atomic_load(&srv.protocol_errors));
+    size_t n = strlen(line);
+    if (n >= sizeof out->what) {
+        n = sizeof out->what - 4;
+        memcpy(out->what + n, "...", 4);
+    } else {
+        out->what[n] = 0;
+    }
+    memcpy(out->what, line, n);
     /* When run failed, the caller destroys the executor, whose pending
      * tasks still use srv: keep it then. */
     if (tasks_done)
