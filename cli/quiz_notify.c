@@ -152,9 +152,9 @@ static int parks(quiz_t *q)
     fprintf(q->why,
             "it parks each time its ready and remote queues are both empty: "
             "every task is\nwaiting for a timer (or nothing is left to do "
-            "but wait). A park right after\nthe first spawns returns at once: "
-            "the spawns from outside wrote the driver's\neventfd, which keeps "
-            "an early unpark. %zu parks in all.\n",
+            "but wait). A park can also\nreturn at once, with nothing fired: "
+            "a spawn or wake from outside wrote the\ndriver's eventfd, which "
+            "keeps an early unpark. %zu parks in all.\n",
             n);
     return 0;
 }
