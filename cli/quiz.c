@@ -320,8 +320,13 @@ static void print_queue(FILE *out, const viz_queue_t *qu)
     size_t n = viz_queue_len(qu);
     if (n == 0)
         fputs(" (empty)", out);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (n > 16 && i == 6) { /* a long queue: its ends, and its length */
+            fprintf(out, " ... (%zu in all) ...", n);
+            i = n - 6;
+        }
         fprintf(out, " t%" PRIu64, viz_queue_at(qu, i));
+    }
     fputc('\n', out);
 }
 

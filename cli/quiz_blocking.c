@@ -63,7 +63,7 @@ static int wait_ms(quiz_t *q)
     quiz_show(q, at, QUIZ_SHOW_RECENT | QUIZ_SHOW_QUEUES);
     fprintf(q->ask, "t%" PRIu64 " has just been queued (event %zu). For how "
                     "many ms is the thread blocked\nbefore t%" PRIu64
-                    " is polled again?\n",
+                    " is next polled?\n",
             task, at, task);
     q->form = QUIZ_NUMBER;
     quiz_answer(q, "%zu", blocked * (size_t)p.ms);
