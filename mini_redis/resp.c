@@ -592,7 +592,8 @@ void resp_bulk(mr_buf_t *b, const void *p, size_t n)
     if (!mr_buf_reserve(b, n + 26))
         return;
     typed_number(b, '$', (int64_t)n);
-    memcpy(b->data + b->len, p, n);
+    if (n > 0) /* an empty value may have no buffer at all */
+        memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len++] = '\r';
     b->data[b->len++] = '\n';
