@@ -94,9 +94,12 @@ static int driver_tick(quiz_t *q)
     q->reveal = turn;
     fprintf(q->why,
             "a ready queue that never empties would never let the executor "
-            "sleep in the\ndriver, so timers and I/O would starve; it turns the "
-            "driver without waiting\nevery 61 polls (and drains the remote "
-            "queue every 31), as Tokio's\ncurrent_thread runtime does.\n");
+            "sleep in the\ndriver, so timers and I/O would starve. Each "
+            "choice of the next task is one\ntick; on every 61st tick it "
+            "turns the driver without waiting before it pops\nthe task (and "
+            "it drains the remote queue every 31st), as Tokio's\n"
+            "current_thread runtime does: the 61st poll comes just after the "
+            "turn.\n");
     return 0;
 }
 
