@@ -363,6 +363,10 @@ static check_outcome_t run_checker(check_files_t *f, const check_options_t *o)
                " does the exercise call exit()?\n");
         return CHECK_FAILED;
     }
+    if (rc == 128 + SIGINT) {
+        printf("  ✗ interrupted (Ctrl-C): the checker did not finish\n");
+        return CHECK_SETUP_ERROR; /* not the exercise's doing */
+    }
     if (rc > 128) {
         say_crash(rc, f->out);
         return CHECK_CRASHED;
@@ -386,6 +390,9 @@ check_outcome_t lesson_check(const course_t *c, const lesson_t *l,
     if (rc < 0 || rc == 127) {
         printf("  ✗ could not run the C compiler (set CC?)\n");
         r = CHECK_SETUP_ERROR;
+    } else if (rc == 128 + SIGINT) {
+        printf("  ✗ interrupted (Ctrl-C) while compiling\n");
+        r = CHECK_SETUP_ERROR; /* (check --watch lives on after one) */
     } else if (rc != 0) {
         printf("  ✗ %s does not compile yet; the compiler says:\n\n",
                o->exercise);
