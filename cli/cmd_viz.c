@@ -33,7 +33,6 @@
 #include "cli/viz_live.h"
 #include "cli/viz_print.h"
 #include "core/trace.h"
-#include "trace/rings.h"
 #include "visualizer/escape.h"
 #include "visualizer/term.h"
 #include "visualizer/viz.h"
@@ -323,11 +322,10 @@ static int check_args(viz_args_t *a, const char *scenario)
 }
 
 /* Run the UI over a started live run; returns the exit status. */
-static int watch(viz_live_t *live, trace_rings_t *rings, viz_session_t *s,
+static int watch(viz_live_t *live, viz_trace_t *tr, viz_session_t *s,
                  const viz_args_t *a, const char *title, captured_t *cap)
 {
     viz_source_t src = viz_live_source(live);
-    src.rings = rings;
     viz_options_t o = {.title = title,
                        .step = a->step,
                        .slow_ms = a->slow > 0 ? a->slow : 0,
@@ -346,21 +344,19 @@ static int watch(viz_live_t *live, trace_rings_t *rings, viz_session_t *s,
     }
     if (cli__no_screen("viz", ui))
         return CLI_EXIT_FAILED;
-    printf("viz: %s: %s; %llu events, %llu dropped\n", title, status,
+    printf("viz: %s: %s; %llu events, %llu lost\n", title, status,
            (unsigned long long)s->seen,
-           (unsigned long long)trace_rings_dropped(rings));
+           (unsigned long long)trace_blocks_dropped(&tr->blocks));
     if (ui == -EINTR)
         return 130;
     return rc != 0 && rc != -ECANCELED ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }
 
 /* --print-screen: the screen after the steps asked for, on out. */
-static int print_screen(viz_live_t *live, trace_rings_t *rings,
-                        viz_session_t *s, const viz_print_t *p,
-                        const char *title, FILE *out)
+static int print_screen(viz_live_t *live, viz_session_t *s,
+                        const viz_print_t *p, const char *title, FILE *out)
 {
     viz_source_t src = viz_live_source(live);
-    src.rings = rings;
     viz_options_t o = {.title = title, .step = true, .stderr_fd = -1};
     int ui = viz_ui_print_screen(s, &src, &o, p, out);
     char status[128] = "";
@@ -400,21 +396,25 @@ static int viz_main(int argc, char **argv)
         .seed = a.scenario.seed,
         .virtual_time = a.scenario.sim,
     };
-    trace_rings_t rings;
+    bool paced = strcmp(a.executor, "ws") != 0 || a.scenario.sim;
+    viz_trace_t tr;
     viz_session_t s;
-    trace_rings_init(&rings, 1u << 18); /* 10 MB a thread: ~8M events/s */
-    if (viz_session_init(&s, a.executor, workers_of(&a), sc->name, live_name,
-                         NULL) != 0) {
+    if (viz_trace_init(&tr, paced) != 0) {
         fprintf(stderr, "asynclab: out of memory\n");
         return CLI_EXIT_FAILED;
     }
-    bool paced = strcmp(a.executor, "ws") != 0 || a.scenario.sim;
+    if (viz_session_init(&s, a.executor, workers_of(&a), sc->name, live_name,
+                         NULL) != 0) {
+        viz_trace_destroy(&tr);
+        fprintf(stderr, "asynclab: out of memory\n");
+        return CLI_EXIT_FAILED;
+    }
     /* No screen to draw on: said before anything runs (a free run could
      * not be stopped to say it after). */
     int term = screen == NULL ? viz_term_check() : 0;
     if (term != 0 && cli__no_screen("viz", term == -EOPNOTSUPP ? -ENOTTY : term)) {
         viz_session_destroy(&s);
-        trace_rings_destroy(&rings);
+        viz_trace_destroy(&tr);
         return CLI_EXIT_FAILED;
     }
     /* From before the workload starts: what it prints first is a note too */
@@ -423,19 +423,19 @@ static int viz_main(int argc, char **argv)
         cap = capture_output();
     int err = 0;
     viz_live_t *live =
-        viz_live_start(sc, &a.scenario.params, cfg, &rings, paced, &err);
+        viz_live_start(sc, &a.scenario.params, cfg, &tr, &err);
     int rc = CLI_EXIT_FAILED;
     if (live == NULL) {
         release_output(&cap);
         fprintf(stderr, "asynclab: cannot start %s: %s\n", sc->name,
                 strerror(-err));
     } else if (screen != NULL)
-        rc = print_screen(live, &rings, &s, &print, title, screen);
+        rc = print_screen(live, &s, &print, title, screen);
     else
-        rc = watch(live, &rings, &s, &a, title, &cap);
+        rc = watch(live, &tr, &s, &a, title, &cap);
     if (screen != NULL && fclose(screen) != 0 && rc == CLI_EXIT_OK)
         rc = cli__print_status("viz", -EIO);
     viz_session_destroy(&s);
-    trace_rings_destroy(&rings);
+    viz_trace_destroy(&tr);
     return rc;
 }

@@ -11,11 +11,12 @@
  *   grant(1) ──tokens++──────────>  proxy_run: wait for a token
  *                                     executor_step(real)   (emits events)
  *   steps_done() <──steps++───────    steps++ (release)
- *   drain rings  <──events────────
+ *   drain        <──events────────   (trace/live.h: the run's blocks,
+ *                                     read while they are written)
  *
  * Everything the executor does happens on the scenario thread (spin,
  * notify and the ws simulation are single-threaded executors; the UI never
- * touches them), and the UI learns of it only through the trace rings.
+ * touches them), and the UI learns of it only through the trace.
  * The proxy forwards spawn, block_on and stats to the real executor and
  * shares its task scheduler, so tasks never know the difference.
  *
@@ -36,7 +37,6 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "trace/rings.h"
 
 struct viz_live {
     executor_t proxy; /* first: what the scenario is given */
@@ -46,6 +46,7 @@ struct viz_live {
     scenario_params_t params;
     executor_config_t cfg;
     bool paced;
+    viz_trace_t *trace;
     pthread_t thread;
 
     /* Scenario thread only (until finished). */
@@ -98,7 +99,8 @@ static bool take_token(viz_live_t *l)
 static void step_done(viz_live_t *l)
 {
     /* release: pairs with live_steps's acquire, so the UI that sees the
-     * count also sees the step's events in the rings. */
+     * count also sees the step's events in the trace (each published
+     * with a release store of its own, trace/blocks.c). */
     atomic_fetch_add_explicit(&l->steps, 1, memory_order_release);
 }
 
@@ -172,8 +174,8 @@ static void *scenario_main(void *arg)
 }
 
 viz_live_t *viz_live_start(const scenario_t *sc, const scenario_params_t *p,
-                           executor_config_t cfg, trace_rings_t *rings,
-                           bool paced, int *err)
+                           executor_config_t cfg, viz_trace_t *t,
+                           int *err)
 {
     viz_live_t *l = calloc(1, sizeof *l);
     if (l == NULL) {
@@ -183,8 +185,9 @@ viz_live_t *viz_live_start(const scenario_t *sc, const scenario_params_t *p,
     l->sc = sc;
     l->params = *p;
     l->cfg = cfg;
-    l->cfg.trace = &rings->sink;
-    l->paced = paced;
+    l->cfg.trace = &t->blocks.sink;
+    l->paced = t->paced;
+    l->trace = t;
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->cond, NULL);
     atomic_init(&l->steps, 0);
@@ -197,6 +200,54 @@ viz_live_t *viz_live_start(const scenario_t *sc, const scenario_params_t *p,
         return NULL;
     }
     return l;
+}
+
+/* ---- the trace ----------------------------------------------------------- */
+
+int viz_trace_init(viz_trace_t *t, bool paced)
+{
+    memset(t, 0, sizeof *t);
+    trace_blocks_opts_t o = {.live = true};
+    int rc = trace_blocks_init(&t->blocks, &o);
+    if (rc != 0)
+        return rc;
+    trace_live_init(&t->live, &t->blocks);
+    t->paced = paced;
+    return 0;
+}
+
+void viz_trace_destroy(viz_trace_t *t)
+{
+    trace_live_destroy(&t->live);
+    trace_blocks_destroy(&t->blocks);
+}
+
+/*
+ * Paced, the run is between decisions whenever the UI looks (or in the
+ * middle of one, whose events are then all on the one scenario thread, in
+ * order): everything published can go. On threads, events go once they
+ * are TRACE_LIVE_MARGIN_NS old, so that the merge is not overtaken by an
+ * event stamped but not yet published. At the end (every producer gone)
+ * the blocks are finished and the rest goes.
+ */
+static size_t live_drain(void *ctx, trace_sink_t *out, bool last)
+{
+    viz_live_t *l = ctx;
+    viz_trace_t *t = l->trace;
+    if (last && !t->finished) {
+        trace_blocks_finish(&t->blocks);
+        t->finished = true;
+    }
+    uint64_t until =
+        last || t->paced ? UINT64_MAX : trace_live_until_now();
+    return trace_live_drain(&t->live, out, until);
+}
+
+static void live_losses(void *ctx, uint64_t *dropped, uint64_t *late)
+{
+    viz_live_t *l = ctx;
+    *dropped = trace_blocks_dropped(&l->trace->blocks);
+    *late = l->trace->live.late;
 }
 
 /* ---- the source the UI drives -------------------------------------------- */
@@ -255,7 +306,8 @@ viz_source_t viz_live_source(viz_live_t *l)
         .steps_done = live_steps,
         .finished = live_finished,
         .ctx = l,
-        .rings = NULL, /* the caller fills it in */
+        .drain = live_drain,
+        .losses = live_losses,
         .can_step = l->paced,
     };
     return src;

@@ -1,15 +1,17 @@
 /*
  * core/trace.h - the event vocabulary every executor and the driver speak,
- * and where the events go: per-thread rings, trace files, a hash.
+ * and where the events go: per-thread blocks (a trace file, the live
+ * visualizer), a hash.
  *
  * An executor emits one small fixed-size record per scheduling fact: a
  * spawn, a poll starting and ending, a wake (who woke whom), a steal, a
  * park. Sinks consume them: the visualizer, a trace file, a hash (the
  * simulation's "same seed, same run" proof), a test's recorder.
  *
- *   worker 0 ──TRACE──> ring 0 ─┐
- *   worker 1 ──TRACE──> ring 1 ─┼─ drain: merge by time ──> file / model
- *   thread X ──TRACE──> ring 2 ─┘   (one consumer thread)
+ *   worker 0 ──TRACE──> block 0 ─┐
+ *   worker 1 ──TRACE──> block 1 ─┼─ file writer, or live reader: merge
+ *   thread X ──TRACE──> block 2 ─┘   by time ──> file / model
+ *                                    (one consumer thread)
  *
  * Cost: with no sink, TRACE() is one predictable branch on a pointer the
  * executor already has in a register (and nothing at all when built with
@@ -17,13 +19,14 @@
  * carry task ids, never pointers, so a recorded run compares byte for byte
  * with a later one.
  *
- * Buffers: each emitting thread gets its own buffer the first time it
- * writes to a sink of trace/: a ring of fixed-size events for the live
- * visualizer (trace/rings.h: a full ring counts a drop), or encoded
- * blocks for a trace file (trace/blocks.h: a full block goes to the
- * writer whole and the thread takes a fresh one; nothing is dropped
- * unless memory runs out or --trace-drop asked for bounded buffers).
- * Tracing never blocks a worker on the writer.
+ * Buffers: each emitting thread gets blocks of its own the first time it
+ * writes to the sink of trace/blocks.h: encoded events, a byte or three
+ * each; a full block goes to the consumer whole and the thread takes a
+ * fresh one, so nothing is dropped unless memory runs out or --trace-drop
+ * asked for bounded buffers. The consumer is the trace file's writer
+ * thread, or the live visualizer's reader (trace/live.h), which also
+ * reads the block a thread is still filling. Tracing never blocks a
+ * worker on the consumer.
  *
  * Conventions every emitter follows (the visualizer's model relies on them,
  * visualizer/model.c):

@@ -53,7 +53,8 @@
 #include "core/executor.h"
 #include "core/trace.h"
 #include "driver/net.h"
-#include "trace/rings.h"
+#include "trace/blocks.h"
+#include "trace/live.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -990,12 +991,12 @@ static void faults_c10k_out_of_fds_is_an_error(void **state)
     }
 }
 
-/* ---- a full trace ring --------------------------------------------------- */
+/* ---- a full trace buffer (--trace-drop) ---------------------------------- */
 
-/* Counts every event, then hands it to the rings. */
+/* Counts every event, then hands it to the blocks. */
 typedef struct tee {
     trace_sink_t sink;
-    trace_rings_t *rings;
+    trace_blocks_t *blocks;
     atomic_uint_fast64_t seen;
 } tee_t;
 
@@ -1003,7 +1004,7 @@ static void tee_write(trace_sink_t *self, const trace_event_t *ev)
 {
     tee_t *t = (tee_t *)self;
     atomic_fetch_add_explicit(&t->seen, 1, memory_order_relaxed);
-    t->rings->sink.write(&t->rings->sink, ev);
+    t->blocks->sink.write(&t->blocks->sink, ev);
 }
 
 typedef struct counter {
@@ -1017,17 +1018,20 @@ static void counter_write(trace_sink_t *self, const trace_event_t *ev)
     ((counter_t *)self)->n++;
 }
 
-#define RING_SMALL 16
+/* The smallest drop-mode buffer: two blocks of 1 KiB a thread. */
+#define BUFFER_SMALL 2048
 
-/* Nobody drains while 100 tasks yield 3 times each: the ring fills at 16
- * events, the rest are counted as dropped, and the run completes. */
-static void faults_full_trace_ring_drops_and_counts(void **state)
+/* Nobody reads while 100 tasks yield 3 times each: each thread's two
+ * blocks fill, the rest is counted as dropped, and the run completes;
+ * what was kept and what was dropped add up to every event. */
+static void faults_full_trace_buffer_drops_and_counts(void **state)
 {
     (void)state;
     for (const executor_entry_t *e = executor_table; e->name != NULL; e++) {
-        trace_rings_t rings;
-        assert_int_equal(trace_rings_init(&rings, RING_SMALL), 0);
-        tee_t tee = {{tee_write}, &rings, 0};
+        trace_blocks_t blocks;
+        trace_blocks_opts_t o = {.drop = true, .buffer_bytes = BUFFER_SMALL};
+        assert_int_equal(trace_blocks_init(&blocks, &o), 0);
+        tee_t tee = {{tee_write}, &blocks, 0};
         executor_config_t cfg = {.kind = e->kind, .trace = &tee.sink};
         executor_t *ex = executor_create(&cfg);
         assert_non_null(ex);
@@ -1040,9 +1044,13 @@ static void faults_full_trace_ring_drops_and_counts(void **state)
         assert_int_equal(executor_run(ex), 0);
         executor_destroy(ex);
         counter_t got = {{counter_write}, 0};
-        trace_rings_drain_until(&rings, &got.sink, UINT64_MAX);
-        uint64_t dropped = trace_rings_dropped(&rings);
-        trace_rings_destroy(&rings);
+        trace_blocks_finish(&blocks);
+        trace_live_t reader;
+        trace_live_init(&reader, &blocks);
+        trace_live_drain(&reader, &got.sink, UINT64_MAX);
+        trace_live_destroy(&reader);
+        uint64_t dropped = trace_blocks_dropped(&blocks);
+        trace_blocks_destroy(&blocks);
 
         assert_int_equal(atomic_load(&tally.drops), 100);
         assert_true(atomic_load(&tee.seen) > 400); /* 400 polls at least */
@@ -1140,7 +1148,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(faults_tcp_reset_mid_echo),
         cmocka_unit_test(faults_out_of_fds_gives_emfile),
         cmocka_unit_test(faults_c10k_out_of_fds_is_an_error),
-        cmocka_unit_test(faults_full_trace_ring_drops_and_counts),
+        cmocka_unit_test(faults_full_trace_buffer_drops_and_counts),
         cmocka_unit_test(faults_blocked_worker_for_two_seconds),
     };
     if (argc > 1)

@@ -1,13 +1,14 @@
 /*
  * tests/test_trace.c - core/trace: emitting, the hash sink, task names,
- * per-thread rings (order, drops, many producers), the codec (every
+ * the live reader (a block read while filled, threads merged by time, many
+ * producers read while they write), the codec (every
  * field, time going back, CRC-32C), trace files (round trip through
  * memory and through the writer thread, lossless and with --trace-drop's
  * bounded buffers; threads merged by time; every truncation and every
  * flipped byte of a many-block, many-thread file gives a one-line error
  * and no crash).
  *
- * Run one test: ./build/tests/test_trace trace_rings_count_drops_when_full
+ * Run one test: ./build/tests/test_trace trace_live_merges_threads_by_time
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,7 +29,6 @@
 #include "trace/codec.h"
 #include "trace/file.h"
 #include "trace/live.h"
-#include "trace/rings.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -140,52 +140,10 @@ static void trace_names_are_interned(void **state)
     assert_true(trace_name_count() >= 2);
 }
 
-/* ---- rings --------------------------------------------------------------- */
-
-static void trace_rings_deliver_in_order(void **state)
-{
-    (void)state;
-    trace_rings_t rings;
-    assert_int_equal(trace_rings_init(&rings, 64), 0);
-    recorder_t *r = recorder_new();
-    for (uint64_t i = 0; i < 50; i++) {
-        trace_event_t ev = event(i, TRACE_POLL_START, i);
-        rings.sink.write(&rings.sink, &ev);
-    }
-    assert_int_equal(trace_rings_drain(&rings, &r->sink), 50);
-    assert_int_equal(trace_rings_drain(&rings, &r->sink), 0);
-    for (uint64_t i = 0; i < 50; i++)
-        assert_int_equal(r->ev[i].task, i);
-    assert_int_equal(trace_rings_dropped(&rings), 0);
-    trace_rings_destroy(&rings);
-    free(r);
-}
-
-static void trace_rings_count_drops_when_full(void **state)
-{
-    (void)state;
-    trace_rings_t rings;
-    assert_int_equal(trace_rings_init(&rings, 3), 0); /* rounds up to 4 */
-    assert_int_equal(rings.capacity, 4);
-    recorder_t *r = recorder_new();
-    for (uint64_t i = 0; i < 10; i++) {
-        trace_event_t ev = event(i, TRACE_WAKE, i);
-        rings.sink.write(&rings.sink, &ev);
-    }
-    assert_int_equal(trace_rings_dropped(&rings), 6);
-    assert_int_equal(trace_rings_drain(&rings, &r->sink), 4);
-    assert_int_equal(r->ev[3].task, 3); /* the oldest four were kept */
-    /* room again after the drain */
-    trace_event_t ev = event(11, TRACE_WAKE, 11);
-    rings.sink.write(&rings.sink, &ev);
-    assert_int_equal(trace_rings_drain(&rings, &r->sink), 1);
-    assert_int_equal(r->ev[4].task, 11);
-    trace_rings_destroy(&rings);
-    free(r);
-}
+/* ---- several threads, merged by time (trace/live.h) ------------------------ */
 
 typedef struct producer {
-    trace_rings_t *rings;
+    trace_blocks_t *blocks;
     uint64_t id;
     uint64_t count;
     const uint64_t *times;   /* NULL: time = sequence number */
@@ -199,24 +157,26 @@ static void *producer_main(void *arg)
         trace_event_t ev =
             event(p->times ? p->times[i] : i, TRACE_POLL_END, p->id);
         ev.a = i; /* sequence number within this producer */
-        p->rings->sink.write(&p->rings->sink, &ev);
+        p->blocks->sink.write(&p->blocks->sink, &ev);
     }
     if (p->done != NULL)
         pthread_barrier_wait(p->done);
     return NULL;
 }
 
-static void trace_rings_merge_threads_by_time(void **state)
+static void trace_live_merges_threads_by_time(void **state)
 {
     (void)state;
     static const uint64_t t1[] = {1, 4, 5, 9};
     static const uint64_t t2[] = {2, 3, 6, 7, 8};
-    trace_rings_t rings;
-    trace_rings_init(&rings, 16);
-    /* Both threads live until both have written: two distinct rings. */
+    trace_blocks_t blocks;
+    trace_blocks_opts_t o = {.live = true};
+    assert_int_equal(trace_blocks_init(&blocks, &o), 0);
+    /* Both threads live until both have written: two distinct buffers. */
     pthread_barrier_t done;
     pthread_barrier_init(&done, NULL, 2);
-    producer_t p1 = {&rings, 1, 4, t1, &done}, p2 = {&rings, 2, 5, t2, &done};
+    producer_t p1 = {&blocks, 1, 4, t1, &done},
+               p2 = {&blocks, 2, 5, t2, &done};
     pthread_t th1, th2;
     pthread_create(&th1, NULL, producer_main, &p1);
     pthread_create(&th2, NULL, producer_main, &p2);
@@ -224,10 +184,18 @@ static void trace_rings_merge_threads_by_time(void **state)
     pthread_join(th2, NULL);
     pthread_barrier_destroy(&done);
     recorder_t *r = recorder_new();
-    assert_int_equal(trace_rings_drain(&rings, &r->sink), 9);
+    trace_live_t l;
+    trace_live_init(&l, &blocks);
+    /* Read while the blocks are still open, then after they are sealed:
+     * each event once, in time order across the two threads. */
+    assert_int_equal(trace_live_drain(&l, &r->sink, UINT64_MAX), 9);
+    trace_blocks_finish(&blocks);
+    assert_int_equal(trace_live_drain(&l, &r->sink, UINT64_MAX), 0);
     for (uint64_t i = 0; i < 9; i++)
         assert_int_equal(r->ev[i].time_ns, i + 1);
-    trace_rings_destroy(&rings);
+    assert_int_equal(l.late, 0);
+    trace_live_destroy(&l);
+    trace_blocks_destroy(&blocks);
     free(r);
 }
 
@@ -247,30 +215,6 @@ static void checker_write(trace_sink_t *self, const trace_event_t *ev)
     else
         c->next[ev->task] = ev->a + 1;
     c->total++;
-}
-
-static void trace_rings_never_block_many_producers(void **state)
-{
-    (void)state;
-    enum { PRODUCERS = 4, EACH = 20000 };
-    trace_rings_t rings;
-    trace_rings_init(&rings, 256);
-    producer_t p[PRODUCERS];
-    pthread_t th[PRODUCERS];
-    for (int i = 0; i < PRODUCERS; i++) {
-        p[i] = (producer_t){&rings, (uint64_t)i + 1, EACH, NULL, NULL};
-        pthread_create(&th[i], NULL, producer_main, &p[i]);
-    }
-    checker_t c = {.sink.write = checker_write, .ordered = true};
-    for (int i = 0; i < 200; i++)
-        trace_rings_drain(&rings, &c.sink); /* concurrently with them */
-    for (int i = 0; i < PRODUCERS; i++)
-        pthread_join(th[i], NULL);
-    trace_rings_drain(&rings, &c.sink);
-    assert_true(c.ordered);
-    assert_int_equal(c.total + trace_rings_dropped(&rings),
-                     (uint64_t)PRODUCERS * EACH);
-    trace_rings_destroy(&rings);
 }
 
 /* ---- files --------------------------------------------------------------- */
@@ -363,7 +307,7 @@ static void trace_writer_records_every_thread(void **state)
     assert_int_equal(f.threads[0].events + f.threads[1].events, 10000);
     /* Each thread's events keep their order. (Across threads the order is
      * by timestamp except for a thread preempted inside TRACE: see
-     * trace_rings_drain.) */
+     * trace/live.h.) */
     uint64_t last[2] = {0, 0};
     for (size_t i = 0; i < f.n_events; i++) {
         const trace_event_t *ev = &f.events[i];
@@ -893,10 +837,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(trace_hash_is_deterministic),
         cmocka_unit_test(trace_kind_names_cover_vocabulary),
         cmocka_unit_test(trace_names_are_interned),
-        cmocka_unit_test(trace_rings_deliver_in_order),
-        cmocka_unit_test(trace_rings_count_drops_when_full),
-        cmocka_unit_test(trace_rings_merge_threads_by_time),
-        cmocka_unit_test(trace_rings_never_block_many_producers),
+        cmocka_unit_test(trace_live_merges_threads_by_time),
         cmocka_unit_test(trace_file_round_trip),
         cmocka_unit_test(trace_writer_records_every_thread),
         cmocka_unit_test(trace_writer_open_reports_errno),

@@ -877,7 +877,20 @@ void viz_model_set_dropped(viz_model_t *m, uint64_t dropped)
              m->dropped_why);
     else if (first)
         warn(m, VIZ_WARN_DROPPED, 0,
-             "the trace dropped events (full rings): queues may be off");
+             "the trace lost events: queues may be off");
+}
+
+void viz_model_set_late(viz_model_t *m, uint64_t late)
+{
+    if (late == 0 || m->late != 0) {
+        m->late = late;
+        return;
+    }
+    m->late = late;
+    warn(m, VIZ_WARN_DROPPED, 0,
+         "%" PRIu64 " event%s came in after later ones (a recording thread "
+         "stalled): the order around %s may be wrong",
+         late, late == 1 ? "" : "s", late == 1 ? "it" : "them");
 }
 
 void viz_model_set_dropped_why(viz_model_t *m, const char *why)

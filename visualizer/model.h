@@ -230,6 +230,8 @@ typedef struct viz_model {
                                                next SELF_WAKE repeats */
     uint64_t rate_t[2], rate_polls[2];      /* for polls per second */
     uint64_t dropped;                       /* events the source says it lost */
+    uint64_t late;                          /* events a live source handed on
+                                               after later ones */
     char dropped_why[160]; /* "lost 12 events: thread 1 (w0) 12", or "" */
 } viz_model_t;
 
@@ -249,6 +251,11 @@ void viz_model_apply(viz_model_t *m, const trace_event_t *ev);
 
 /* The source lost `dropped` events so far (a full ring): a warning. */
 void viz_model_set_dropped(viz_model_t *m, uint64_t dropped);
+
+/* A live source's count of events that came in after later ones had been
+ * shown (trace/live.h): the first one raises a warning, since the order
+ * around them may be wrong. */
+void viz_model_set_late(viz_model_t *m, uint64_t late);
 
 /* Where the losses were, in words ("lost 12 events: thread 1 (w0) 12",
  * from trace_describe_losses), for the warning: call before

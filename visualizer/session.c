@@ -11,7 +11,7 @@
  * which is a few milliseconds for a million events. Snapshots would make it
  * O(1) at the price of copying the model; not needed at these sizes.
  *
- * Single-threaded: the UI thread owns the session (draining rings calls
+ * Single-threaded: the UI thread owns the session (draining the source calls
  * the sink on the draining thread, which is the UI thread).
  *
  * Tests: tests/test_viz_session.c.

@@ -4,7 +4,7 @@
  *
  * The loop, once per frame (FRAME_MS, or sooner on a key):
  *
- *   pull     drain the live source's rings into the session
+ *   pull     drain the live source's trace into the session
  *   advance  running: one step per delay (or everything, at full speed);
  *            paused: nothing
  *   draw     views.c
@@ -41,7 +41,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "trace/rings.h"
 #include "visualizer/term.h"
 #include "visualizer/ui.h"
 
@@ -122,13 +121,16 @@ static void pull(viz_ui_t *ui)
 {
     if (ui->src == NULL)
         return;
-    trace_rings_drain(ui->src->rings, &ui->s->sink);
-    viz_model_set_dropped(&ui->s->model, trace_rings_dropped(ui->src->rings));
+    ui->src->drain(ui->src->ctx, &ui->s->sink, false);
     if (!ui->finished &&
         ui->src->finished(ui->src->ctx, ui->ended, sizeof ui->ended)) {
         ui->finished = true;
-        trace_rings_drain(ui->src->rings, &ui->s->sink); /* the last ones */
+        ui->src->drain(ui->src->ctx, &ui->s->sink, true); /* the rest */
     }
+    uint64_t dropped, late;
+    ui->src->losses(ui->src->ctx, &dropped, &late);
+    viz_model_set_dropped(&ui->s->model, dropped);
+    viz_model_set_late(&ui->s->model, late);
 }
 
 /* Lines the workload wrote (stdout or stderr) become notes (warnings

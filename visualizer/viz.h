@@ -2,7 +2,7 @@
  * visualizer/viz.h - the visualizer: a session (events recorded, a cursor
  * into them, the model at the cursor) and the terminal UI over it.
  *
- *   live:    executor ──TRACE──> trace_rings_t ──drain──> session ──> views
+ *   live:    executor ──TRACE──> trace blocks ──drain──> session ──> views
  *               ^                                            │
  *               └──────── grant(n): n more decisions <── keys (s, space)
  *
@@ -11,8 +11,10 @@
  * A session keeps every event it saw, so the left arrow steps back through
  * a live run as well as through a file: the model is rebuilt from the
  * start up to the step before (model.h). The visualizer knows no executor
- * and no scenario: a live source is three callbacks (viz_source_t), which
- * cli/viz_live.c implements over a scenario run on a real executor.
+ * and no scenario: a live source is a few callbacks (viz_source_t), which
+ * cli/viz_live.c implements over a scenario run on a real executor; its
+ * events come through the same lossless per-thread blocks a trace file
+ * gets (trace/live.h), so the live view sees what a recording would.
  *
  * Tests: tests/test_viz_session.c (the session), tests/viz.sh (the TUI in
  * tmux).
@@ -26,7 +28,6 @@
 #include <stdio.h>
 
 #include "core/trace.h"
-#include "trace/rings.h"
 #include "visualizer/model.h"
 
 /* ---- the session --------------------------------------------------------- */
@@ -34,7 +35,7 @@
 #define VIZ_HISTORY_MAX (4u << 20) /* events kept for stepping back */
 
 typedef struct viz_session {
-    trace_sink_t sink;     /* first: draining rings into it appends */
+    trace_sink_t sink;     /* first: draining a source into it appends */
     viz_model_t model;     /* the state after events[0 .. cursor) */
     trace_event_t *events; /* everything seen, oldest first */
     size_t n_events, cap_events;
@@ -91,8 +92,14 @@ typedef struct viz_source {
     /* True once the workload has ended; status gets one line about how
      * ("finished: 64 tasks", "failed: a lost wakeup"). */
     bool (*finished)(void *ctx, char *status, size_t n);
+    /* Hand the events recorded so far to out, oldest first; last: the
+     * workload has ended (finished said so), hand over the rest. Returns
+     * how many. */
+    size_t (*drain)(void *ctx, trace_sink_t *out, bool last);
+    /* Events the recording lost, and events that came in after later
+     * ones (a recording thread stalled longer than the reader waits). */
+    void (*losses)(void *ctx, uint64_t *dropped, uint64_t *late);
     void *ctx;
-    trace_rings_t *rings; /* where the executor's events arrive */
     bool can_step;        /* false: the run cannot be paced (ws threads
                              without a gate): keys only move the view */
 } viz_source_t;
