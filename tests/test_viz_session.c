@@ -139,6 +139,50 @@ static void viz_session_back_rebuilds_the_same_state(void **state)
     session_free(s);
 }
 
+/* A jump lands where stepping lands: same cursor, step number, last step
+ * (mark) and counters, whether it goes forward or back. */
+static void viz_session_goto_is_stepping(void **state)
+{
+    (void)state;
+    viz_session_t *s = session();
+    for (size_t i = 0; i < N_RUN; i++)
+        s->sink.write(&s->sink, &RUN[i]);
+    viz_session_rewind(s);
+    size_t cursor[8], mark[8];
+    uint64_t steps[8], polls[8];
+    int n = 0;
+    while (viz_session_forward(s)) {
+        cursor[n] = s->cursor;
+        mark[n] = s->mark;
+        steps[n] = viz_session_step_number(s);
+        polls[n] = s->model.c.polls;
+        n++;
+    }
+    assert_int_equal(n, 4);
+    /* event 4 (POLL_END of t1) is in step 2, which ends before the steal */
+    assert_int_equal(viz_session_step_end(s, 3), 5);
+    assert_int_equal(viz_session_step_start(s, 5), 2);
+    for (int k = n - 1; k >= 0; k--) { /* back, by jumps */
+        viz_session_goto(s, cursor[k]);
+        assert_int_equal(s->cursor, cursor[k]);
+        assert_int_equal(s->mark, mark[k]);
+        assert_int_equal(viz_session_step_number(s), steps[k]);
+        assert_int_equal(s->model.c.polls, polls[k]);
+    }
+    for (int k = 0; k < n; k++) { /* forward, by jumps */
+        viz_session_goto(s, cursor[k]);
+        assert_int_equal(s->mark, mark[k]);
+        assert_int_equal(viz_session_step_number(s), steps[k]);
+    }
+    /* a position inside a step is taken to that step's end */
+    viz_session_goto(s, 0);
+    assert_int_equal(s->cursor, 0);
+    viz_session_goto(s, 3);
+    assert_int_equal(s->cursor, 5);
+    assert_int_equal(s->mark, 2);
+    session_free(s);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -146,6 +190,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(viz_session_steps_by_decision),
         cmocka_unit_test(viz_session_records_while_browsing),
         cmocka_unit_test(viz_session_back_rebuilds_the_same_state),
+        cmocka_unit_test(viz_session_goto_is_stepping),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

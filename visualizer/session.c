@@ -140,6 +140,46 @@ void viz_session_rewind(viz_session_t *s)
     s->steps = s->applied = 0;
 }
 
+size_t viz_session_step_end(const viz_session_t *s, size_t i)
+{
+    if (i >= s->n_events)
+        return s->n_events;
+    size_t to = i + 1;
+    while (to < s->n_events && !viz_event_starts_step(&s->events[to]))
+        to++;
+    return to;
+}
+
+size_t viz_session_step_start(const viz_session_t *s, size_t to)
+{
+    if (to == 0)
+        return 0;
+    size_t from = to - 1;
+    while (from > 0 && !viz_event_starts_step(&s->events[from]))
+        from--;
+    return from;
+}
+
+bool viz_session_goto(viz_session_t *s, size_t to)
+{
+    if (to > s->n_events)
+        to = s->n_events;
+    if (to > 0 && to < s->n_events && !viz_event_starts_step(&s->events[to]))
+        to = viz_session_step_end(s, to); /* not a boundary: its step's end */
+    if (to == s->cursor)
+        return false;
+    if (to < s->cursor) {
+        if (s->history_full)
+            return false;
+        viz_model_reset(&s->model);
+        s->cursor = 0;
+        s->steps = s->applied = 0;
+    }
+    apply_to(s, to);
+    s->mark = viz_session_step_start(s, to);
+    return true;
+}
+
 bool viz_session_at_end(const viz_session_t *s)
 {
     return s->cursor == s->n_events;

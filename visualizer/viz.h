@@ -75,6 +75,20 @@ void viz_session_rewind(viz_session_t *s);
 
 bool viz_session_at_end(const viz_session_t *s);
 
+/* Where the step holding events[i] ends: the cursor after it (the next
+ * step boundary after i, or n_events). */
+size_t viz_session_step_end(const viz_session_t *s, size_t i);
+
+/* Where the step that ends at cursor position `to` began (0 for 0). */
+size_t viz_session_step_start(const viz_session_t *s, size_t to);
+
+/* Jump: the cursor to `to` (a step boundary; anything else is taken to
+ * the end of its step), shown exactly as stepping there would show it:
+ * the same model, step number and last step (mark). Forward applies from
+ * the cursor; back replays from the start. False when it did not move
+ * (already there, or back with the history not kept). */
+bool viz_session_goto(viz_session_t *s, size_t to);
+
 /* The step number: how many steps forward from the start reach the
  * cursor (0 at the start; the events before the first decision are step
  * 1). */
