@@ -272,7 +272,6 @@ static int compare_main(int argc, char **argv)
             ok = false;
     }
     print_rows(&args, sc, rows, measured);
-    fflush(stdout); /* the note after the rows, also in one file */
     if (busy) /* on stderr: --csv and --json stay clean */
         scenario_print_load_note(stderr, load, cpus);
     return ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;

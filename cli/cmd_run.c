@@ -177,7 +177,6 @@ static int run_main(int argc, char **argv)
         return CLI_EXIT_FAILED;
     }
     print_measure(sc->name, &m);
-    fflush(stdout); /* the note after the figures, also in one file */
     if (busy)
         scenario_print_load_note(stderr, load, cpus);
     if (m.err != 0) {
