@@ -495,6 +495,70 @@ static void viz_model_log_speaks_words(void **state)
     model_free(m);
 }
 
+/* Words that stayed wrong or stale (issue 17): each failed before. */
+static void viz_model_words_stay_true(void **state)
+{
+    (void)state;
+    viz_model_t *m = model("ws", 2);
+    /* a newcomer in the LIFO slot pushes the old one out: said, and kept */
+    feed(m, TRACE_SCHEDULE, 0, 1, TRACE_Q_LIFO, 0);
+    feed(m, TRACE_SCHEDULE, 0, 2, TRACE_Q_LIFO, 0);
+    assert_string_equal(viz_model_log(m, 0)->text,
+                        "t2 into w0's LIFO slot, bumping t1 to the back of "
+                        "w0's ring");
+    assert_int_equal(m->worker[0].bumped, 1);
+    assert_int_equal(m->worker[0].bumped_seq, m->seq);
+    /* the same task again is no bump */
+    feed(m, TRACE_SCHEDULE, 0, 2, TRACE_Q_LIFO, 0);
+    assert_string_equal(viz_model_log(m, 0)->text, "t2 into w0's LIFO slot");
+    /* a steal knows which tasks it moved, and the victim knows it lost them */
+    for (uint64_t t = 3; t <= 6; t++)
+        feed(m, TRACE_SCHEDULE, 0, t, TRACE_Q_LOCAL, 0);
+    feed(m, TRACE_STEAL, 1, 0, 0, 2); /* ring: 1 3 4 5 6 */
+    assert_int_equal(m->worker[1].steal_first, 1);
+    assert_int_equal(m->worker[1].steal_last, 3);
+    assert_int_equal(m->worker[0].robbed_seq, m->seq);
+    assert_int_equal(m->worker[0].robbed_by, 1);
+    assert_int_equal(m->worker[0].robbed_count, 2);
+    /* readiness for writing alone: no empty "( write)" */
+    feed(m, TRACE_IO_READY, TRACE_NO_WORKER, 0, 7, 2);
+    assert_string_equal(viz_model_log(m, 0)->text, "fd 7 ready (write)");
+    feed(m, TRACE_IO_READY, TRACE_NO_WORKER, 0, 7, 3);
+    assert_string_equal(viz_model_log(m, 0)->text, "fd 7 ready (read write)");
+    feed(m, TRACE_IO_READY, TRACE_NO_WORKER, 0, 7, 1);
+    assert_string_equal(viz_model_log(m, 0)->text, "fd 7 ready (read)");
+    model_free(m);
+
+    m = model("notify", 1);
+    /* spawned from another thread into the remote queue: not "woken" */
+    spawn(m, 1, 2);
+    feed(m, TRACE_SCHEDULE, 0, 1, TRACE_Q_REMOTE, 0);
+    assert_string_equal(viz_model_log(m, 0)->text,
+                        "t1 'leaf' into the remote queue (spawned from "
+                        "another thread)");
+    feed(m, TRACE_POLL_START, 0, 1, 0, 0);
+    feed(m, TRACE_POLL_END, 0, 1, POLL_PENDING, 0);
+    feed(m, TRACE_WAKE, 0, 1, TRACE_BY_THREAD, 0);
+    feed(m, TRACE_SCHEDULE, 0, 1, TRACE_Q_REMOTE, 0);
+    assert_string_equal(viz_model_log(m, 0)->text,
+                        "t1 'leaf' into the remote queue (woken from another "
+                        "thread)");
+    /* the self-wake warning says what was true when it was raised, so it
+     * does not go stale while the task keeps yielding */
+    spawn(m, 2, 2);
+    for (int i = 0; i < 4; i++)
+        feed(m, TRACE_SELF_WAKE, 0, 2, 0, 0);
+    assert_int_equal(m->n_warnings, 1);
+    uint64_t at = m->seq;
+    for (int i = 0; i < 8; i++)
+        feed(m, TRACE_SELF_WAKE, 0, 2, 0, 0);
+    assert_int_equal(m->warnings[0].seq, at);
+    assert_string_equal(m->warnings[0].text,
+                        "t2 'leaf': 4 of its first 4 wakes were its own (busy "
+                        "yielding instead of waiting?)");
+    model_free(m);
+}
+
 /* A small deterministic PRNG (xorshift64*), for the garbage test. */
 static uint64_t rnd(uint64_t *s)
 {
@@ -580,6 +644,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(viz_model_log_says_where_a_slow_poll_went),
         cmocka_unit_test(viz_model_counts_busy_and_idle_time),
         cmocka_unit_test(viz_model_log_speaks_words),
+        cmocka_unit_test(viz_model_words_stay_true),
         cmocka_unit_test(viz_model_reset_replays_identically),
         cmocka_unit_test(viz_model_tolerates_garbage),
     };

@@ -51,9 +51,14 @@ static const char *queue_words(const viz_model_t *m, const trace_event_t *ev,
     case TRACE_Q_INJECT:
         snprintf(buf, n, "the inject queue");
         break;
-    case TRACE_Q_REMOTE:
-        snprintf(buf, n, "the remote queue (woken from another thread)");
+    case TRACE_Q_REMOTE: {
+        /* a task not polled yet was spawned there, not woken */
+        const viz_task_t *t = viz_model_task(m, ev->task);
+        bool fresh = t == NULL || t->polls == 0;
+        snprintf(buf, n, "the remote queue (%s from another thread)",
+                 fresh ? "spawned" : "woken");
         break;
+    }
     default:
         snprintf(buf, n,
                  m->exec == VIZ_EXEC_SPIN ? "the back of the deque"
@@ -152,10 +157,22 @@ static void describe_task_event(const viz_model_t *m, const trace_event_t *ev,
     case TRACE_SPAWN:
         describe_spawn(m, ev, buf, n);
         break;
-    case TRACE_SCHEDULE:
-        snprintf(buf, n, "%s into %s", task,
-                 queue_words(m, ev, tmp, sizeof tmp));
+    case TRACE_SCHEDULE: {
+        /* the slot holds one: a newcomer pushes the old one to the ring */
+        const viz_worker_t *wk =
+            ev->worker < m->workers ? &m->worker[ev->worker] : NULL;
+        const viz_task_t *held = wk != NULL && wk->lifo != 0
+                                     ? viz_model_task(m, wk->lifo)
+                                     : NULL;
+        char bump[128] = "", old[64];
+        if (ev->a == TRACE_Q_LIFO && held != NULL && held->id != ev->task &&
+            held->state == VIZ_TASK_QUEUED && held->queue == TRACE_Q_LIFO)
+            snprintf(bump, sizeof bump, ", bumping %s to the back of w%u's ring",
+                     viz_task_label(m, held->id, old, sizeof old), ev->worker);
+        snprintf(buf, n, "%s into %s%s", task,
+                 queue_words(m, ev, tmp, sizeof tmp), bump);
         break;
+    }
     case TRACE_POLL_START:
         snprintf(buf, n, "%spolls %s", w, task);
         break;
@@ -207,8 +224,11 @@ static void describe_other(const trace_event_t *ev, const char *w,
                  ev->a, ev->a == 1 ? "" : "s", ev->b, ev->b == 1 ? "" : "s");
         break;
     case TRACE_IO_READY:
-        snprintf(buf, n, "fd %" PRIu64 " ready (%s%s)", ev->a,
-                 (ev->b & 1) ? "read" : "", (ev->b & 2) ? " write" : "");
+        snprintf(buf, n, "fd %" PRIu64 " ready (%s)", ev->a,
+                 (ev->b & 3) == 3 ? "read write"
+                 : (ev->b & 1)    ? "read"
+                 : (ev->b & 2)    ? "write"
+                                  : "no read or write bit");
         break;
     case TRACE_TIMER_FIRE:
         if (ev->task != 0)

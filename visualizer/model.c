@@ -310,8 +310,10 @@ static void check_self_wakes(viz_model_t *m, viz_task_t *t)
     t->warned_self = true;
     if (warned_name(m, VIZ_WARN_SELF_WAKES, t))
         return;
+    /* Said as of this event (its number is shown with it): the counts go
+     * on in the task table, the warning's words stay true. */
     warn(m, VIZ_WARN_SELF_WAKES, t->id,
-         "%s: %" PRIu64 " of %" PRIu64 " wakes are self-wakes (busy "
+         "%s: %" PRIu64 " of its first %" PRIu64 " wakes were its own (busy "
          "yielding instead of waiting?)",
          viz_task_label(m, t->id, label, sizeof label), t->self_wakes,
          t->wakes);
@@ -352,6 +354,8 @@ static void apply_schedule(viz_model_t *m, const trace_event_t *ev)
             if (old != NULL && old->queue == TRACE_Q_LIFO) {
                 old->queue = TRACE_Q_LOCAL;
                 queue_push(&w->ring, old->id);
+                w->bumped = old->id;
+                w->bumped_seq = m->seq;
             }
         }
         w->lifo = t->id;
@@ -562,13 +566,18 @@ static void apply_steal(viz_model_t *m, const trace_event_t *ev)
     thief->steal_seq = m->seq;
     thief->steal_from = (uint32_t)ev->a;
     thief->steal_count = ev->b;
+    thief->steal_first = thief->steal_last = 0;
     thief->state = VIZ_WORKER_SEARCHING;
     if (victim == NULL || victim == thief)
         return;
+    victim->robbed_seq = m->seq;
+    victim->robbed_by = ev->worker;
+    victim->robbed_count = ev->b;
     if (ev->task != 0) {
         /* A stuck worker's LIFO task: the thief polls it next. */
         if (victim->lifo == ev->task)
             victim->lifo = 0;
+        thief->steal_first = thief->steal_last = ev->task;
         viz_task_t *t = task_find(m, ev->task);
         if (t != NULL) {
             t->queue = 0;
@@ -579,6 +588,9 @@ static void apply_steal(viz_model_t *m, const trace_event_t *ev)
     for (uint64_t i = 0; i < ev->b && victim->ring.len > 0; i++) {
         uint64_t id = queue_pop(&victim->ring);
         queue_push(&thief->ring, id);
+        if (thief->steal_first == 0)
+            thief->steal_first = id;
+        thief->steal_last = id;
         viz_task_t *t = task_find(m, id);
         if (t != NULL)
             t->worker = ev->worker;

@@ -105,6 +105,14 @@ typedef struct viz_worker {
     uint64_t steal_seq;   /* seq of its last steal, 0: none */
     uint32_t steal_from;  /* that steal's victim */
     uint64_t steal_count; /* and how many it took */
+    uint64_t steal_first, steal_last; /* the first and last task it moved
+                                         (ring order), 0: none */
+    uint64_t robbed_seq;   /* seq of the last steal from its ring, 0: none */
+    uint32_t robbed_by;    /* that steal's thief */
+    uint64_t robbed_count; /* and how many it took */
+    uint64_t bumped;       /* the task a newcomer last pushed out of its
+                              LIFO slot to the back of its ring, 0: none */
+    uint64_t bumped_seq;   /* the seq of that SCHEDULE */
 } viz_worker_t;
 
 typedef struct viz_counters {
