@@ -193,9 +193,11 @@ int cli__print_args(const cli_command_t *cmd, const cli_print_args_t *a,
                     viz_print_t *p)
 {
     *p = (viz_print_t){.cols = CLI_PRINT_COLS, .rows = CLI_PRINT_ROWS};
-    if (!cli_print_asked(a) && (a->size != NULL || a->back >= 0))
+    if (!cli_print_asked(a) && (a->size != NULL || a->back >= 0 || a->frames))
         return cli_usage_error(cmd, "%s: only with --print-screen N",
-                               a->size != NULL ? "--size" : "--back");
+                               a->size != NULL ? "--size"
+                               : a->back >= 0  ? "--back"
+                                               : "--frames");
     if (a->size != NULL && !parse_size(a->size, &p->cols, &p->rows))
         return cli_usage_error(cmd,
                                "--size: expected COLSxROWS, each from 1 to "
@@ -203,6 +205,7 @@ int cli__print_args(const cli_command_t *cmd, const cli_print_args_t *a,
                                VIZ_PRINT_MAX_COLS, a->size);
     p->steps = a->steps >= 0 ? (unsigned long)a->steps : 0;
     p->back = a->back >= 0 ? (unsigned long)a->back : 0;
+    p->frames = a->frames;
     return 0;
 }
 

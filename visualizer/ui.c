@@ -34,6 +34,7 @@
 #include <term.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -561,6 +562,20 @@ static int print_row(int y, int cols, FILE *out)
     return fprintf(out, "%s\n", line) < 0 ? -EIO : 0;
 }
 
+/* The screen as text, headed (for --frames) by "\f<how> STEP". */
+static int print_frame(viz_ui_t *ui, const char *how, FILE *out)
+{
+    viz__draw(ui);
+    if (how != NULL &&
+        fprintf(out, "\f%s %" PRIu64 "\n", how,
+                viz_session_step_number(ui->s)) < 0)
+        return -EIO;
+    int rc = 0;
+    for (int y = 0; y < LINES && rc == 0; y++)
+        rc = print_row(y, COLS, out);
+    return rc;
+}
+
 int viz_ui_print_screen(viz_session_t *s, const viz_source_t *src,
                         const viz_options_t *o, const viz_print_t *p,
                         FILE *out)
@@ -588,13 +603,30 @@ int viz_ui_print_screen(viz_session_t *s, const viz_source_t *src,
         /* Paused, as --step; then the keys s and left, as many times as
          * asked. */
         set_running(&ui, false);
-        ui.pending_steps = p->steps;
-        take_steps(&ui, -1);
-        for (unsigned long i = 0; i < p->back; i++)
-            key(&ui, KEY_LEFT);
-        viz__draw(&ui);
-        for (int y = 0; y < LINES && rc == 0; y++)
-            rc = print_row(y, COLS, out);
+        if (p->frames) {
+            /* every screen on the way: the same keys, one at a time */
+            rc = print_frame(&ui, "forward", out);
+            for (unsigned long i = 0; i < p->steps && rc == 0; i++) {
+                size_t at = s->cursor;
+                ui.pending_steps = 1;
+                take_steps(&ui, -1);
+                if (s->cursor == at)
+                    break; /* the end */
+                rc = print_frame(&ui, "forward", out);
+            }
+            for (unsigned long i = 0; i < p->back && rc == 0; i++) {
+                if (s->cursor == 0)
+                    break;
+                key(&ui, KEY_LEFT);
+                rc = print_frame(&ui, "back", out);
+            }
+        } else {
+            ui.pending_steps = p->steps;
+            take_steps(&ui, -1);
+            for (unsigned long i = 0; i < p->back; i++)
+                key(&ui, KEY_LEFT);
+            rc = print_frame(&ui, NULL, out);
+        }
         if (rc == 0 && fflush(out) != 0)
             rc = -EIO;
     }

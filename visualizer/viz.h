@@ -150,6 +150,8 @@ typedef struct viz_print {
                             key s does */
     unsigned long back;  /* then steps back, each what the left arrow does */
     int cols, rows;      /* the screen's size, 1 to VIZ_PRINT_MAX_* */
+    bool frames;         /* every screen on the way, not only the last:
+                            each after a line "\f<forward|back> STEP" */
 } viz_print_t;
 
 /*
