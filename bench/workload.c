@@ -775,35 +775,35 @@ static void yield_many_driver_teardown(executor_t *ex, void *state)
 static const workload_t spawn_many_local_w = {
     "spawn_many_local",
     "block_on spawns 10,000 tasks; each counts down; the last signals",
-    SPAWN_MANY, NULL, spawn_many_local, NULL, spawn_many_local_baseline, "task", 1};
+    SPAWN_MANY, NULL, spawn_many_local, NULL, spawn_many_local_baseline, "task", 1, NULL};
 static const workload_t spawn_many_remote_idle_w = {
     "spawn_many_remote_idle",
     "10,000 empty tasks spawned from outside; block_on joins each in order",
     SPAWN_MANY, NULL, spawn_many_remote_idle, NULL,
-    spawn_many_remote_idle_baseline, "task", 1};
+    spawn_many_remote_idle_baseline, "task", 1, NULL};
 static const workload_t yield_many_w = {
     "yield_many", "200 tasks each yield 1,000 times, then signal",
-    YIELD_TASKS, NULL, yield_many, NULL, yield_many_baseline, "yield", YIELDS};
+    YIELD_TASKS, NULL, yield_many, NULL, yield_many_baseline, "yield", YIELDS, NULL};
 static const workload_t ping_pong_w = {
     "ping_pong", "1,000 pairs of tasks exchange ping and pong on oneshots",
-    PING_PONGS, NULL, ping_pong, NULL, ping_pong_baseline, "pair", 1};
+    PING_PONGS, NULL, ping_pong, NULL, ping_pong_baseline, "pair", 1, NULL};
 static const workload_t chained_spawn_w = {
     "chained_spawn", "each task spawns the next, 1,000 deep", CHAIN_DEPTH,
-    NULL, chained_spawn, NULL, chained_spawn_baseline, "task", 1};
+    NULL, chained_spawn, NULL, chained_spawn_baseline, "task", 1, NULL};
 static const workload_t timers_w = {
     "timers", "10,000 tasks each sleep 1 ms, then count down", TIMER_TASKS,
-    NULL, timers, NULL, NULL, "task", 1};
+    NULL, timers, NULL, NULL, "task", 1, NULL};
 
 const workload_t workload_yield_few = {
     "yield_few", "tasks each yield 10 times (bench --scaling)", YIELD_TASKS,
-    NULL, yield_few, NULL, NULL, "yield", FEW_YIELDS};
+    NULL, yield_few, NULL, NULL, "yield", FEW_YIELDS, NULL};
 
 static const workload_t yield_many_driver_w = {
     "yield_many_driver",
     "yield_many while a task waits on an idle eventfd: workers turn the "
     "driver",
     YIELD_TASKS, yield_many_driver_setup, yield_many_driver,
-    yield_many_driver_teardown, yield_many_baseline, "yield", YIELDS};
+    yield_many_driver_teardown, yield_many_baseline, "yield", YIELDS, NULL};
 
 extern const workload_t workload_tcp_echo; /* bench/workload_tcp.c */
 

@@ -41,7 +41,12 @@ typedef struct workload {
     int (*baseline)(int size);
     const char *unit; /* what overhead is counted per: "task", "yield" */
     int units;        /* units per unit of size (yield_many: 1,000) */
+    const char *no_sim; /* NULL, or why it cannot run in virtual time */
 } workload_t;
+
+/* tcp_echo's no_sim, also its scenario's (scenarios/scenario_workloads.c). */
+#define WORKLOAD_TCP_NO_SIM                                                    \
+    "talks over real loopback sockets, which virtual time cannot pace"
 
 /* The seven workloads, in docs/benchmarks.md order; ends with NULL. */
 extern const workload_t *const workload_table[];

@@ -204,4 +204,5 @@ const workload_t workload_tcp_echo = {
     "tcp_echo",
     "50 clients each connect and do 1,000 64-byte echo round trips",
     CLIENTS,
-    tcp_echo_setup, tcp_echo_iteration, tcp_echo_teardown, NULL, "client", 1};
+    tcp_echo_setup, tcp_echo_iteration, tcp_echo_teardown, NULL, "client", 1,
+    WORKLOAD_TCP_NO_SIM};

@@ -56,7 +56,7 @@ static const cli_opt_t bench_opts[] = {
     {"--iters", CLI_INT, 1, 1000000, offsetof(bench_args_t, iters), "K",
      "timed iterations per workload (default 20)"},
     {"--sim", CLI_FLAG, 0, 0, offsetof(bench_args_t, sim), NULL,
-     "ws: simulate the workers on one thread, with virtual time"},
+     "virtual time (ws: all workers on one thread, interleaved by --seed)"},
     {"--seed", CLI_U64, 0, 0, offsetof(bench_args_t, seed), "S",
      "the simulation's interleaving (default 1)"},
     {"--baseline", CLI_FLAG, 0, 0, offsetof(bench_args_t, baseline), NULL,
@@ -352,6 +352,11 @@ static int bench_main(int argc, char **argv)
     int n;
     if (!parse_workloads(pos.args[0], list, &n, &status))
         return status;
+    for (int i = 0; args.sim && i < n; i++)
+        if (list[i]->no_sim != NULL)
+            return cli_usage_error(&cli_cmd_bench,
+                                   "--sim: %s %s (name the other workloads)",
+                                   list[i]->name, list[i]->no_sim);
     const executor_kind_t *kind = executor_kind_by_name(args.executor);
     if (kind == NULL)
         return cli_usage_error(&cli_cmd_bench,

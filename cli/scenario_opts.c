@@ -41,7 +41,7 @@ const cli_opt_t cli_scenario_opts[] = {
     {"--workers", CLI_INT, 1, 1024, offsetof(cli_scenario_args_t, workers), "N",
      "worker threads of the ws executor (default 2)"},
     {"--sim", CLI_FLAG, 0, 0, offsetof(cli_scenario_args_t, sim), NULL,
-     "ws: simulate the workers on one thread, with virtual time"},
+     "virtual time (ws: all workers on one thread, interleaved by --seed)"},
     {"--seed", CLI_U64, 0, 0, offsetof(cli_scenario_args_t, seed), "S",
      "the simulation's interleaving (default 1)"},
     {NULL, 0, 0, 0, 0, NULL, NULL},

@@ -55,8 +55,7 @@ WORKLOAD_SCENARIO(yield_many, NULL)
 WORKLOAD_SCENARIO(ping_pong, NULL)
 WORKLOAD_SCENARIO(chained_spawn, NULL)
 WORKLOAD_SCENARIO(timers, NULL)
-WORKLOAD_SCENARIO(tcp_echo, "talks over real loopback sockets, which "
-                            "virtual time cannot pace")
+WORKLOAD_SCENARIO(tcp_echo, WORKLOAD_TCP_NO_SIM)
 
 const scenario_t *const scenario_workloads[] = {
     &scenario_spawn_many_local, &scenario_spawn_many_remote_idle,
