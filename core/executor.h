@@ -118,7 +118,9 @@ int executor_block_on(executor_t *ex, future_t *f);
 int executor_run(executor_t *ex);
 
 /* One scheduling decision (poll one task, steal, or park). Returns 1 when
- * something was done, 0 when there was nothing to do, or -errno. */
+ * something was done, 0 when there was nothing to do, -EDEADLK when
+ * tasks are left but every one is a lost wakeup (reported as run reports
+ * it), or another -errno. */
 int executor_step(executor_t *ex);
 
 void executor_stats(executor_t *ex, executor_stats_t *out);

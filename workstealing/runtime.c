@@ -726,7 +726,10 @@ static int ws_run(executor_t *ex)
 }
 
 /* executor_ops_t.step: one scheduling decision of one worker. Only the
- * simulation has steps: real workers decide on their own threads. */
+ * simulation has steps: real workers decide on their own threads. 1;
+ * 0 when no worker can do anything (no task left, or the rest wait for
+ * a wake from outside); -EDEADLK when every task left is a lost wakeup
+ * (nothing holds its waker: reported, as run reports it). */
 static int ws_step(executor_t *ex)
 {
     ws_runtime_t *rt = rt_of(ex);
@@ -735,6 +738,10 @@ static int ws_step(executor_t *ex)
     executor_t *outer_ex = executor_set_current(&rt->base);
     driver_t *outer_drv = driver_set_current(rt->driver);
     int r = ws__sim_step(rt);
+    if (r == 0 && rt->sim_live > 0 && all_tasks_lost(rt)) {
+        report_lost(rt, NULL);
+        r = -EDEADLK;
+    }
     driver_set_current(outer_drv);
     executor_set_current(outer_ex);
     return r;
