@@ -15,6 +15,10 @@
 #      (five workloads, off and on side by side)
 #   7. the optimizations, from docs/perf-notes.md (written by hand)
 #
+# SECTION=cost regenerates section 6 only, in place (the rest of the file
+# stays as it was, and the section says when and at which commit it was
+# made): `SECTION=cost RUNS=5 make bench-report`.
+#
 # RUNS=R (default 3) sets the rounds; MALLOC_TUNABLES=T passes
 # --malloc-tunables T to bench-peers (the same GLIBC_TUNABLES for every
 # runtime; default: glibc's defaults); OUT=FILE writes there instead of
@@ -60,6 +64,68 @@ field() { # field NAME: the value of NAME=... on each line of stdin
     sed -n "s/.* $1=\([^ ]*\).*/\1/p"
 }
 
+# Section 6: measure, then print (as markdown, on stdout).
+measure_cost() {
+    echo "bench-report: tracing cost ($runs rounds)" >&2
+    for r in $(seq "$runs"); do
+        "./$notrace/asynclab" bench yield_many --iters 20 |
+            field median_us >>"$tmp/trace-out.txt"
+        $prog bench yield_many --iters 20 | field median_us >>"$tmp/trace-off.txt"
+        $prog bench yield_many --iters 20 --trace "$tmp/t.bin" >"$tmp/trace-run.txt"
+        field median_us <"$tmp/trace-run.txt" >>"$tmp/trace-on.txt"
+    done
+    t_out=$(median <"$tmp/trace-out.txt")
+    t_off=$(median <"$tmp/trace-off.txt")
+    t_on=$(median <"$tmp/trace-on.txt")
+    # The last traced run's `trace` line: what the file holds and what was lost.
+    t_events=$(field events <"$tmp/trace-run.txt")
+    t_bpe=$(field bytes_per_event <"$tmp/trace-run.txt")
+    t_dropped=$(field dropped <"$tmp/trace-run.txt")
+    echo "bench-report: tracing cost of five workloads (tools/trace_cost.sh)" >&2
+    BUILD="$build" ROUNDS="$runs" sh tools/trace_cost.sh 20 >"$tmp/trace-cost.txt" 2>&1
+}
+
+cost_section() {
+    echo "## The cost of watching (yield_many, ws, 2 workers)"
+    echo
+    echo "| tracing | median_us (median of $runs) | ratio to compiled out |"
+    echo "|---|---|---|"
+    echo "| compiled out (-DASYNCLAB_TRACE_OFF) | $t_out | 1.00 |"
+    awk -v a="$t_off" -v b="$t_out" 'BEGIN {printf "| compiled in, off | %d | %.2f |\n", a, a / b}'
+    awk -v a="$t_on" -v b="$t_out" 'BEGIN {printf "| on, file sink (--trace) | %d | %.2f |\n", a, a / b}'
+    echo
+    echo "The traced run's file: ${t_events:-?} events, ${t_bpe:-?} bytes per event,"
+    echo "${t_dropped:-?} dropped (recording is lossless unless \`--trace-drop\`)."
+    echo
+    echo "Trace off and on, side by side, for five workloads (\`sh tools/trace_cost.sh\`,"
+    echo "median of $runs rounds of 20 iterations):"
+    echo
+    echo '```'
+    cat "$tmp/trace-cost.txt"
+    echo '```'
+    echo
+}
+
+if [ "${SECTION:-}" = cost ]; then
+    [ -f "$out" ] || { echo "bench-report: SECTION=cost needs $out" >&2; exit 1; }
+    measure_cost
+    {
+        cost_section
+        echo "(This section: regenerated on $(date -u +%Y-%m-%d) at" \
+            "$(git rev-parse --short HEAD 2>/dev/null || echo '?') by" \
+            "\`SECTION=cost RUNS=$runs make bench-report\`; the other sections" \
+            "are from the date at the top.)"
+        echo
+    } >"$tmp/cost.md"
+    # Replace from the section's heading to the next heading.
+    awk -v f="$tmp/cost.md" '
+        /^## The cost of watching/ { while ((getline l < f) > 0) print l; skip = 1; next }
+        skip && /^## / { skip = 0 }
+        !skip { print }' "$out" >"$tmp/new.md" && cp "$tmp/new.md" "$out"
+    echo "bench-report: wrote section 6 of $out" >&2
+    exit 0
+fi
+
 echo "bench-report: peers ($runs rounds)" >&2
 BUILD="$build" sh tools/bench-peers.sh $peer_args >"$tmp/peers.txt" 2>&1
 peers_rc=$?
@@ -80,23 +146,7 @@ $prog bench --scaling --executor ws >"$tmp/scaling.txt"
 echo "bench-report: memory" >&2
 $prog bench --memory --executor ws --workers 2 >"$tmp/memory.txt"
 
-echo "bench-report: tracing cost ($runs rounds)" >&2
-for r in $(seq "$runs"); do
-    "./$notrace/asynclab" bench yield_many --iters 20 |
-        field median_us >>"$tmp/trace-out.txt"
-    $prog bench yield_many --iters 20 | field median_us >>"$tmp/trace-off.txt"
-    $prog bench yield_many --iters 20 --trace "$tmp/t.bin" >"$tmp/trace-run.txt"
-    field median_us <"$tmp/trace-run.txt" >>"$tmp/trace-on.txt"
-done
-t_out=$(median <"$tmp/trace-out.txt")
-t_off=$(median <"$tmp/trace-off.txt")
-t_on=$(median <"$tmp/trace-on.txt")
-# The last traced run's `trace` line: what the file holds and what was lost.
-t_events=$(field events <"$tmp/trace-run.txt")
-t_bpe=$(field bytes_per_event <"$tmp/trace-run.txt")
-t_dropped=$(field dropped <"$tmp/trace-run.txt")
-echo "bench-report: tracing cost of five workloads (tools/trace_cost.sh)" >&2
-BUILD="$build" ROUNDS="$runs" sh tools/trace_cost.sh 20 >"$tmp/trace-cost.txt" 2>&1
+measure_cost
 
 {
     echo "# asynclab performance"
@@ -191,24 +241,7 @@ BUILD="$build" ROUNDS="$runs" sh tools/trace_cost.sh 20 >"$tmp/trace-cost.txt" 2
     cat "$tmp/memory.txt"
     echo '```'
     echo
-    echo "## The cost of watching (yield_many, ws, 2 workers)"
-    echo
-    echo "| tracing | median_us (median of $runs) | ratio to compiled out |"
-    echo "|---|---|---|"
-    echo "| compiled out (-DASYNCLAB_TRACE_OFF) | $t_out | 1.00 |"
-    awk -v a="$t_off" -v b="$t_out" 'BEGIN {printf "| compiled in, off | %d | %.2f |\n", a, a / b}'
-    awk -v a="$t_on" -v b="$t_out" 'BEGIN {printf "| on, file sink (--trace) | %d | %.2f |\n", a, a / b}'
-    echo
-    echo "The traced run's file: ${t_events:-?} events, ${t_bpe:-?} bytes per event,"
-    echo "${t_dropped:-?} dropped (recording is lossless unless \`--trace-drop\`)."
-    echo
-    echo "Trace off and on, side by side, for five workloads (\`sh tools/trace_cost.sh\`,"
-    echo "median of $runs rounds of 20 iterations):"
-    echo
-    echo '```'
-    cat "$tmp/trace-cost.txt"
-    echo '```'
-    echo
+    cost_section
     if [ -f docs/perf-notes.md ]; then
         cat docs/perf-notes.md
     fi
