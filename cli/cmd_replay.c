@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cli_trace.h"
@@ -53,8 +54,11 @@ static void replay_usage(FILE *out)
           "\n"
           "Step through a recorded run in the terminal visualizer: s or "
           "right one\n"
-          "decision forward, left one back, space play/pause, q quit. Record "
-          "one with\n"
+          "decision forward, left one back, space play/pause, g G start and "
+          "end,\n"
+          ": go to event N or a time, / search (n N), x X steals, ] [ "
+          "warnings,\n"
+          "f filter, o sort, ? every key, q quit. Record one with\n"
           "  asynclab run fanout --executor ws --sim --seed 7 --trace t.bin\n"
           "--print-screen N needs no terminal: the screen after N steps from "
           "the start,\n"
@@ -118,7 +122,9 @@ static int replay_main(int argc, char **argv)
         viz_options_t o = {.title = title,
                            .step = a.slow < 0,
                            .slow_ms = a.slow >= 0 ? a.slow : REPLAY_SLOW_MS,
-                           .stderr_fd = -1};
+                           .stderr_fd = -1,
+                           .sim = f.info.sim &&
+                                  strcmp(f.info.executor, "ws") == 0};
         if (cli_print_asked(&a.print)) {
             o.step = true;
             rc = viz_ui_print_screen(&s, NULL, &o, &print, stdout);

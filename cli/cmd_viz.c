@@ -74,14 +74,30 @@ static void viz_usage(FILE *out)
           "\n"
           "Watch SCENARIO run in the terminal: queues, workers, the driver, "
           "every\n"
-          "task, and the events in words. Keys: space pause, s or right one "
-          "step,\n"
-          "left one step back, + and - speed, tab panels, enter task detail,"
-          " ? help,\n"
-          "q quit. `asynclab viz tour` is the guided demo (ws, 4 workers, "
-          "simulated).\n"
-          "Stepping needs a single-threaded run: spin, notify, or ws with "
-          "--sim.\n"
+          "task, and the events in words. `asynclab viz tour` is the guided "
+          "demo\n"
+          "(ws, 4 workers, simulated). Stepping needs a single-threaded run: "
+          "spin,\n"
+          "notify, or ws with --sim. On a real clock (no --sim) time goes on "
+          "while\n"
+          "paused, and the header says so.\n"
+          "\n"
+          "Keys (also under ? on screen):\n"
+          "  space pause/run   s, right one step (one decision)   left one "
+          "step back\n"
+          "  g G   start, end  :  go to event N or a time (3.5ms)   + - "
+          "speed\n"
+          "  / search the log, n N next/previous match   x X next/previous "
+          "steal\n"
+          "  ] [ next/previous warning   t T the selected task's   w W the "
+          "selected\n"
+          "  worker's (< > choose it)   f filter tasks and log (tN, wN, a "
+          "kind,\n"
+          "  a name)   o O sort the tasks by a column   F follow   tab panel"
+          "\n"
+          "  enter task detail (on a warning: go to its event)   ? help   q "
+          "quit\n"
+          "\n"
           "--print-screen N needs no terminal: paused, N steps (each the key "
           "s), then\n"
           "the screen as plain text on stdout (the workload's own output goes "
@@ -301,11 +317,11 @@ static void release_output(captured_t *c)
 
 /* ---- the command --------------------------------------------------------- */
 
-static int check_args(viz_args_t *a, const char *scenario)
+static int check_args(viz_args_t *a, const scenario_t *sc)
 {
     if (cli_print_asked(&a->print))
         a->step = true; /* a printed screen is a stepped one */
-    if (strcmp(scenario, "tour") == 0)
+    if (strcmp(sc->name, "tour") == 0)
         tour_defaults(a);
     if (a->executor == NULL)
         a->executor = "ws";
@@ -313,6 +329,9 @@ static int check_args(viz_args_t *a, const char *scenario)
         return cli_usage_error(&cli_cmd_viz,
                                "--executor: unknown executor '%s' (known: %s)",
                                a->executor, executor_names(", "));
+    if (a->scenario.sim && scenario_no_sim(sc) != NULL)
+        return cli_usage_error(&cli_cmd_viz, "--sim: %s %s", sc->name,
+                               scenario_no_sim(sc));
     bool threads = strcmp(a->executor, "ws") == 0 && !a->scenario.sim;
     if (threads && (a->step || a->slow > 0))
         return cli_usage_error(&cli_cmd_viz,
@@ -333,7 +352,10 @@ static int watch(viz_live_t *live, viz_trace_t *tr, viz_session_t *s,
                        .step = a->step,
                        .slow_ms = a->slow > 0 ? a->slow : 0,
                        .stderr_fd = cap->read_end,
-                       .screen_fd = cap->saved_out > 0 ? cap->saved_out : 0};
+                       .screen_fd = cap->saved_out > 0 ? cap->saved_out : 0,
+                       .sim = a->scenario.sim &&
+                              strcmp(a->executor, "ws") == 0,
+                       .real_time = !a->scenario.sim};
     int ui = viz_ui_live(s, &src, &o);
     release_output(cap);
 
@@ -357,10 +379,16 @@ static int watch(viz_live_t *live, viz_trace_t *tr, viz_session_t *s,
 
 /* --print-screen: the screen after the steps asked for, on out. */
 static int print_screen(viz_live_t *live, viz_session_t *s,
-                        const viz_print_t *p, const char *title, FILE *out)
+                        const viz_args_t *a, const viz_print_t *p,
+                        const char *title, FILE *out)
 {
     viz_source_t src = viz_live_source(live);
-    viz_options_t o = {.title = title, .step = true, .stderr_fd = -1};
+    viz_options_t o = {.title = title,
+                       .step = true,
+                       .stderr_fd = -1,
+                       .sim = a->scenario.sim &&
+                              strcmp(a->executor, "ws") == 0,
+                       .real_time = !a->scenario.sim};
     int ui = viz_ui_print_screen(s, &src, &o, p, out);
     char status[128] = "";
     int rc = 0;
@@ -384,7 +412,7 @@ static int viz_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     viz_print_t print;
     if (cli__print_args(&cli_cmd_viz, &a.print, &print) != 0 ||
-        check_args(&a, sc->name) != 0)
+        check_args(&a, sc) != 0)
         return CLI_EXIT_USAGE;
     FILE *screen = NULL; /* --print-screen: the real stdout */
     if (cli_print_asked(&a.print) && (screen = cli__print_stream("viz")) == NULL)
@@ -433,7 +461,7 @@ static int viz_main(int argc, char **argv)
         fprintf(stderr, "asynclab: cannot start %s: %s\n", sc->name,
                 strerror(-err));
     } else if (screen != NULL)
-        rc = print_screen(live, &s, &print, title, screen);
+        rc = print_screen(live, &s, &a, &print, title, screen);
     else
         rc = watch(live, &tr, &s, &a, title, &cap);
     if (screen != NULL && fclose(screen) != 0 && rc == CLI_EXIT_OK)

@@ -72,7 +72,7 @@ else
     bad "print-screen text" "status $rc, or not 30 plain lines at step 20"
 fi
 missing=""
-for w in 0 1 2 3; do grep -Eq "^ w$w " "$tmp/a" || missing="$missing w$w"; done
+for w in 0 1 2 3; do grep -Eq "^[ *]w$w " "$tmp/a" || missing="$missing w$w"; done
 grep -q 'q quit' "$tmp/a" || missing="$missing keys"
 if [ -z "$missing" ]; then
     ok "the printed screen has every worker lane and the keys (the views' screen)"
@@ -141,6 +141,55 @@ for n in 3 11; do
     fi
 done
 
+# ---- every scenario, every executor: to the end and back, frame by frame ----
+
+# frames LABEL SIZE ARGS...: --print-screen to the end and all the way back
+# with --frames; every key s must be one step (the forward frames are steps
+# 0, 1, 2, ... with none skipped or repeated) and the screen at step k
+# going back must be the screen at step k going forward.
+frames() {
+    local label=$1 size=$2
+    shift 2
+    rm -rf "$tmp/fr" "$tmp/show"
+    mkdir -p "$tmp/fr"
+    shot "$tmp/fr/all" "$@" --print-screen 100000 --back 100000 --frames --size "$size"
+    awk -v d="$tmp/fr" '/^\f/ { split(substr($0, 2), a, " ");
+        f = d "/" a[1] "." a[2]; print a[1], a[2] >> (d "/order"); next }
+        { print > f }' "$tmp/fr/all"
+    local fwd back gaps differ=0 first="" k
+    fwd=$(grep -c '^forward ' "$tmp/fr/order")
+    back=$(grep -c '^back ' "$tmp/fr/order")
+    # forward: 0 1 2 ... in order; back: the same steps, down to 0
+    gaps=$(awk '$1 == "forward" { if ($2 != n) bad++; n++ }
+        $1 == "back" { m = m == "" ? n - 2 : m - 1; if ($2 != m) bad++ }
+        END { print bad + 0 }' "$tmp/fr/order")
+    for k in $(awk '$1 == "back" { print $2 }' "$tmp/fr/order"); do
+        if ! cmp -s "$tmp/fr/back.$k" "$tmp/fr/forward.$k"; then
+            differ=$((differ + 1))
+            [ -z "$first" ] && first=$k
+        fi
+    done
+    # every frame keeps the keys' "q quit" and a title
+    local noquit
+    noquit=$(grep -L 'q quit$' "$tmp/fr"/forward.* "$tmp/fr"/back.* | wc -l)
+    if [ "$rc" = 0 ] && [ "$fwd" -gt 1 ] && [ "$back" -eq $((fwd - 1)) ] &&
+        [ "$gaps" = 0 ] && [ "$differ" = 0 ] && [ "$noquit" = 0 ]; then
+        ok "$label at $size: $((fwd - 1)) steps, one per key, each the same screen forward and back"
+    else
+        [ -n "$first" ] && diff "$tmp/fr/forward.$first" "$tmp/fr/back.$first" >"$tmp/show"
+        bad "$label at $size" "status $rc, $fwd forward and $back back frames, $gaps out of order, $differ differ (first: step ${first:--}), $noquit without q quit"
+    fi
+}
+small="--tasks 5 --rounds 2 --ms 20 --workers 3"
+for sc in widgets sleepers naive-sleep fanout imbalance pingpong timers blocking yield tour; do
+    for ex in spin notify ws; do
+        for size in 80x24 200x60; do
+            frames "$sc on $ex --sim" "$size" viz "$sc" --executor "$ex" --sim $small
+        done
+    done
+done
+frames "the tour (its defaults)" 80x24 viz tour
+
 # ---- a replay shows what the live run showed --------------------------------
 
 if (cd "$tmp" && "$bin" run $ws --trace t.bin >/dev/null 2>&1); then
@@ -164,7 +213,7 @@ else
 fi
 
 shot "$tmp/fin" viz yield --executor notify --sim --tasks 2 --print-screen 100000
-if [ "$rc" = 0 ] && grep -q 'FINISHED' "$tmp/fin" && grep -q 'finished: 2 of 2' "$tmp/fin"; then
+if [ "$rc" = 0 ] && grep -q 'FINISHED' "$tmp/fin" && grep -q 'finished: 2 tasks each yield 20 times, as planned' "$tmp/fin"; then
     ok "viz: N past the end prints the finished screen"
 else
     cp "$tmp/fin" "$tmp/show"

@@ -135,7 +135,7 @@ if wait_for step 'PAUSED'; then
     if wait_for step 'stole [0-9]+ tasks? from w[0-3]'; then
         missing=""
         for w in 0 1 2 3; do
-            grep -Eq "^ w$w " "$tmp/screen" || missing="$missing w$w"
+            grep -Eq "^[ *]w$w " "$tmp/screen" || missing="$missing w$w"
         done
         if [ -z "$missing" ]; then
             ok "20 steps of fanout: every worker lane and a steal shown"

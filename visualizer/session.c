@@ -59,6 +59,25 @@ static void apply_to(viz_session_t *s, size_t to)
         apply_one(s, &s->events[s->cursor++]);
 }
 
+/* The model now, as the start of the step about to be shown. */
+static void snap(viz_session_t *s)
+{
+    const viz_model_t *m = &s->model;
+    viz_before_t *b = &s->before;
+    memset(b, 0, sizeof *b);
+    b->c = m->c;
+    for (uint32_t i = 0; i < m->workers && i < VIZ_MAX_WORKERS; i++) {
+        b->ring[i] = viz_queue_len(&m->worker[i].ring);
+        b->lifo[i] = m->worker[i].lifo;
+    }
+    b->inject = viz_queue_len(&m->inject);
+    b->ready = viz_queue_len(&m->ready);
+    b->remote = viz_queue_len(&m->remote);
+    b->timers = m->driver.n_timers;
+    b->fds = m->driver.n_fds;
+    b->warnings = m->n_warnings;
+}
+
 /* Keep ev; false when the history is (or just became) full. */
 static bool history_keep(viz_session_t *s, const trace_event_t *ev)
 {
@@ -94,6 +113,7 @@ bool viz_session_forward(viz_session_t *s)
     if (s->cursor >= s->n_events)
         return false;
     s->mark = s->cursor;
+    snap(s);
     size_t to = s->cursor + 1;
     while (to < s->n_events && !viz_event_starts_step(&s->events[to]))
         to++;
@@ -120,6 +140,8 @@ bool viz_session_back(viz_session_t *s)
     viz_model_reset(&s->model);
     s->cursor = 0;
     s->steps = s->applied = 0;
+    apply_to(s, from);
+    snap(s);
     apply_to(s, to);
     s->mark = from;
     return true;
@@ -128,6 +150,7 @@ bool viz_session_back(viz_session_t *s)
 void viz_session_to_end(viz_session_t *s)
 {
     s->mark = s->cursor;
+    snap(s);
     apply_to(s, s->n_events);
 }
 
@@ -138,6 +161,7 @@ void viz_session_rewind(viz_session_t *s)
     viz_model_reset(&s->model);
     s->cursor = s->mark = 0;
     s->steps = s->applied = 0;
+    snap(s);
 }
 
 size_t viz_session_step_end(const viz_session_t *s, size_t i)
@@ -175,8 +199,11 @@ bool viz_session_goto(viz_session_t *s, size_t to)
         s->cursor = 0;
         s->steps = s->applied = 0;
     }
+    size_t from = viz_session_step_start(s, to);
+    apply_to(s, from > s->cursor ? from : s->cursor);
+    snap(s);
     apply_to(s, to);
-    s->mark = viz_session_step_start(s, to);
+    s->mark = from;
     return true;
 }
 

@@ -286,35 +286,443 @@ static void advance(viz_ui_t *ui, uint64_t *next_tick)
     take_steps(ui, FRAME_MS / 2);
 }
 
+/* ---- moving through time ------------------------------------------------- */
+
+/*
+ * Every move lands where stepping would: at the end of the step holding
+ * the event it was after (viz_session_goto), so the screen there is the
+ * one s or left show at that step. A move forward looks through what was
+ * recorded first; in a live run that has not got that far, it takes
+ * steps (as s does) until it finds it, the run ends, or a key stops it.
+ */
+
+/* The part of the history a move may land in: all of a replay or of a run
+ * that is over; of a live run, the steps recorded whole (the last one may
+ * still be growing). */
+static size_t whole_end(const viz_ui_t *ui)
+{
+    const viz_session_t *s = ui->s;
+    if (!can_grant(ui))
+        return s->n_events;
+    size_t end = s->n_events;
+    while (end > s->cursor && !viz_event_starts_step(&s->events[end - 1]))
+        end--;
+    return end > s->cursor ? end - 1 : s->cursor;
+}
+
+static bool seek_is_raw(viz_seek_t k)
+{
+    return k == VIZ_SEEK_TASK || k == VIZ_SEEK_WORKER || k == VIZ_SEEK_STEAL ||
+           k == VIZ_SEEK_EVENT || k == VIZ_SEEK_TIME;
+}
+
+/* Does event i (0-based) answer a raw seek? */
+static bool raw_match(const viz_ui_t *ui, viz_seek_t k, uint64_t arg, size_t i)
+{
+    const trace_event_t *ev = &ui->s->events[i];
+    switch (k) {
+    case VIZ_SEEK_TASK:
+        return ev->task == arg ||
+               (ev->kind == TRACE_WAKE && ev->a == TRACE_BY_TASK &&
+                ev->b == arg) ||
+               (ev->kind == TRACE_SPAWN && ev->a == arg);
+    case VIZ_SEEK_WORKER:
+        return ev->worker == arg || (ev->kind == TRACE_STEAL && ev->a == arg);
+    case VIZ_SEEK_STEAL:
+        return ev->kind == TRACE_STEAL;
+    case VIZ_SEEK_EVENT:
+        return i + 1 >= arg;
+    case VIZ_SEEK_TIME:
+        return ev->time_ns - ui->s->events[0].time_ns >= arg;
+    default:
+        return false;
+    }
+}
+
+static const char *seek_words(viz_seek_t k, uint64_t arg, char *buf, size_t n)
+{
+    switch (k) {
+    case VIZ_SEEK_TASK:
+        snprintf(buf, n, "event of t%" PRIu64, arg);
+        break;
+    case VIZ_SEEK_WORKER:
+        snprintf(buf, n, "event on w%" PRIu64, arg);
+        break;
+    case VIZ_SEEK_STEAL:
+        snprintf(buf, n, "steal");
+        break;
+    case VIZ_SEEK_WARNING:
+        snprintf(buf, n, "warning");
+        break;
+    case VIZ_SEEK_TEXT:
+        snprintf(buf, n, "match");
+        break;
+    default:
+        snprintf(buf, n, "event");
+        break;
+    }
+    return buf;
+}
+
+/* Land on event i (0-based): the end of its step, i marked. */
+static void land(viz_ui_t *ui, size_t i, const char *what)
+{
+    viz_session_goto(ui->s, viz_session_step_end(ui->s, i));
+    ui->hit_seq = i + 1;
+    ui->log_back = 0;
+    snprintf(ui->status, sizeof ui->status, "%s at event #%zu", what, i + 1);
+}
+
+/* The step just taken (events mark .. cursor) answers the seek going on:
+ * the event that does, or SIZE_MAX. */
+static size_t step_match(viz_ui_t *ui)
+{
+    viz_session_t *s = ui->s;
+    if (ui->seek == VIZ_SEEK_WARNING) {
+        if (s->model.n_warnings <= ui->seek_warnings)
+            return SIZE_MAX;
+        uint64_t seq = s->model.warnings[ui->seek_warnings].seq;
+        return seq > 0 ? (size_t)seq - 1 : s->mark;
+    }
+    if (ui->seek == VIZ_SEEK_END)
+        return SIZE_MAX;
+    if (ui->seek == VIZ_SEEK_TEXT) {
+        for (size_t i = 0;; i++) { /* the step's lines, newest first */
+            const viz_line_t *l = viz_model_log(&s->model, i);
+            if (l == NULL || l->seq <= s->mark)
+                break;
+            if (strcasestr(l->text, ui->search) != NULL)
+                return (size_t)l->seq - 1;
+        }
+        return SIZE_MAX;
+    }
+    for (size_t i = s->mark; i < s->cursor; i++)
+        if (raw_match(ui, ui->seek, ui->seek_arg, i))
+            return i;
+    return SIZE_MAX;
+}
+
+/* Go on with a forward seek for at most budget_ms (< 0: to its end). */
+static void seek_pump(viz_ui_t *ui, long budget_ms)
+{
+    uint64_t deadline = now_ms() + (uint64_t)(budget_ms < 0 ? 0 : budget_ms);
+    char what[48];
+    while (ui->seek != VIZ_SEEK_NONE) {
+        size_t at = ui->s->cursor;
+        if (step_pump(ui)) {
+            if (ui->s->cursor == at) { /* the end: nothing more */
+                if (ui->seek == VIZ_SEEK_END)
+                    snprintf(ui->status, sizeof ui->status, "at the end");
+                else
+                    snprintf(ui->status, sizeof ui->status, "no later %s",
+                             seek_words(ui->seek, ui->seek_arg, what,
+                                        sizeof what));
+                ui->seek = VIZ_SEEK_NONE;
+                return;
+            }
+            size_t i = step_match(ui);
+            if (i != SIZE_MAX) {
+                ui->hit_seq = i + 1;
+                ui->log_back = 0;
+                snprintf(ui->status, sizeof ui->status, "%s at event #%zu",
+                         seek_words(ui->seek, ui->seek_arg, what, sizeof what),
+                         i + 1);
+                ui->seek = VIZ_SEEK_NONE;
+                return;
+            }
+            continue;
+        }
+        if (budget_ms >= 0 && now_ms() >= deadline)
+            return;
+        sleep_us(100);
+    }
+}
+
+/* The last event before `before` (0-based, exclusive) whose line holds the
+ * search: the log's words are the model's, so a scratch model replays the
+ * history that far. SIZE_MAX: none. */
+static size_t text_before(viz_ui_t *ui, size_t before)
+{
+    viz_session_t *s = ui->s;
+    static const char *const names[] = {"spin", "notify", "ws"};
+    viz_model_t *m = malloc(sizeof *m);
+    size_t found = SIZE_MAX;
+    if (m == NULL ||
+        viz_model_init(m, names[s->model.exec], s->model.workers_init,
+                       s->model.scenario, s->model.name_of,
+                       s->model.name_ctx) != 0) {
+        free(m);
+        return found;
+    }
+    for (size_t i = 0; i < before && i < s->n_events; i++) {
+        viz_model_apply(m, &s->events[i]);
+        if (strcasestr(viz_model_log(m, 0)->text, ui->search) != NULL)
+            found = i;
+    }
+    viz_model_destroy(m);
+    free(m);
+    return found;
+}
+
+/* Start a move: dir > 0 the next, < 0 the previous. */
+static void seek(viz_ui_t *ui, viz_seek_t k, uint64_t arg, int dir)
+{
+    viz_session_t *s = ui->s;
+    char what[48];
+    seek_words(k, arg, what, sizeof what);
+    ui->seek = VIZ_SEEK_NONE;
+    ui->pending_steps = 0;
+    set_running(ui, false);
+    if (dir < 0) {
+        if (s->history_full) {
+            snprintf(ui->status, sizeof ui->status,
+                     "history too long to go back");
+            return;
+        }
+        size_t found = SIZE_MAX;
+        if (k == VIZ_SEEK_WARNING) {
+            for (size_t i = s->model.n_warnings; i-- > 0;) {
+                uint64_t seq = s->model.warnings[i].seq;
+                if (seq > 0 && seq <= s->mark) {
+                    found = (size_t)seq - 1;
+                    break;
+                }
+            }
+        } else if (k == VIZ_SEEK_TEXT) {
+            found = text_before(ui, s->mark);
+        } else {
+            for (size_t i = s->mark; i-- > 0;)
+                if (raw_match(ui, k, arg, i)) {
+                    found = i;
+                    break;
+                }
+        }
+        if (found == SIZE_MAX)
+            snprintf(ui->status, sizeof ui->status, "no earlier %s", what);
+        else
+            land(ui, found, what);
+        return;
+    }
+    if (seek_is_raw(k) && !s->history_full) {
+        size_t end = whole_end(ui);
+        for (size_t i = s->cursor; i < end; i++)
+            if (raw_match(ui, k, arg, i)) {
+                land(ui, i, what);
+                return;
+            }
+        viz_session_goto(s, end); /* then on, step by step */
+    }
+    ui->seek = k;
+    ui->seek_arg = arg;
+    ui->seek_warnings = s->model.n_warnings;
+    ui->status[0] = '\0';
+    seek_pump(ui, LIVE_WAIT_MS);
+    if (ui->seek != VIZ_SEEK_NONE)
+        snprintf(ui->status, sizeof ui->status, "looking for the next %s "
+                 "(any key stops)", what);
+}
+
+static void go_start(viz_ui_t *ui)
+{
+    set_running(ui, false);
+    ui->seek = VIZ_SEEK_NONE;
+    if (ui->s->cursor == 0)
+        snprintf(ui->status, sizeof ui->status, "at the start");
+    else if (!viz_session_goto(ui->s, 0))
+        snprintf(ui->status, sizeof ui->status, "history too long to go back");
+    else
+        ui->status[0] = '\0';
+    ui->log_back = 0;
+}
+
+static void go_end(viz_ui_t *ui)
+{
+    set_running(ui, false);
+    ui->log_back = 0;
+    if (!can_grant(ui)) {
+        viz_session_goto(ui->s, ui->s->n_events);
+        snprintf(ui->status, sizeof ui->status, "at the end");
+        return;
+    }
+    seek(ui, VIZ_SEEK_END, 0, 1); /* a live run: on to its end */
+}
+
+/* ":" answered: "N" or "#N" an event, "T ms" / "Tms" / "T s" a time. */
+static void go_to(viz_ui_t *ui, const char *in)
+{
+    while (*in == ' ' || *in == '#')
+        in++;
+    char *end;
+    errno = 0;
+    double v = strtod(in, &end);
+    while (*end == ' ')
+        end++;
+    double scale = 0; /* 0: an event number */
+    if (strcmp(end, "ms") == 0)
+        scale = 1e6;
+    else if (strcmp(end, "us") == 0)
+        scale = 1e3;
+    else if (strcmp(end, "s") == 0)
+        scale = 1e9;
+    else if (strcmp(end, "ns") == 0)
+        scale = 1;
+    else if (*end != '\0')
+        v = -1;
+    if (end == in || errno != 0 || v < 0 || v > 1e18 ||
+        (scale == 0 && v != (double)(uint64_t)v)) {
+        snprintf(ui->status, sizeof ui->status,
+                 "go to: an event number (120) or a time (3.5ms, 2 s)");
+        return;
+    }
+    if (ui->s->n_events == 0 && !can_grant(ui)) {
+        snprintf(ui->status, sizeof ui->status, "no events");
+        return;
+    }
+    viz_seek_t k = scale == 0 ? VIZ_SEEK_EVENT : VIZ_SEEK_TIME;
+    uint64_t arg = scale == 0 ? (uint64_t)v : (uint64_t)(v * scale);
+    if (k == VIZ_SEEK_EVENT && arg == 0) {
+        go_start(ui);
+        return;
+    }
+    /* at or before the cursor: a jump back (or to the step it is in);
+     * after it: forward */
+    viz_session_t *ss = ui->s;
+    if (!ss->history_full && k == VIZ_SEEK_EVENT && arg <= ss->cursor) {
+        land(ui, (size_t)arg - 1, "landed");
+        return;
+    }
+    if (!ss->history_full && k == VIZ_SEEK_TIME)
+        for (size_t i = 0; i < ss->cursor; i++)
+            if (raw_match(ui, k, arg, i)) {
+                land(ui, i, "landed");
+                return;
+            }
+    seek(ui, k, arg, 1);
+}
+
+/* f answered: "tN", "wN", a kind, a name, or nothing (no filter). */
+static void set_filter(viz_ui_t *ui, const char *in)
+{
+    viz_filter_t f = {VIZ_FILTER_NONE, 0, ""};
+    while (*in == ' ')
+        in++;
+    snprintf(f.text, sizeof f.text, "%s", in);
+    char *end;
+    if (*in == '\0') {
+        ui->filter = f;
+        snprintf(ui->status, sizeof ui->status, "filter off");
+        return;
+    }
+    if ((in[0] == 't' || in[0] == 'w') && in[1] >= '0' && in[1] <= '9') {
+        unsigned long long v = strtoull(in + 1, &end, 10);
+        if (*end == '\0') {
+            f.kind = in[0] == 't' ? VIZ_FILTER_TASK : VIZ_FILTER_WORKER;
+            f.value = v;
+        }
+    }
+    if (f.kind == VIZ_FILTER_NONE) {
+        size_t n = strlen(in);
+        for (uint32_t k = 1; k < TRACE_KIND_COUNT; k++)
+            if (strncmp(trace_kind_name((trace_kind_t)k), in, n) == 0) {
+                f.kind = VIZ_FILTER_KIND;
+                f.value = k; /* the first; a start matches them all */
+                break;
+            }
+    }
+    if (f.kind == VIZ_FILTER_NONE)
+        f.kind = VIZ_FILTER_NAME;
+    ui->filter = f;
+    ui->task_sel = ui->task_top = 0;
+    ui->log_back = 0;
+    snprintf(ui->status, sizeof ui->status, "filter: %s", f.text);
+}
+
+static void prompt_open(viz_ui_t *ui, viz_prompt_t p)
+{
+    ui->prompt = p;
+    ui->input_len = 0;
+    ui->input[0] = '\0';
+    set_running(ui, false);
+}
+
+/* A key while a prompt is open. */
+static void prompt_key(viz_ui_t *ui, int ch)
+{
+    if (ch == KEY_ESC) {
+        ui->prompt = VIZ_PROMPT_NONE;
+        return;
+    }
+    if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+        if (ui->input_len > 0)
+            ui->input[--ui->input_len] = '\0';
+        else
+            ui->prompt = VIZ_PROMPT_NONE;
+        return;
+    }
+    if (ch != '\n' && ch != '\r' && ch != KEY_ENTER) {
+        if (ch >= 32 && ch < 127 && ui->input_len + 1 < sizeof ui->input) {
+            ui->input[ui->input_len++] = (char)ch;
+            ui->input[ui->input_len] = '\0';
+        }
+        return;
+    }
+    viz_prompt_t p = ui->prompt;
+    ui->prompt = VIZ_PROMPT_NONE;
+    switch (p) {
+    case VIZ_PROMPT_GOTO:
+        go_to(ui, ui->input);
+        break;
+    case VIZ_PROMPT_SEARCH:
+        if (ui->input_len > 0)
+            snprintf(ui->search, sizeof ui->search, "%s", ui->input);
+        if (ui->search[0] == '\0')
+            break;
+        seek(ui, VIZ_SEEK_TEXT, 0, 1);
+        break;
+    case VIZ_PROMPT_FILTER:
+        set_filter(ui, ui->input);
+        break;
+    default:
+        break;
+    }
+}
+
 /* ---- keys ---------------------------------------------------------------- */
+
+static size_t dec(size_t v, size_t by)
+{
+    return v > by ? v - by : 0;
+}
 
 static void scroll_focus(viz_ui_t *ui, int delta)
 {
-    size_t n = ui->s->model.n_tasks;
     switch (ui->focus) {
     case VIZ_PANEL_TASKS:
+        viz__task_rows(ui);
         if (delta < 0)
-            ui->task_sel = ui->task_sel > (size_t)-delta
-                               ? ui->task_sel - (size_t)-delta
-                               : 0;
-        else if (n > 0)
-            ui->task_sel = ui->task_sel + (size_t)delta < n
+            ui->task_sel = dec(ui->task_sel, (size_t)-delta);
+        else if (ui->n_rows > 0)
+            ui->task_sel = ui->task_sel + (size_t)delta < ui->n_rows
                                ? ui->task_sel + (size_t)delta
-                               : n - 1;
+                               : ui->n_rows - 1;
+        ui->task_id = ui->task_sel < ui->n_rows
+                          ? ui->s->model.tasks[ui->rows[ui->task_sel]].id
+                          : 0;
         break;
     case VIZ_PANEL_LOG: /* up: older lines */
         if (delta < 0)
             ui->log_back += (size_t)-delta;
         else
-            ui->log_back =
-                ui->log_back > (size_t)delta ? ui->log_back - (size_t)delta : 0;
+            ui->log_back = dec(ui->log_back, (size_t)delta);
         break;
-    default:
+    default: /* up: older warnings */
         if (delta < 0)
-            ui->warn_top += (size_t)-delta;
+            ui->warn_sel += (size_t)-delta;
         else
-            ui->warn_top =
-                ui->warn_top > (size_t)delta ? ui->warn_top - (size_t)delta : 0;
+            ui->warn_sel = dec(ui->warn_sel, (size_t)delta);
+        if (ui->s->model.n_warnings > 0 &&
+            ui->warn_sel >= ui->s->model.n_warnings)
+            ui->warn_sel = ui->s->model.n_warnings - 1;
         break;
     }
 }
@@ -336,9 +744,70 @@ static void change_speed(viz_ui_t *ui, int delta)
         set_running(ui, true);
 }
 
+/* The selected task's id (0: none). */
+static uint64_t selected_task(viz_ui_t *ui)
+{
+    viz__task_rows(ui);
+    if (ui->task_sel >= ui->n_rows)
+        return 0;
+    return ui->s->model.tasks[ui->rows[ui->task_sel]].id;
+}
+
+/* Enter: the selected task in detail, or on a warning its event. */
+static void enter(viz_ui_t *ui)
+{
+    const viz_model_t *m = &ui->s->model;
+    if (ui->focus == VIZ_PANEL_WARNINGS && m->n_warnings > 0) {
+        size_t k = m->n_warnings - 1 -
+                   (ui->warn_sel < m->n_warnings ? ui->warn_sel : 0);
+        uint64_t seq = m->warnings[k].seq;
+        if (seq == 0) {
+            snprintf(ui->status, sizeof ui->status,
+                     "this warning is about the recording, not one event");
+            return;
+        }
+        set_running(ui, false);
+        char what[40];
+        snprintf(what, sizeof what, "warning %zu", k + 1);
+        land(ui, (size_t)seq - 1, what);
+        /* the same warning stays selected wherever it now is */
+        ui->warn_sel = ui->s->model.n_warnings > k
+                           ? ui->s->model.n_warnings - 1 - k
+                           : 0;
+        return;
+    }
+    ui->focus = VIZ_PANEL_TASKS;
+    ui->show_detail = m->n_tasks > 0;
+}
+
+static void select_worker(viz_ui_t *ui, int delta)
+{
+    uint32_t n = ui->s->model.workers;
+    if (n == 0)
+        return;
+    if (delta < 0)
+        ui->worker_sel = ui->worker_sel == 0 || ui->worker_sel >= n
+                             ? n - 1
+                             : ui->worker_sel - 1;
+    else
+        ui->worker_sel = ui->worker_sel + 1 >= n ? 0 : ui->worker_sel + 1;
+    snprintf(ui->status, sizeof ui->status, "worker w%u selected (w/W: its "
+             "events)", ui->worker_sel);
+}
+
 /* Handle one key; false when it is time to quit. */
 static bool key(viz_ui_t *ui, int ch)
 {
+    if (ui->prompt != VIZ_PROMPT_NONE) {
+        prompt_key(ui, ch);
+        return true;
+    }
+    if (ui->seek != VIZ_SEEK_NONE) { /* any key stops a long seek */
+        ui->seek = VIZ_SEEK_NONE;
+        snprintf(ui->status, sizeof ui->status, "stopped looking");
+        if (ch != 'q' && ch != 'Q')
+            return true;
+    }
     if (ui->show_help || ui->show_detail) {
         bool close_detail = ch == '\n' || ch == KEY_ENTER || ch == KEY_ESC;
         if (ui->show_help || close_detail) {
@@ -346,6 +815,7 @@ static bool key(viz_ui_t *ui, int ch)
             return ch != 'q';
         }
     }
+    ui->hit_seq = 0;
     switch (ch) {
     case 'q':
     case 'Q':
@@ -370,6 +840,80 @@ static bool key(viz_ui_t *ui, int ch)
             snprintf(ui->status, sizeof ui->status, "%s",
                      ui->s->history_full ? "history too long to step back"
                                          : "at the start");
+        break;
+    case 'g':
+    case KEY_HOME:
+        go_start(ui);
+        break;
+    case 'G':
+    case KEY_END:
+        go_end(ui);
+        break;
+    case ':':
+        prompt_open(ui, VIZ_PROMPT_GOTO);
+        break;
+    case '/':
+        prompt_open(ui, VIZ_PROMPT_SEARCH);
+        break;
+    case 'f':
+        prompt_open(ui, VIZ_PROMPT_FILTER);
+        break;
+    case 'n':
+    case 'N':
+        if (ui->search[0] == '\0')
+            snprintf(ui->status, sizeof ui->status, "no search yet: / first");
+        else
+            seek(ui, VIZ_SEEK_TEXT, 0, ch == 'n' ? 1 : -1);
+        break;
+    case 't':
+    case 'T': {
+        uint64_t id = selected_task(ui);
+        if (id == 0)
+            snprintf(ui->status, sizeof ui->status, "no task selected");
+        else
+            seek(ui, VIZ_SEEK_TASK, id, ch == 't' ? 1 : -1);
+        break;
+    }
+    case 'w':
+    case 'W':
+        seek(ui, VIZ_SEEK_WORKER, ui->worker_sel, ch == 'w' ? 1 : -1);
+        break;
+    case 'x':
+    case 'X':
+        seek(ui, VIZ_SEEK_STEAL, 0, ch == 'x' ? 1 : -1);
+        break;
+    case ']':
+    case '[':
+        seek(ui, VIZ_SEEK_WARNING, 0, ch == ']' ? 1 : -1);
+        break;
+    case '<':
+    case ',':
+        select_worker(ui, -1);
+        break;
+    case '>':
+    case '.':
+        select_worker(ui, 1);
+        break;
+    case 'o':
+        ui->sort = (viz_column_t)((ui->sort + 1) % VIZ_COL_COUNT);
+        snprintf(ui->status, sizeof ui->status, "sorted by %s%s",
+                 viz__column_name(ui->sort), ui->sort_desc ? ", down" : "");
+        break;
+    case 'O':
+        ui->sort_desc = !ui->sort_desc;
+        snprintf(ui->status, sizeof ui->status, "sorted by %s%s",
+                 viz__column_name(ui->sort), ui->sort_desc ? ", down" : "");
+        break;
+    case 'F':
+        /* follow: the log and the warnings back to the newest; a run
+         * goes on (a replay to its end) */
+        ui->log_back = 0;
+        ui->warn_sel = 0;
+        if (ui->src != NULL)
+            set_running(ui, true);
+        else
+            go_end(ui);
+        snprintf(ui->status, sizeof ui->status, "following");
         break;
     case '+':
     case '=':
@@ -397,11 +941,15 @@ static bool key(viz_ui_t *ui, int ch)
     case '\n':
     case '\r':
     case KEY_ENTER:
-        ui->focus = VIZ_PANEL_TASKS;
-        ui->show_detail = ui->s->model.n_tasks > 0;
+        enter(ui);
         break;
     case '?':
+    case 'h':
         ui->show_help = true;
+        break;
+    default:
+        if (ui->panel != NULL && ui->panel->key != NULL)
+            ui->panel->key(ui, ch);
         break;
     }
     return true;
@@ -449,10 +997,32 @@ bool viz__use_color(void)
 
 /* ---- the loop ------------------------------------------------------------ */
 
+/* The UI's state at the start, for the terminal and for --print-screen
+ * alike. Panels and captions drawn by other files are hooked in here
+ * (ui.h: viz_panel_hook_t, viz_caption_t). */
+static void ui_init(viz_ui_t *ui, viz_session_t *s, const viz_source_t *src,
+                    const viz_options_t *o)
+{
+    memset(ui, 0, sizeof *ui);
+    ui->s = s;
+    ui->src = src;
+    ui->o = o;
+    ui->panel = NULL;
+    ui->caption = (viz_caption_t){NULL, NULL, NULL};
+}
+
+static void ui_fini(viz_ui_t *ui)
+{
+    free(ui->rows);
+    ui->rows = NULL;
+    ui->n_rows = ui->cap_rows = 0;
+}
+
 static int ui_run(viz_session_t *s, const viz_source_t *src,
                   const viz_options_t *o)
 {
-    viz_ui_t ui = {.s = s, .src = src, .o = o};
+    viz_ui_t ui;
+    ui_init(&ui, s, src, o);
     ui.speed = speed_of(o->slow_ms);
     ui.delay_ms = delays[ui.speed];
     if (o->stderr_fd >= 0)
@@ -499,6 +1069,8 @@ static int ui_run(viz_session_t *s, const viz_source_t *src,
         advance(&ui, &next_tick);
         if (ui.paused && ui.pending_steps > 0)
             take_steps(&ui, FRAME_MS / 2);
+        if (ui.seek != VIZ_SEEK_NONE)
+            seek_pump(&ui, FRAME_MS / 2);
         viz__draw(&ui);
         int ch = getch();
         if (ch != ERR && ch != KEY_RESIZE && !key(&ui, ch))
@@ -506,6 +1078,7 @@ static int ui_run(viz_session_t *s, const viz_source_t *src,
     }
     if (src != NULL && src->can_step)
         src->grant(src->ctx, 0);
+    ui_fini(&ui);
     endwin();
     curses_up = 0;
     delscreen(screen);
@@ -583,7 +1156,8 @@ int viz_ui_print_screen(viz_session_t *s, const viz_source_t *src,
     if (p->cols < 1 || p->cols > VIZ_PRINT_MAX_COLS || p->rows < 1 ||
         p->rows > VIZ_PRINT_MAX_ROWS)
         return -EINVAL;
-    viz_ui_t ui = {.s = s, .src = src, .o = o};
+    viz_ui_t ui;
+    ui_init(&ui, s, src, o);
     ui.delay_ms = 0;
     FILE *in = fopen("/dev/null", "r");
     FILE *nul = fopen("/dev/null", "w");
@@ -632,6 +1206,7 @@ int viz_ui_print_screen(viz_session_t *s, const viz_source_t *src,
     }
     if (src != NULL && src->can_step)
         src->grant(src->ctx, 0);
+    ui_fini(&ui);
     if (screen != NULL) {
         endwin();
         delscreen(screen);

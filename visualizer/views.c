@@ -1,53 +1,49 @@
 /*
  * visualizer/views.c - drawing the model with ncurses.
  *
- * One screen, redrawn whole every frame (ncurses sends only what changed).
- * The top panel depends on the executor; the rest is common. The tour at
- * 80x24, stepped 9 times (a real capture, cut at 74 columns; from 130
- * columns the task table and the event log stand side by side):
+ * One screen, redrawn whole every frame (ncurses sends only what changed):
  *
- *   asynclab viz  PAUSED  step 12  event 75/75  t=0.000 ms  tour on ws (4 wo
- *   -- workers: state, LIFO slot, local ring (front first) ------------------
- *    w0 idle                            LIFO -           ring   0/256
- *    w1 polled t4 'child': Pending      LIFO -           ring   5/256 t5 t6
- *    w2 idle                            LIFO -           ring   9/256 t13 t1
- *    w3 idle                            LIFO -           ring   4/256 t10 t1
- *    inject (0):
- *    last steal: w1 stole 5 tasks from w3 (event 51)   steals 2, tasks moved
- *   -- driver and counters --------------------------------------------------
- *    driver: holder - | clock 0 ms | next timer - | timers 0 | fds 0 | turns
- *    polls 9 (-) | wasted 8 | wakes 8 (self 8) | steals 2 (14 tasks) | parks
- *   -- tasks (19) -----------------------------------------------------------
- *      id name           state   where     polls wakes self  busy  idle
- *       1 tour           done    -             1     0    0    0%    0%
- *       2 child          queued  w2 ring       1     1    1    0%    0%
- *   -- event log (bold: the last step) --------------------------------------
- *    #72     w1 polls t4 'child'
- *    #73     w1 t4 'child' -> Pending
- *    #74     t4 'child' woke itself (a yield)
- *    #75     t4 'child' into w1's ring
- *   -- warnings (0) ---------------------------------------------------------
- *    none
- *   space pause  s/right step  left back  +/- speed  tab panel  enter detail
+ *   title      mode, step, event, time, what runs (two rows when one is
+ *              too narrow); "real time: the run goes on while paused"
+ *   executor   spin: the deque; notify: ready queue, waiting set, remote
+ *              queue; ws: a lane per worker (state, LIFO slot, ring), the
+ *              inject queue, the last steal. Lanes that do not fit are
+ *              one line "+N more lanes" with each ring's count (< and >
+ *              scroll)
+ *   panel      a rectangle for a panel another file draws (ui.h), if any
+ *   driver     the driver and the counters, wrapped over two rows each
+ *   tasks, log the task table (sorted, filtered) and the event log; side
+ *              by side from 130 columns, stacked below
+ *   warnings   each with its event number (Enter goes there), then the
+ *              workload's own output
+ *   keys       the keys that fit, a status or a prompt; "? help  q quit"
+ *              always
  *
- *   spin:   the deque (front first), the task being polled, wasted polls
- *   notify: the ready queue and the waiting set side by side, with what
- *           woke each waiting task last; the remote queue
+ * 80x24 is the smallest screen: it keeps the title, the status, every
+ * queue's count and "q quit"; a bigger one shows more, never less. What
+ * does not fit says so: "+N more".
  *
- * Overlays: help (?) and task detail (Enter) are boxes drawn last. A
- * terminal smaller than 80x24 gets one message instead of the screen.
+ * What the last step changed (events mark .. cursor of the session, and
+ * the model at mark: viz_before_t) is marked in every panel it touched: a
+ * '*' and bold on the lanes and task rows it named, the ring counts with
+ * how much they moved, the counters that changed, a steal on both lanes
+ * (the thief's tasks moved, the victim's loss), a task bumped out of a
+ * LIFO slot; and the log's lines of the step in bold.
  *
- * What changed in the last step (events mark .. cursor of the session) is
- * drawn bold: the log lines, and a steal on the thief's lane.
+ * Overlays: help (?), task detail (Enter), a caption (ui.h), drawn last.
+ * A terminal smaller than 80x24 gets one message instead of the screen.
  *
- * Tests: tests/viz.sh captures this screen in tmux.
+ * Tests: tests/viz.sh captures this screen in tmux; tests/screen.sh
+ * prints it (--print-screen) at 80x24 and 200x60.
  */
 #include <curses.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "visualizer/escape.h"
 #include "visualizer/ui.h"
 
@@ -62,12 +58,12 @@ enum {
 
 /* ---- small drawing helpers ----------------------------------------------- */
 
-/* printf at (y, x), clipped to w columns. */
-__attribute__((format(printf, 5, 6))) static void
+/* printf at (y, x), clipped to w columns; returns the columns drawn. */
+__attribute__((format(printf, 5, 6))) static int
 text(int y, int x, int w, int attr, const char *fmt, ...)
 {
-    if (w <= 0 || y < 0 || y >= LINES)
-        return;
+    if (w <= 0 || y < 0 || y >= LINES || x >= COLS)
+        return 0;
     char buf[512], safe[4 * sizeof buf];
     va_list ap;
     va_start(ap, fmt);
@@ -79,6 +75,8 @@ text(int y, int x, int w, int attr, const char *fmt, ...)
     attron(attr);
     mvaddnstr(y, x, safe, w);
     attroff(attr);
+    int n = (int)strlen(safe);
+    return n < w ? n : w;
 }
 
 static int color(int pair)
@@ -86,11 +84,18 @@ static int color(int pair)
     return viz__use_color() ? COLOR_PAIR(pair) : 0;
 }
 
+static int hot(void)
+{
+    return color(C_HOT) | A_BOLD;
+}
+
 /* "-- title -----" across w columns; bright when the panel has focus.
  * Plain ASCII lines: the line-drawing set depends on the terminal's
  * charset handling, and a learner's terminal (or tmux) may not have it. */
 static void section(int y, int x, int w, const char *title, bool focused)
 {
+    if (y < 0 || y >= LINES)
+        return;
     mvhline(y, x, '-', w);
     int attr = focused ? (color(C_FOCUS) | A_BOLD) : A_BOLD;
     text(y, x + 2, w - 4, attr, " %s ", title);
@@ -104,40 +109,145 @@ static const char *label(const viz_model_t *m, uint64_t id, char *buf, size_t n)
     return viz_task_label(m, id, buf, n);
 }
 
-/* Up to w columns of the queue's ids: "t14 t15 t16 ..." */
+/* "+N more" takes this many columns at most. */
+#define MORE_W 12
+
+/* Up to w columns of the queue's ids, "t14 t15 t16 +5 more". */
 static void ids(int y, int x, int w, const viz_queue_t *q, int attr)
 {
-    char buf[512];
-    size_t at = 0;
-    for (size_t i = 0; i < viz_queue_len(q) && at + 24 < sizeof buf; i++) {
-        int n = snprintf(buf + at, sizeof buf - at, "t%" PRIu64 " ",
-                         viz_queue_at(q, i));
-        if ((int)(at + (size_t)n) > w - 4) {
-            snprintf(buf + at, sizeof buf - at, "...");
-            at += 3;
+    char buf[1100];
+    size_t at = 0, n = viz_queue_len(q);
+    for (size_t i = 0; i < n; i++) {
+        char one[24], more[24];
+        snprintf(one, sizeof one, "t%" PRIu64 " ", viz_queue_at(q, i));
+        snprintf(more, sizeof more, "+%zu more", n - i);
+        size_t len = strlen(one);
+        /* this one fits, and after it either the end or a "+N more" */
+        size_t after = i + 1 < n ? MORE_W : 0;
+        if (at + len + after > (size_t)(w > 0 ? w : 0) ||
+            at + len + 1 >= sizeof buf) {
+            if (at + strlen(more) > (size_t)w)
+                at = 0; /* not even that: the count alone */
+            snprintf(buf + at, sizeof buf - at, "%s", more);
+            at += strlen(buf + at);
             break;
         }
-        at += (size_t)n;
+        memcpy(buf + at, one, len + 1);
+        at += len;
     }
     buf[at] = 0;
     text(y, x, w, attr, "%s", buf);
 }
 
+/* Whether this frame marks what the last step changed: not while a live
+ * run is followed at full speed, where "the last step" is everything
+ * since the run was let go. Set by viz__draw. */
+static bool marks_on;
+
 /* True when the event with this sequence number was in the last step. */
 static bool recent(const viz_session_t *s, uint64_t seq)
 {
-    return seq > s->mark && seq <= s->cursor && seq != 0;
+    return marks_on && seq > s->mark && seq <= s->cursor && seq != 0;
+}
+
+/* A value that the last step changed: hot (see marks_on). */
+static int moved(uint64_t now, uint64_t before)
+{
+    return marks_on && now != before ? hot() : 0;
+}
+
+/* A run of "a | b | c" over at most max_rows rows of w columns, each
+ * piece whole; what does not fit ends as "+N more". Returns rows used
+ * (draw false: only counts them). */
+typedef struct piece {
+    char s[112];
+    int attr;
+} piece_t;
+
+static int pieces_sep(int y, int x, int w, int max_rows, const piece_t *p,
+                      int n, bool draw, const char *between)
+{
+    int row = 0, col = 0, gap = (int)strlen(between);
+    for (int i = 0; i < n; i++) {
+        int len = (int)strlen(p[i].s);
+        int sep = col > 0 ? gap : 0;
+        bool last_row = row + 1 >= max_rows;
+        int reserve = last_row && i + 1 < n ? gap + MORE_W : 0;
+        if (col > 0 && col + sep + len + reserve > w) {
+            if (!last_row) {
+                row++;
+                col = 0;
+                sep = 0;
+                reserve = row + 1 >= max_rows && i + 1 < n ? gap + MORE_W : 0;
+            }
+        }
+        if (col + sep + len + reserve > w && (col > 0 || last_row)) {
+            if (draw)
+                text(y + row, x + col, w - col, A_DIM, "%s+%d more",
+                     col > 0 ? between : "", n - i);
+            return row + 1;
+        }
+        if (draw) {
+            if (sep)
+                text(y + row, x + col, w - col, 0, "%s", between);
+            text(y + row, x + col + sep, w - col - sep, p[i].attr, "%s",
+                 p[i].s);
+        }
+        col += sep + len;
+    }
+    return row + 1;
+}
+
+static int pieces(int y, int x, int w, int max_rows, const piece_t *p, int n,
+                  bool draw)
+{
+    return pieces_sep(y, x, w, max_rows, p, n, draw, " | ");
+}
+
+__attribute__((format(printf, 3, 4))) static void
+add(piece_t *p, int attr, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->s, sizeof p->s, fmt, ap);
+    va_end(ap);
+    p->attr = attr;
+}
+
+/* The events of the last step that name task id (or worker w). */
+static bool task_touched(const viz_session_t *s, uint64_t id)
+{
+    if (s->history_full || !marks_on)
+        return false;
+    for (size_t i = s->mark; i < s->cursor && i < s->n_events; i++)
+        if (s->events[i].task == id)
+            return true;
+    return false;
+}
+
+static bool worker_touched(const viz_session_t *s, uint32_t w)
+{
+    if (s->history_full || !marks_on)
+        return false;
+    for (size_t i = s->mark; i < s->cursor && i < s->n_events; i++) {
+        const trace_event_t *ev = &s->events[i];
+        if (ev->worker == w || (ev->kind == TRACE_STEAL && ev->a == w))
+            return true;
+    }
+    return false;
 }
 
 /* ---- the title and the keys ---------------------------------------------- */
 
-static void draw_title(viz_ui_t *ui)
+/* The title's rows: 1, or 2 when one row cannot hold it. */
+static int title_rows(viz_ui_t *ui, char *top, size_t ntop, char *second,
+                      size_t nsecond)
 {
     const viz_session_t *s = ui->s;
     /* The end is said where it is: at the last step. Before it (going back
      * after the run ended), the screen is the one that step had. */
     bool over = ui->finished && viz_session_at_end(s);
-    char mode[64], events[48];
+    char mode[64], events[48], rt[64] = "";
     if (over)
         snprintf(mode, sizeof mode, "FINISHED");
     else if (ui->paused)
@@ -153,24 +263,101 @@ static void draw_title(viz_ui_t *ui)
                  s->n_events);
     else
         snprintf(events, sizeof events, "event %zu", s->cursor);
-    attron(color(C_TITLE) | A_BOLD);
-    mvhline(0, 0, ' ', COLS);
-    attroff(color(C_TITLE) | A_BOLD);
-    text(0, 1, COLS - 2, color(C_TITLE) | A_BOLD,
-         "asynclab viz  %s  step %" PRIu64 "  %s  t=%.3f ms  %s%s%s", mode,
-         viz_session_step_number(s), events, (double)s->model.now_ns / 1e6,
-         ui->o->title, over ? "  | " : "", over ? ui->ended : "");
+    if (ui->o->real_time && ui->paused && !over && ui->src != NULL)
+        snprintf(rt, sizeof rt, "  real time: the run goes on while paused");
+    char head[160];
+    snprintf(head, sizeof head, "%s  step %" PRIu64 "  %s  t=%.3f ms", mode,
+             viz_session_step_number(s), events,
+             (double)s->model.now_ns / 1e6);
+    char what[400];
+    snprintf(what, sizeof what, "%s%s%s", ui->o->title, over ? "  | " : "",
+             over ? ui->ended : "");
+    int room = COLS - 2;
+    if ((int)(strlen("asynclab viz  ") + strlen(head) + 2 + strlen(what) +
+              strlen(rt)) <= room) {
+        snprintf(top, ntop, "asynclab viz  %s  %s%s", head, what, rt);
+        second[0] = 0;
+        return 1;
+    }
+    if ((int)(strlen(head) + 2 + strlen(what) + strlen(rt)) <= room) {
+        snprintf(top, ntop, "%s  %s%s", head, what, rt);
+        second[0] = 0;
+        return 1;
+    }
+    snprintf(top, ntop, "%s%s", head, rt);
+    snprintf(second, nsecond, "%s", what);
+    return 2;
+}
+
+static int draw_title(viz_ui_t *ui)
+{
+    char top[512], second[512];
+    int rows = title_rows(ui, top, sizeof top, second, sizeof second);
+    for (int r = 0; r < rows; r++) {
+        attron(color(C_TITLE) | A_BOLD);
+        mvhline(r, 0, ' ', COLS);
+        attroff(color(C_TITLE) | A_BOLD);
+    }
+    text(0, 1, COLS - 2, color(C_TITLE) | A_BOLD, "%s", top);
+    if (rows == 2) {
+        if ((int)strlen(second) > COLS - 2) /* cut, and said so */
+            text(1, COLS - 4, 3, color(C_TITLE) | A_BOLD, "...");
+        text(1, 1, (int)strlen(second) > COLS - 2 ? COLS - 5 : COLS - 2,
+             color(C_TITLE) | A_BOLD, "%s", second);
+    }
+    return rows;
+}
+
+static const char *prompt_words(viz_prompt_t p)
+{
+    switch (p) {
+    case VIZ_PROMPT_GOTO:
+        return "go to (event N, or a time: 3.5ms): ";
+    case VIZ_PROMPT_SEARCH:
+        return "search the log: /";
+    case VIZ_PROMPT_FILTER:
+        return "filter (tN, wN, a kind, a name; empty: off): ";
+    default:
+        return "";
+    }
 }
 
 static void draw_keys(viz_ui_t *ui)
 {
     int y = LINES - 1;
-    const char *keys = "space pause  s/right step  left back  +/- speed  "
-                       "tab panel  enter detail  ? help  q quit";
-    text(y, 0, COLS, A_REVERSE, "%-*s", COLS, keys);
-    if (ui->status[0] != 0 && (int)strlen(keys) + 4 < COLS)
-        text(y, (int)strlen(keys) + 2, COLS - (int)strlen(keys) - 2,
-             A_REVERSE | A_BOLD, "| %s", ui->status);
+    static const char *const keys[] = {
+        "space pause", "s step", "left back", "g/G start/end", ": go to",
+        "/ search",    "n/N next", "x steal",  "] warning",     "f filter",
+        "o sort",      "tab panel", "enter detail",
+    };
+    const char *tail = "? help  q quit";
+    attron(A_REVERSE);
+    mvhline(y, 0, ' ', COLS);
+    attroff(A_REVERSE);
+    int right = COLS - (int)strlen(tail) - 1;
+    text(y, right, (int)strlen(tail), A_REVERSE, "%s", tail);
+    int x = 0, room = right - 2;
+    if (ui->prompt != VIZ_PROMPT_NONE) {
+        text(y, 0, room, A_REVERSE | A_BOLD, "%s%s_  (Enter, Esc)",
+             prompt_words(ui->prompt), ui->input);
+        return;
+    }
+    if (ui->status[0] != 0) {
+        int n = (int)strlen(ui->status);
+        if (n > room) {
+            text(y, 0, room - 3, A_REVERSE | A_BOLD, "%s", ui->status);
+            text(y, room - 3, 3, A_REVERSE | A_BOLD, "...");
+            return;
+        }
+        x = text(y, 0, room, A_REVERSE | A_BOLD, "%s", ui->status) + 2;
+    }
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        int len = (int)strlen(keys[i]);
+        if (x + len > room)
+            break;
+        text(y, x, len, A_REVERSE, "%s", keys[i]);
+        x += len + 2;
+    }
 }
 
 /* ---- executor panels: ws ------------------------------------------------- */
@@ -192,7 +379,8 @@ static int state_attr(viz_worker_state_t st)
 
 /* "polling t12 'leaf'", or what its last poll did when that was in the
  * last step (a step is a whole poll, so the poll itself is never seen
- * running in step mode), or the state. */
+ * running in step mode), or the state. In a simulation one worker moves
+ * per step: one with work that did not move waits for its turn. */
 static int lane_state(viz_ui_t *ui, const viz_worker_t *w, char *buf, size_t n)
 {
     const viz_model_t *m = &ui->s->model;
@@ -205,41 +393,89 @@ static int lane_state(viz_ui_t *ui, const viz_worker_t *w, char *buf, size_t n)
         snprintf(buf, n, "polled %s: %s",
                  label(m, w->last_task, lbuf, sizeof lbuf),
                  w->last_ready ? "Ready" : "Pending");
+        if ((int)strlen(buf) > 27) /* the id alone: the table has names */
+            snprintf(buf, n, "polled t%" PRIu64 ": %s", w->last_task,
+                     w->last_ready ? "Ready" : "Pending");
         return color(C_POLLING) | A_BOLD;
     }
     if (w->state == VIZ_WORKER_DRIVER)
         snprintf(buf, n, "parked, holds driver");
-    else
+    else if (w->state == VIZ_WORKER_IDLE && ui->o->sim &&
+             (viz_queue_len(&w->ring) > 0 || w->lifo != 0)) {
+        snprintf(buf, n, "waiting for its turn");
+        return A_DIM;
+    } else
         snprintf(buf, n, "%s", viz_worker_state_name(w->state));
     return state_attr(w->state);
 }
 
+/* Columns of a lane's label: "w" and the widest number, and a space. */
+static int lane_label_w(const viz_model_t *m)
+{
+    int digits = 1;
+    for (uint32_t v = m->workers > 0 ? m->workers - 1 : 0; v >= 10; v /= 10)
+        digits++;
+    return digits + 2;
+}
+
 static void draw_lane(viz_ui_t *ui, int y, uint32_t i)
 {
-    const viz_model_t *m = &ui->s->model;
+    viz_session_t *s = ui->s;
+    const viz_model_t *m = &s->model;
     const viz_worker_t *w = &m->worker[i];
-    char state[96], lbuf[64];
+    char state[96];
+    bool touched = worker_touched(s, i);
+    int lw = lane_label_w(m);
+    if (touched)
+        text(y, 0, 1, hot(), "*");
+    text(y, 1, lw, (i == ui->worker_sel ? A_REVERSE : 0) | A_BOLD, "w%u", i);
+    int x = 1 + lw;
+    int sw = COLS >= 120 ? 31 : 27;
     int attr = lane_state(ui, w, state, sizeof state);
-    text(y, 1, 3, A_BOLD, "w%u", i);
-    text(y, 4, 31, attr, "%s", state);
-    /* 16 columns: the task's name when it fits, else its id alone (the
-     * table has the name), never a name cut short */
-    const char *slot = w->lifo ? label(m, w->lifo, lbuf, sizeof lbuf) : "-";
-    char id[24];
-    if (strlen(slot) > 11) {
-        snprintf(id, sizeof id, "t%" PRIu64, w->lifo);
-        slot = id;
+    text(y, x, sw, attr, "%s", state);
+    x += sw + 1;
+    /* the slot: a task id (the table has its name) */
+    bool slot_moved = marks_on && w->lifo != s->before.lifo[i];
+    char slot[32] = "LIFO -";
+    if (w->lifo)
+        snprintf(slot, sizeof slot, "LIFO t%" PRIu64, w->lifo);
+    text(y, x, 12, slot_moved ? hot() : w->lifo ? (int)A_BOLD : 0, "%s", slot);
+    x += 12;
+    size_t len = viz_queue_len(&w->ring);
+    size_t was = marks_on ? s->before.ring[i] : len;
+    char ring[40];
+    if (len != was)
+        snprintf(ring, sizeof ring, "ring %zu/%d %c%zu", len, VIZ_RING_CAP,
+                 len > was ? '+' : '-', len > was ? len - was : was - len);
+    else
+        snprintf(ring, sizeof ring, "ring %zu/%d", len, VIZ_RING_CAP);
+    text(y, x, 17, len != was ? hot() : 0, "%s", ring);
+    x += (int)strlen(ring) + 1 > 14 ? (int)strlen(ring) + 1 : 14;
+    int room = COLS - x - 1;
+    /* what the step did to this lane, in words */
+    char note[96] = "";
+    if (recent(s, w->steal_seq)) {
+        if (w->steal_first != 0 && w->steal_first != w->steal_last)
+            snprintf(note, sizeof note,
+                     "<= stole t%" PRIu64 "..t%" PRIu64 " from w%u ",
+                     w->steal_first, w->steal_last, w->steal_from);
+        else if (w->steal_first != 0)
+            snprintf(note, sizeof note, "<= stole t%" PRIu64 " from w%u ",
+                     w->steal_first, w->steal_from);
+        else
+            snprintf(note, sizeof note, "<= stole %" PRIu64 " from w%u ",
+                     w->steal_count, w->steal_from);
+    } else if (recent(s, w->robbed_seq)) {
+        snprintf(note, sizeof note, "=> w%u took %" PRIu64 " ", w->robbed_by,
+                 w->robbed_count);
+    } else if (recent(s, w->bumped_seq)) {
+        snprintf(note, sizeof note, "t%" PRIu64 " bumped out of LIFO ",
+                 w->bumped);
     }
-    text(y, 36, 16, w->lifo ? A_BOLD : 0, "LIFO %s", slot);
-    text(y, 53, 13, 0, "ring %3zu/%d", viz_queue_len(&w->ring), VIZ_RING_CAP);
-    int x = 66, room = COLS - x - 1;
-    if (recent(ui->s, w->steal_seq)) {
-        char hot[48];
-        snprintf(hot, sizeof hot, "<= stole %" PRIu64 " from w%u ",
-                 w->steal_count, w->steal_from);
-        text(y, x, room, color(C_HOT) | A_BOLD, "%s", hot);
-        x += (int)strlen(hot);
-        room = COLS - x - 1;
+    if (note[0] != 0) {
+        int used = text(y, x, room, hot(), "%s", note);
+        x += used;
+        room -= used;
     }
     ids(y, x, room, &w->ring, 0);
 }
@@ -258,39 +494,76 @@ static void draw_last_steal(viz_ui_t *ui, int y)
             thief = i;
         }
     }
+    piece_t p[3];
+    int n = 0;
+    bool changed = moved(m->c.steals, ui->s->before.c.steals) != 0;
     if (best == NULL) {
-        text(y, 1, COLS - 2, A_DIM, "steals: none yet");
-        return;
+        add(&p[n++], A_DIM, "steals: none yet");
+    } else {
+        int attr = recent(ui->s, best->steal_seq) ? hot() : 0;
+        char moved[48] = "";
+        if (best->steal_first != 0 && best->steal_first != best->steal_last)
+            snprintf(moved, sizeof moved, " (t%" PRIu64 "..t%" PRIu64 ")",
+                     best->steal_first, best->steal_last);
+        add(&p[n++], attr,
+            "last steal #%" PRIu64 ": w%u took %" PRIu64 "%s from w%u",
+            best->steal_seq, thief, best->steal_count, moved,
+            best->steal_from);
+        add(&p[n++], changed ? hot() : 0, "steals %" PRIu64, m->c.steals);
+        add(&p[n++], changed ? hot() : 0, "moved %" PRIu64 " tasks",
+            m->c.stolen);
     }
-    int attr = recent(ui->s, best->steal_seq) ? color(C_HOT) | A_BOLD : 0;
-    text(y, 1, COLS - 2, attr,
-         "last steal: w%u stole %" PRIu64 " task%s from w%u (event %" PRIu64
-         ")   steals %" PRIu64 ", tasks moved %" PRIu64,
-         thief, best->steal_count, best->steal_count == 1 ? "" : "s",
-         best->steal_from, best->steal_seq, m->c.steals, m->c.stolen);
+    pieces(y, 1, COLS - 2, 1, p, n, true);
 }
 
-/* Lanes, the inject queue, the last steal. Returns rows used. */
+/* The lanes that do not fit, in one line with each ring's count. */
+static void draw_more_lanes(viz_ui_t *ui, int y, uint32_t first, uint32_t shown)
+{
+    const viz_model_t *m = &ui->s->model;
+    piece_t p[VIZ_MAX_WORKERS + 1];
+    int n = 0;
+    add(&p[n++], A_DIM, "+%u lanes (< >), rings:", m->workers - shown);
+    for (uint32_t i = 0; i < m->workers; i++) {
+        if (i >= first && i < first + shown)
+            continue;
+        size_t len = viz_queue_len(&m->worker[i].ring);
+        add(&p[n++], moved(len, ui->s->before.ring[i]),
+            "w%u:%zu%s", i, len, m->worker[i].lifo ? "+L" : "");
+    }
+    pieces_sep(y, 1, COLS - 2, 1, p, n, true, " ");
+}
+
+/* Lanes, the inject queue, the last steal, in rows rows. */
 static int draw_ws(viz_ui_t *ui, int y, int rows)
 {
     const viz_model_t *m = &ui->s->model;
-    section(y, 0, COLS, "workers: state, LIFO slot, local ring (front first)",
-            false);
-    uint32_t lanes = m->workers;
-    if ((int)lanes > rows - 3)
-        lanes = (uint32_t)(rows - 3 > 1 ? rows - 3 : 1);
-    for (uint32_t i = 0; i < lanes; i++)
-        draw_lane(ui, y + 1 + (int)i, i);
-    int r = y + 1 + (int)lanes;
-    text(r, 1, 16, A_BOLD, "inject (%zu):", viz_queue_len(&m->inject));
-    ids(r, 18, COLS - 19, &m->inject, 0);
+    section(y, 0, COLS,
+            "workers: state, LIFO slot, local ring (front first)", false);
+    uint32_t room = (uint32_t)(rows - 3 > 1 ? rows - 3 : 1);
+    uint32_t lanes = m->workers <= room ? m->workers : room - 1;
+    if (lanes == 0)
+        lanes = 1;
+    if (ui->worker_sel >= m->workers)
+        ui->worker_sel = 0;
+    if (ui->worker_sel < ui->lane_top)
+        ui->lane_top = ui->worker_sel;
+    if (ui->worker_sel >= ui->lane_top + lanes)
+        ui->lane_top = ui->worker_sel - lanes + 1;
+    if (ui->lane_top + lanes > m->workers)
+        ui->lane_top = m->workers > lanes ? m->workers - lanes : 0;
+    int r = y + 1;
+    for (uint32_t i = 0; i < lanes && ui->lane_top + i < m->workers; i++)
+        draw_lane(ui, r++, ui->lane_top + i);
+    if (lanes < m->workers)
+        draw_more_lanes(ui, r++, ui->lane_top, lanes);
+    size_t inj = viz_queue_len(&m->inject);
+    char head[32];
+    snprintf(head, sizeof head, "inject (%zu):", inj);
+    text(r, 1, (int)strlen(head), moved(inj, ui->s->before.inject) | (int)A_BOLD,
+         "%s", head);
+    ids(r, 2 + (int)strlen(head), COLS - 3 - (int)strlen(head), &m->inject, 0);
     draw_last_steal(ui, r + 1);
-    return (int)lanes + 3;
-}
-
-static int ws_rows(const viz_model_t *m)
-{
-    return (int)m->workers + 3;
+    return r + 2 - y;
 }
 
 /* ---- executor panels: spin and notify ------------------------------------ */
@@ -298,10 +571,14 @@ static int ws_rows(const viz_model_t *m)
 static int draw_spin(viz_ui_t *ui, int y)
 {
     const viz_model_t *m = &ui->s->model;
-    char lbuf[64];
+    char lbuf[64], head[32];
     section(y, 0, COLS, "spin executor: one deque, polled round-robin", false);
-    text(y + 1, 1, 14, A_BOLD, "deque (%zu):", viz_queue_len(&m->ready));
-    ids(y + 1, 16, COLS - 17, &m->ready, 0);
+    size_t n = viz_queue_len(&m->ready);
+    snprintf(head, sizeof head, "deque (%zu):", n);
+    text(y + 1, 1, (int)strlen(head), moved(n, ui->s->before.ready) | (int)A_BOLD,
+         "%s", head);
+    ids(y + 1, 2 + (int)strlen(head), COLS - 3 - (int)strlen(head), &m->ready,
+        0);
     const viz_worker_t *w = &m->worker[0];
     text(y + 2, 1, COLS - 2, state_attr(w->state), "polling: %s",
          w->state == VIZ_WORKER_POLLING ? label(m, w->task, lbuf, sizeof lbuf)
@@ -309,7 +586,7 @@ static int draw_spin(viz_ui_t *ui, int y)
     uint64_t pct = m->c.polls ? 100 * m->c.pending_polls / m->c.polls : 0;
     text(y + 3, 1, COLS - 2, color(C_WARN) | A_BOLD,
          "wasted polls: %" PRIu64 " of %" PRIu64 " (%" PRIu64
-         "%%): polls that answered Pending",
+         "%%): every Pending poll, since nothing waits for a wake",
          m->c.pending_polls, m->c.polls, pct);
     return 4;
 }
@@ -334,7 +611,30 @@ static const char *woke_by(const viz_model_t *m, const viz_task_t *t, char *buf,
     case TRACE_BY_THREAD:
         return "other thread";
     default:
-        return "not woken yet";
+        return "not yet";
+    }
+}
+
+/* The same, short, for the table's column. */
+static const char *woke_short(const viz_task_t *t, char *buf, size_t n)
+{
+    switch (t->woken_by) {
+    case TRACE_BY_TASK:
+        if (t->woken_by_id == t->id)
+            return "itself";
+        snprintf(buf, n, "t%" PRIu64, t->woken_by_id);
+        return buf;
+    case TRACE_BY_WORKER:
+        snprintf(buf, n, "w%" PRIu64, t->woken_by_id);
+        return buf;
+    case TRACE_BY_TIMER:
+        return "timer";
+    case TRACE_BY_IO:
+        return "I/O";
+    case TRACE_BY_THREAD:
+        return "thread";
+    default:
+        return "-";
     }
 }
 
@@ -353,22 +653,22 @@ static int draw_notify(viz_ui_t *ui, int y, int rows)
     size_t ready = viz_queue_len(&m->ready), waiting = 0;
     for (size_t i = 0; i < m->n_tasks; i++)
         waiting += m->tasks[i].state == VIZ_TASK_WAITING;
-    snprintf(title, sizeof title, "ready queue (%zu, front first): woken by",
-             ready);
+    snprintf(title, sizeof title, "ready (%zu, front first): woken by", ready);
     section(y, 0, half, title, false);
-    snprintf(title, sizeof title, "waiting set (%zu): last woken by", waiting);
+    snprintf(title, sizeof title, "waiting (%zu): last woken by", waiting);
     section(y, half, COLS - half, title, false);
-    int list = rows - 3 > 1 ? rows - 3 : 1;
+    int list = rows - 2 > 1 ? rows - 2 : 1;
     size_t shown = list_shown(ready, list);
     for (size_t i = 0; i < shown; i++) {
         uint64_t id = viz_queue_at(&m->ready, i);
         const viz_task_t *t = viz_model_task(m, id);
+        int attr = task_touched(ui->s, id) ? A_BOLD : 0;
         if (t != NULL && t->woken_by != 0)
-            text(y + 1 + (int)i, 1, half - 2, 0, "%-22s <- %s",
+            text(y + 1 + (int)i, 1, half - 2, attr, "%-22s <- %s",
                  label(m, id, lbuf, sizeof lbuf),
                  woke_by(m, t, wbuf, sizeof wbuf));
         else
-            text(y + 1 + (int)i, 1, half - 2, 0, "%s",
+            text(y + 1 + (int)i, 1, half - 2, attr, "%s",
                  label(m, id, lbuf, sizeof lbuf));
     }
     if (ready > shown)
@@ -378,8 +678,10 @@ static int draw_notify(viz_ui_t *ui, int y, int rows)
         const viz_task_t *t = &m->tasks[i];
         if (t->state != VIZ_TASK_WAITING)
             continue;
-        text(y + 1 + (int)row++, half + 1, COLS - half - 2,
-             t->lost ? color(C_WARN) | A_BOLD : 0, "%-22s <- %s",
+        int attr = t->lost ? color(C_WARN) | A_BOLD : 0;
+        if (task_touched(ui->s, t->id))
+            attr |= A_BOLD;
+        text(y + 1 + (int)row++, half + 1, COLS - half - 2, attr, "%-22s <- %s",
              label(m, t->id, lbuf, sizeof lbuf),
              woke_by(m, t, wbuf, sizeof wbuf));
     }
@@ -391,8 +693,13 @@ static int draw_notify(viz_ui_t *ui, int y, int rows)
     text(r, 1, half - 2, state_attr(w->state), "polling: %s",
          w->state == VIZ_WORKER_POLLING ? label(m, w->task, lbuf, sizeof lbuf)
                                         : viz_worker_state_name(w->state));
-    text(r, half + 1, 16, A_BOLD, "remote (%zu):", viz_queue_len(&m->remote));
-    ids(r, half + 17, COLS - half - 18, &m->remote, 0);
+    size_t rem = viz_queue_len(&m->remote);
+    char head[32];
+    snprintf(head, sizeof head, "remote (%zu):", rem);
+    text(r, half + 1, (int)strlen(head), moved(rem, ui->s->before.remote) | (int)A_BOLD,
+         "%s", head);
+    ids(r, half + 2 + (int)strlen(head), COLS - half - 3 - (int)strlen(head),
+        &m->remote, 0);
     return list + 2;
 }
 
@@ -427,54 +734,106 @@ static void timer_levels(const viz_driver_t *d, char *buf, size_t n)
     }
 }
 
-static void draw_driver(viz_ui_t *ui, int y)
+/* The driver's pieces and the counters' pieces. */
+static int driver_pieces(viz_ui_t *ui, piece_t *p)
 {
     const viz_model_t *m = &ui->s->model;
     const viz_driver_t *d = &m->driver;
-    section(y, 0, COLS, "driver and counters", false);
-    char holder[24] = "-", next[64] = "-", timers[64], fds[64] = "";
+    const viz_before_t *b = &ui->s->before;
+    int n = 0;
     if (d->holder >= 0 && m->exec != VIZ_EXEC_WS)
-        snprintf(holder, sizeof holder, "executor"); /* one thread, no w0 */
+        add(&p[n++], 0, "driver held by the executor"); /* one thread */
     else if (d->holder >= 0)
-        snprintf(holder, sizeof holder, "w%" PRId64, d->holder);
+        add(&p[n++], 0, "driver held by w%" PRId64, d->holder);
+    else
+        add(&p[n++], 0, "driver free");
+    add(&p[n++], 0, "clock %" PRIu64 " ms", d->now_ms);
     const viz_timer_t *first = NULL;
     for (size_t i = 0; i < d->n_timers; i++)
         if (first == NULL || d->timers[i].deadline_ms < first->deadline_ms)
             first = &d->timers[i];
     if (first != NULL)
-        snprintf(next, sizeof next, "%" PRIu64 " ms (t%" PRIu64 ")",
-                 first->deadline_ms, first->task);
+        add(&p[n++], 0, "next timer %" PRIu64 " ms (t%" PRIu64 ")",
+            first->deadline_ms, first->task);
+    else
+        add(&p[n++], 0, "next timer -");
+    char timers[64];
     timer_levels(d, timers, sizeof timers);
-    size_t at = 0;
-    for (size_t i = 0; i < d->n_fds; i++) {
-        char piece[24]; /* " " and at most 20 digits */
-        snprintf(piece, sizeof piece, " %" PRIu64, d->fds[i]);
-        size_t len = strlen(piece);
-        if (at + len + 1 > sizeof fds)
-            break; /* the count is shown too: a cut list is not a lie */
-        memcpy(fds + at, piece, len + 1);
+    add(&p[n++], moved(d->n_timers, b->timers), "timers %s", timers);
+    /* "fds 4: 7 8 9 59", the count first: a long list is cut, and says so */
+    char fds[80] = "";
+    size_t at = 0, i;
+    for (i = 0; i < d->n_fds; i++) {
+        char one[24];
+        snprintf(one, sizeof one, "%s%" PRIu64, i ? " " : ": ", d->fds[i]);
+        size_t len = strlen(one);
+        if (at + len + 14 > sizeof fds)
+            break;
+        memcpy(fds + at, one, len + 1);
         at += len;
     }
-    text(y + 1, 1, COLS - 2, 0,
-         "driver: holder %s | clock %" PRIu64 " ms | next timer %s | timers %s"
-         " | fds %zu%s | turns %" PRIu64 " | fired %" PRIu64,
-         holder, d->now_ms, next, timers, d->n_fds, fds, m->c.driver_turns,
-         m->c.timers_fired);
+    if (i < d->n_fds)
+        snprintf(fds + at, sizeof fds - at, " +%zu more", d->n_fds - i);
+    add(&p[n++], moved(d->n_fds, b->fds), "fds %zu%s", d->n_fds, fds);
+    add(&p[n++], moved(m->c.driver_turns, b->c.driver_turns),
+        "turns %" PRIu64, m->c.driver_turns);
+    add(&p[n++], moved(m->c.timers_fired, b->c.timers_fired),
+        "fired %" PRIu64, m->c.timers_fired);
+    return n;
+}
+
+static int counter_pieces(viz_ui_t *ui, piece_t *p)
+{
+    const viz_model_t *m = &ui->s->model;
+    const viz_counters_t *c = &m->c, *b = &ui->s->before.c;
+    int n = 0;
+#define CH(f) moved(c->f, b->f)
     char rate[32] = "-";
     double r = viz_model_poll_rate(m);
     if (r >= 0) /* in integers: a double's printed width has no bound */
         snprintf(rate, sizeof rate, "%" PRIu64 "/s",
                  r < 1e18 ? (uint64_t)(r + 0.5) : UINT64_C(1000000000000000000));
-    /* Pending polls are waste only where nothing waits for a wake. */
-    const char *pending = m->exec == VIZ_EXEC_SPIN ? "wasted" : "pending";
-    text(y + 2, 1, COLS - 2, 0,
-         "polls %" PRIu64 " (%s) | %s %" PRIu64 " | wakes %" PRIu64
-         " (self %" PRIu64 ") | steals %" PRIu64 " (%" PRIu64
-         " tasks) | parks %" PRIu64 " | spawned %" PRIu64 " | done %" PRIu64
-         " | dropped %" PRIu64,
-         m->c.polls, rate, pending, m->c.pending_polls, m->c.wakes,
-         m->c.self_wakes, m->c.steals, m->c.stolen, m->c.parks, m->c.spawned,
-         m->c.completed, m->dropped);
+    add(&p[n++], CH(polls), "polls %" PRIu64 " (%s)", c->polls, rate);
+    /* the same word as the task table's and compare's Pending polls:
+     * waste only on spin, which says so in its panel */
+    add(&p[n++], CH(pending_polls), "pending %" PRIu64, c->pending_polls);
+    add(&p[n++], CH(wakes), "wakes %" PRIu64 " (self %" PRIu64 ")", c->wakes,
+        c->self_wakes);
+    if (m->exec == VIZ_EXEC_WS)
+        add(&p[n++], CH(steals), "steals %" PRIu64 " (%" PRIu64 " tasks)",
+            c->steals, c->stolen);
+    add(&p[n++], CH(parks), "parks %" PRIu64, c->parks);
+    add(&p[n++], CH(spawned), "spawned %" PRIu64, c->spawned);
+    /* done is what completed; cancelled tasks are counted apart */
+    add(&p[n++], CH(completed), "done %" PRIu64, c->completed - c->cancelled);
+    if (c->cancelled > 0)
+        add(&p[n++], CH(cancelled), "cancelled %" PRIu64, c->cancelled);
+    if (m->dropped > 0)
+        add(&p[n++], color(C_WARN) | A_BOLD, "dropped %" PRIu64, m->dropped);
+#undef CH
+    return n;
+}
+
+/* Rows of the driver panel at this width: its title, and at most two rows
+ * for each of its two lines. */
+static int driver_rows(viz_ui_t *ui)
+{
+    piece_t p[16];
+    int n = driver_pieces(ui, p);
+    int a = pieces(0, 1, COLS - 2, 2, p, n, false);
+    n = counter_pieces(ui, p);
+    int b = pieces(0, 1, COLS - 2, 2, p, n, false);
+    return 1 + a + b;
+}
+
+static void draw_driver(viz_ui_t *ui, int y)
+{
+    section(y, 0, COLS, "driver and counters", false);
+    piece_t p[16];
+    int n = driver_pieces(ui, p);
+    int r = pieces(y + 1, 1, COLS - 2, 2, p, n, true);
+    n = counter_pieces(ui, p);
+    pieces(y + 1 + r, 1, COLS - 2, 2, p, n, true);
 }
 
 /* ---- the task table ------------------------------------------------------ */
@@ -526,95 +885,330 @@ static void shares(const viz_model_t *m, const viz_task_t *t, unsigned *busy,
         *idle = 100;
 }
 
+static const char *const COLUMN_NAMES[VIZ_COL_COUNT] = {
+    "id", "name", "state", "where", "polls", "wakes", "self", "busy", "idle",
+    "woken by",
+};
+
+const char *viz__column_name(viz_column_t c)
+{
+    return (unsigned)c < VIZ_COL_COUNT ? COLUMN_NAMES[c] : "?";
+}
+
+static const char *state_word(const viz_task_t *t)
+{
+    return t->cancelled ? "cancel" : viz_task_state_name(t->state);
+}
+
+bool viz__filter_event(const viz_ui_t *ui, const trace_event_t *ev)
+{
+    const viz_filter_t *f = &ui->filter;
+    switch (f->kind) {
+    case VIZ_FILTER_TASK:
+        return ev->task == f->value ||
+               (ev->kind == TRACE_WAKE && ev->a == TRACE_BY_TASK &&
+                ev->b == f->value) ||
+               (ev->kind == TRACE_SPAWN && ev->a == f->value);
+    case VIZ_FILTER_WORKER:
+        return ev->worker == f->value ||
+               (ev->kind == TRACE_STEAL && ev->a == f->value);
+    case VIZ_FILTER_KIND:
+        return strncmp(trace_kind_name((trace_kind_t)ev->kind), f->text,
+                       strlen(f->text)) == 0;
+    case VIZ_FILTER_NAME: {
+        const viz_model_t *m = &ui->s->model;
+        const char *name = viz_task_name(m, viz_model_task(m, ev->task));
+        return name != NULL && strcmp(name, f->text) == 0;
+    }
+    default:
+        return true;
+    }
+}
+
+static bool filter_task(const viz_ui_t *ui, const viz_task_t *t)
+{
+    const viz_filter_t *f = &ui->filter;
+    switch (f->kind) {
+    case VIZ_FILTER_TASK:
+        return t->id == f->value;
+    case VIZ_FILTER_WORKER:
+        return (t->state == VIZ_TASK_RUNNING ||
+                (t->state == VIZ_TASK_QUEUED &&
+                 (t->queue == TRACE_Q_LOCAL || t->queue == TRACE_Q_LIFO))) &&
+               t->worker == f->value;
+    case VIZ_FILTER_NAME: {
+        const char *name = viz_task_name(&ui->s->model, t);
+        return name != NULL && strcmp(name, f->text) == 0;
+    }
+    default:
+        return true; /* a kind narrows the log only */
+    }
+}
+
+/* qsort has no context: the table being sorted (UI thread only). */
+static const viz_ui_t *sorting;
+
+static uint64_t sort_key(const viz_model_t *m, const viz_task_t *t,
+                         viz_column_t c)
+{
+    unsigned busy, idle;
+    switch (c) {
+    case VIZ_COL_STATE:
+        return t->state;
+    case VIZ_COL_WHERE:
+        return t->state == VIZ_TASK_QUEUED
+                   ? ((uint64_t)t->queue << 32) | t->worker
+                   : t->state == VIZ_TASK_RUNNING ? (7ull << 32) | t->worker
+                                                  : UINT64_MAX;
+    case VIZ_COL_POLLS:
+        return t->polls;
+    case VIZ_COL_WAKES:
+        return t->wakes;
+    case VIZ_COL_SELF:
+        return t->self_wakes;
+    case VIZ_COL_BUSY:
+        shares(m, t, &busy, &idle);
+        return busy;
+    case VIZ_COL_IDLE:
+        shares(m, t, &busy, &idle);
+        return idle;
+    case VIZ_COL_WOKEN:
+        return ((uint64_t)t->woken_by << 48) | (t->woken_by_id & 0xffffffffffff);
+    default:
+        return t->id;
+    }
+}
+
+static int row_cmp(const void *pa, const void *pb)
+{
+    const viz_model_t *m = &sorting->s->model;
+    const viz_task_t *a = &m->tasks[*(const size_t *)pa];
+    const viz_task_t *b = &m->tasks[*(const size_t *)pb];
+    int r = 0;
+    if (sorting->sort == VIZ_COL_NAME) {
+        const char *na = viz_task_name(m, a), *nb = viz_task_name(m, b);
+        r = strcmp(na ? na : "", nb ? nb : "");
+    } else {
+        uint64_t ka = sort_key(m, a, sorting->sort);
+        uint64_t kb = sort_key(m, b, sorting->sort);
+        r = ka < kb ? -1 : ka > kb;
+    }
+    if (sorting->sort_desc)
+        r = -r;
+    if (r == 0) /* ties by id: the order is the same every time */
+        r = a->id < b->id ? -1 : a->id > b->id;
+    return r;
+}
+
+void viz__task_rows(viz_ui_t *ui)
+{
+    const viz_model_t *m = &ui->s->model;
+    ui->n_rows = 0;
+    for (size_t i = 0; i < m->n_tasks; i++) {
+        if (!filter_task(ui, &m->tasks[i]))
+            continue;
+        if (!ARRAY_GROW(ui->rows, ui->n_rows, ui->cap_rows, 64, 0))
+            break;
+        ui->rows[ui->n_rows++] = i;
+    }
+    if (ui->sort != VIZ_COL_ID || ui->sort_desc) {
+        sorting = ui;
+        qsort(ui->rows, ui->n_rows, sizeof *ui->rows, row_cmp);
+        sorting = NULL;
+    }
+}
+
 static void draw_task_row(viz_ui_t *ui, int y, int x, int w,
                           const viz_task_t *t, bool selected)
 {
     const viz_model_t *m = &ui->s->model;
-    char loc[16];
+    char loc[16], wb[32];
     unsigned busy, idle;
     where(t, loc, sizeof loc);
     shares(m, t, &busy, &idle);
     const char *name = viz_task_name(m, t);
+    bool touched = task_touched(ui->s, t->id);
     int attr = selected ? A_REVERSE : 0;
     if (t->state == VIZ_TASK_RUNNING)
         attr |= color(C_POLLING) | A_BOLD;
     if (t->lost || t->warned_slow || t->warned_self)
         attr |= color(C_WARN);
-    text(y, x, w, attr,
-         "%5" PRIu64 " %-14.14s %-7s %-8s %6" PRIu64 " %5" PRIu64 " %4" PRIu64
-         " %4u%% %4u%%",
-         t->id, name ? name : "",
-         t->cancelled ? "cancel" : viz_task_state_name(t->state), loc, t->polls,
-         t->wakes, t->self_wakes, busy, idle);
+    if (touched) {
+        attr |= A_BOLD;
+        text(y, x, 1, hot(), "*");
+    }
+    text(y, x + 1, w - 1, attr,
+         "%4" PRIu64 " %-12.12s %-7s %-8s %6" PRIu64 " %5" PRIu64 " %4" PRIu64
+         " %4u%% %4u%% %s",
+         t->id, name ? name : "", state_word(t), loc, t->polls, t->wakes,
+         t->self_wakes, busy, idle, woke_short(t, wb, sizeof wb));
 }
 
 static void draw_tasks(viz_ui_t *ui, int y, int x, int w, int h)
 {
     const viz_model_t *m = &ui->s->model;
-    char title[64];
-    snprintf(title, sizeof title, "tasks (%zu)", m->n_tasks);
-    section(y, x, w, title, ui->focus == VIZ_PANEL_TASKS);
-    text(y + 1, x, w, A_UNDERLINE, "%5s %-14s %-7s %-8s %6s %5s %4s %5s %5s",
-         "id", "name", "state", "where", "polls", "wakes", "self", "busy",
-         "idle");
+    viz__task_rows(ui);
     int rows = h - 2;
-    if (rows <= 0 || m->n_tasks == 0)
+    size_t list = rows > 0 ? (size_t)rows : 0;
+    if (ui->n_rows > 0) {
+        if (ui->task_sel >= ui->n_rows)
+            ui->task_sel = ui->n_rows - 1;
+        if (ui->task_sel < ui->task_top)
+            ui->task_top = ui->task_sel;
+        if (list > 0 && ui->task_sel >= ui->task_top + list)
+            ui->task_top = ui->task_sel - list + 1;
+        if (ui->task_top + list > ui->n_rows)
+            ui->task_top = ui->n_rows > list ? ui->n_rows - list : 0;
+    }
+    size_t shown = ui->n_rows - ui->task_top < list ? ui->n_rows - ui->task_top
+                                                    : list;
+    /* the title says what the rows cannot: how many are not shown */
+    char title[128], more[64] = "";
+    if (shown < ui->n_rows)
+        snprintf(more, sizeof more, ", +%zu more (%zu above, %zu below)",
+                 ui->n_rows - shown, ui->task_top,
+                 ui->n_rows - ui->task_top - shown);
+    if (ui->filter.kind != VIZ_FILTER_NONE &&
+        ui->filter.kind != VIZ_FILTER_KIND)
+        snprintf(title, sizeof title, "tasks (%zu of %zu, filter %s)%s",
+                 ui->n_rows, m->n_tasks, ui->filter.text, more);
+    else
+        snprintf(title, sizeof title, "tasks (%zu)%s", m->n_tasks, more);
+    section(y, x, w, title, ui->focus == VIZ_PANEL_TASKS);
+    /* the header, the sorted column marked (^ up, v down) */
+    static const int widths[VIZ_COL_COUNT] = {4, 12, 7, 8, 6, 5, 4, 5, 5, 8};
+    static const bool left[VIZ_COL_COUNT] = {0, 1, 1, 1, 0, 0, 0, 0, 0, 1};
+    char head[160];
+    size_t at = 0;
+    for (int c = 0; c < VIZ_COL_COUNT; c++) {
+        char name[24];
+        snprintf(name, sizeof name, "%s%s", COLUMN_NAMES[c],
+                 (int)ui->sort == c ? (ui->sort_desc ? "v" : "^") : "");
+        at += (size_t)snprintf(head + at, sizeof head - at,
+                               left[c] ? "%s%-*s" : "%s%*s", c ? " " : "",
+                               widths[c], name);
+        if (at >= sizeof head)
+            break;
+    }
+    text(y + 1, x + 1, w - 1, A_UNDERLINE, "%s", head);
+    if (rows <= 0)
         return;
-    if (ui->task_sel >= m->n_tasks)
-        ui->task_sel = m->n_tasks - 1;
-    if (ui->task_sel < ui->task_top)
-        ui->task_top = ui->task_sel;
-    if (ui->task_sel >= ui->task_top + (size_t)rows)
-        ui->task_top = ui->task_sel - (size_t)rows + 1;
-    for (int i = 0; i < rows && ui->task_top + (size_t)i < m->n_tasks; i++) {
-        size_t k = ui->task_top + (size_t)i;
-        draw_task_row(ui, y + 2 + i, x, w, &m->tasks[k],
+    if (ui->n_rows == 0) {
+        ui->task_id = 0;
+        if (m->n_tasks > 0)
+            text(y + 2, x + 1, w - 1, A_DIM, "no task passes the filter "
+                 "(f, then Enter: off)");
+        return;
+    }
+    for (size_t i = 0; i < shown; i++) {
+        size_t k = ui->task_top + i;
+        draw_task_row(ui, y + 2 + (int)i, x, w, &m->tasks[ui->rows[k]],
                       ui->focus == VIZ_PANEL_TASKS && k == ui->task_sel);
     }
+    ui->task_id = m->tasks[ui->rows[ui->task_sel]].id;
 }
 
 /* ---- the event log and the warnings -------------------------------------- */
 
 static void draw_log(viz_ui_t *ui, int y, int x, int w, int h)
 {
-    const viz_model_t *m = &ui->s->model;
-    section(y, x, w, "event log (bold: the last step)",
-            ui->focus == VIZ_PANEL_LOG);
+    const viz_session_t *s = ui->s;
+    const viz_model_t *m = &s->model;
+    char title[128];
+    int n = snprintf(title, sizeof title, "event log (bold: the last step)");
+    if (ui->filter.kind != VIZ_FILTER_NONE)
+        n += snprintf(title + n, sizeof title - (size_t)n, ", filter %s",
+                      ui->filter.text);
+    if (ui->log_back > 0 && n < (int)sizeof title)
+        snprintf(title + n, sizeof title - (size_t)n,
+                 ", SCROLLED back %zu: F follows", ui->log_back);
+    section(y, x, w, title, ui->focus == VIZ_PANEL_LOG);
     int rows = h - 1;
-    size_t kept = m->log_total < VIZ_LOG_LINES ? m->log_total : VIZ_LOG_LINES;
-    if (ui->log_back + (size_t)rows > kept)
-        ui->log_back = kept > (size_t)rows ? kept - (size_t)rows : 0;
-    for (int i = 0; i < rows; i++) {
-        const viz_line_t *l = viz_model_log(m, ui->log_back + (size_t)i);
+    if (rows <= 0)
+        return;
+    /* the lines that pass the filter, newest first */
+    const viz_line_t *shown[256];
+    size_t passed = 0, skip = ui->log_back;
+    for (size_t i = 0; passed < (size_t)rows && passed < 256; i++) {
+        const viz_line_t *l = viz_model_log(m, i);
         if (l == NULL)
             break;
-        int attr = recent(ui->s, l->seq) ? A_BOLD : 0;
+        if (ui->filter.kind != VIZ_FILTER_NONE) {
+            bool ok = l->seq > 0 && l->seq <= s->n_events && !s->history_full
+                          ? viz__filter_event(ui, &s->events[l->seq - 1])
+                          : ui->filter.kind == VIZ_FILTER_KIND &&
+                                strncmp(trace_kind_name((trace_kind_t)l->kind),
+                                        ui->filter.text,
+                                        strlen(ui->filter.text)) == 0;
+            if (!ok)
+                continue;
+        }
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
+        shown[passed++] = l;
+    }
+    if (passed < (size_t)rows && ui->log_back > 0 && skip > 0) {
+        /* scrolled past the oldest kept: back to where there is one */
+        ui->log_back -= skip;
+    }
+    for (size_t i = 0; i < passed; i++) {
+        const viz_line_t *l = shown[i];
+        int attr = recent(s, l->seq) ? A_BOLD : 0;
         if (l->kind == TRACE_STEAL)
             attr |= color(C_HOT);
         if (l->kind == TRACE_LOST_WAKER)
             attr |= color(C_WARN) | A_BOLD;
-        text(y + rows - i, x + 1, w - 1, attr, "#%-6" PRIu64 " %s", l->seq,
+        if (l->seq == ui->hit_seq)
+            attr |= A_REVERSE;
+        text(y + rows - (int)i, x + 1, w - 1, attr, "#%-6" PRIu64 " %s", l->seq,
              l->text);
     }
+    if (passed == 0 && ui->filter.kind != VIZ_FILTER_NONE)
+        text(y + 1, x + 1, w - 1, A_DIM, "no kept line passes the filter");
 }
 
-/* The model's warnings (newest last; up/down scroll them), then as much
- * of the workload's output (stdout and stderr) as fits. */
+/* The model's warnings (newest last; up/down select one, Enter goes to its
+ * event), then as much of the workload's output (stdout and stderr) as
+ * fits. */
 static void draw_warnings(viz_ui_t *ui, int y, int h)
 {
     const viz_model_t *m = &ui->s->model;
-    char title[48];
-    snprintf(title, sizeof title, "warnings (%zu)", m->n_warnings);
-    section(y, 0, COLS, title, ui->focus == VIZ_PANEL_WARNINGS);
+    bool focused = ui->focus == VIZ_PANEL_WARNINGS;
     size_t rows = (size_t)(h - 1), row = 0;
     size_t n = m->n_warnings;
-    if (ui->warn_top + rows > n)
-        ui->warn_top = n > rows ? n - rows : 0;
-    size_t first = n > rows ? n - rows - ui->warn_top : 0;
-    for (size_t k = first; k < n && row < rows; k++)
-        text(y + 1 + (int)row++, 1, COLS - 2, color(C_WARN) | A_BOLD, "! %s",
-             m->warnings[k].text);
+    if (n > 0 && ui->warn_sel >= n)
+        ui->warn_sel = n - 1;
     size_t notes = ui->n_notes < VIZ_NOTES ? ui->n_notes : VIZ_NOTES;
+    /* a line for the output when there is some and warnings fill it all */
+    size_t list = notes > 0 && n >= rows && rows > 1 ? rows - 1 : rows;
+    /* the selected one in view: newest at the bottom */
+    size_t sel = n > 0 ? n - 1 - ui->warn_sel : 0;
+    size_t first = n > list ? n - list : 0;
+    if (sel < first)
+        first = sel;
+    size_t last = first + list < n ? first + list : n;
+    char title[128], more[64] = "";
+    if (last - first < n)
+        snprintf(more, sizeof more, ", +%zu more (%zu earlier, %zu later)",
+                 n - (last - first), first, n - last);
+    snprintf(title, sizeof title, "warnings (%zu)%s%s", n, more,
+             focused && n ? ": Enter goes to its event" : "");
+    section(y, 0, COLS, title, focused);
+    for (size_t k = first; k < last && row < list; k++) {
+        const viz_warning_t *wn = &m->warnings[k];
+        int attr = color(C_WARN) | A_BOLD;
+        if (focused && k == sel)
+            attr |= A_REVERSE;
+        if (recent(ui->s, wn->seq))
+            text(y + 1 + (int)row, 0, 1, hot(), "*");
+        if (wn->seq > 0)
+            text(y + 1 + (int)row++, 1, COLS - 2, attr, "! #%-5" PRIu64 " %s",
+                 wn->seq, wn->text);
+        else
+            text(y + 1 + (int)row++, 1, COLS - 2, attr, "! %s", wn->text);
+    }
     size_t room = rows - row;
     size_t skip = notes > room ? notes - room : 0;
     for (size_t k = skip; k < notes; k++)
@@ -644,37 +1238,47 @@ static void box_at(int y, int x, int h, int w, const char *title)
 static void draw_help(void)
 {
     static const char *const lines[] = {
-        "space       pause / resume",
-        "s, right    one step: one scheduling decision",
-        "left        one step back (the model is replayed to there)",
-        "+ / -       faster / slower when running",
-        "tab         next panel: tasks, event log, warnings",
-        "up/down     move in the panel (pgup/pgdn: a page)",
-        "enter       the selected task in detail",
-        "?           this help          q  quit",
+        "space  pause / run           s, right  one step (one decision)",
+        "left   one step back         + / -     faster / slower",
+        "g G    start / end (Home End)  :       go to event N or time T",
+        "/      search the event log  n N       next / previous match",
+        "t T    next / prev event of the selected task",
+        "w W    next / prev event of the selected worker (< > choose it)",
+        "x X    next / prev steal     ] [       next / prev warning",
+        "f      filter tasks and log: tN, wN, a kind (steal), a name",
+        "o O    sort the tasks by the next column / reverse it",
+        "F      follow: the log to its newest line, the run goes on",
+        "tab    panel: tasks, log, warnings   up/down pgup/pgdn: move",
+        "enter  the task in detail; on a warning: go to its event",
+        "?      this help             q         quit",
         "",
-        "ws lanes: worker state, its LIFO slot (the task it runs next), its",
-        "ring of 256 (front first); the inject queue is shared. A steal",
-        "moves half of a victim's ring; it shows on the thief's lane.",
-        "spin: wasted polls are polls of tasks not ready yet.",
-        "notify: tasks wait until a waker moves them to the ready queue.",
-        "warnings: lost wakers, tasks that mostly wake themselves, polls",
-        "that held a worker more than 10 ms.",
+        "A step is one scheduling decision; back shows what forward did.",
+        "*: what the last step changed. ws lanes: state, LIFO slot (runs",
+        "next), ring of 256 (front first); a steal moves the older half.",
+        "Warnings: lost wakers, mostly self-woken tasks, polls over 10 ms.",
     };
     int n = (int)(sizeof lines / sizeof lines[0]);
     int w = 72, h = n + 2;
+    if (h > LINES - 2) { /* a short screen: what fits, and says so */
+        n = LINES - 5;
+        h = n + 3;
+    }
     int y = (LINES - h) / 2, x = (COLS - w) / 2;
     box_at(y, x, h, w, "help (any key closes)");
     for (int i = 0; i < n; i++)
         text(y + 1 + i, x + 2, w - 4, 0, "%s", lines[i]);
+    int all = (int)(sizeof lines / sizeof lines[0]);
+    if (n < all)
+        text(y + 1 + n, x + 2, w - 4, A_DIM, "+%d more lines (a taller "
+             "terminal shows them; --help has all keys)", all - n);
 }
 
 static void draw_detail(viz_ui_t *ui)
 {
     const viz_model_t *m = &ui->s->model;
-    if (m->n_tasks == 0)
+    const viz_task_t *t = viz_model_task(m, ui->task_id);
+    if (t == NULL)
         return;
-    const viz_task_t *t = &m->tasks[ui->task_sel];
     char lbuf[64], pbuf[64], wbuf[64], loc[16];
     unsigned busy, idle;
     shares(m, t, &busy, &idle);
@@ -683,8 +1287,7 @@ static void draw_detail(viz_ui_t *ui)
     int y = (LINES - h) / 2, x = (COLS - w) / 2;
     box_at(y, x, h, w, label(m, t->id, lbuf, sizeof lbuf));
     int r = y + 1, c = x + 2, cw = w - 4;
-    text(r++, c, cw, 0, "state       %s (%s)", viz_task_state_name(t->state),
-         loc);
+    text(r++, c, cw, 0, "state       %s (%s)", state_word(t), loc);
     text(r++, c, cw, 0, "spawned by  %s",
          t->parent ? label(m, t->parent, pbuf, sizeof pbuf) : "outside");
     text(r++, c, cw, 0, "polls       %" PRIu64 " (%" PRIu64 " Pending)",
@@ -703,10 +1306,48 @@ static void draw_detail(viz_ui_t *ui)
     if (t->warned_slow)
         text(r++, c, cw, color(C_WARN) | A_BOLD,
              "a poll held its worker more than 10 ms");
-    if (t->warned_self)
+    if (t->warned_self && r < y + h - 2)
         text(r++, c, cw, color(C_WARN) | A_BOLD,
              "more than half of its wakes are its own");
-    text(y + h - 2, c, cw, A_DIM, "enter or esc closes");
+    text(y + h - 2, c, cw, A_DIM, "t/T: its next/previous event; enter closes");
+}
+
+/* The caption (ui.h): a box above the key bar, its words wrapped. */
+static void draw_caption(viz_ui_t *ui)
+{
+    const viz_caption_t *cap = &ui->caption;
+    if (cap->title == NULL)
+        return;
+    int w = COLS - 4 < 78 ? COLS - 4 : 78, inner = w - 4;
+    char lines[12][128];
+    int n = 0;
+    const char *p = cap->text != NULL ? cap->text : "";
+    while (*p != '\0' && n < 12) {
+        int take = 0, space = -1;
+        while (p[take] != '\0' && p[take] != '\n' && take < inner &&
+               take < 127) {
+            if (p[take] == ' ')
+                space = take;
+            take++;
+        }
+        int cut = take;
+        if (p[take] != '\0' && p[take] != '\n' && space > 0)
+            cut = space; /* at a space, when there is one */
+        memcpy(lines[n], p, (size_t)cut);
+        lines[n++][cut] = '\0';
+        p += cut;
+        if (*p == '\n' || *p == ' ')
+            p++;
+    }
+    int h = n + 2 + (cap->hint != NULL);
+    int y = LINES - 1 - h, x = (COLS - w) / 2;
+    if (y < 1)
+        y = 1;
+    box_at(y, x, h, w, cap->title);
+    for (int i = 0; i < n; i++)
+        text(y + 1 + i, x + 2, inner, 0, "%s", lines[i]);
+    if (cap->hint != NULL)
+        text(y + h - 2, x + 2, inner, A_DIM, "%s", cap->hint);
 }
 
 /* ---- the screen ---------------------------------------------------------- */
@@ -739,16 +1380,24 @@ static int draw_executor(viz_ui_t *ui, int y, int rows)
     }
 }
 
-/* How many rows the executor panel wants. */
-static int executor_rows(const viz_model_t *m)
+/* How many rows the executor panel wants, and needs at least. */
+static int executor_rows(const viz_model_t *m, int *least)
 {
     switch (m->exec) {
     case VIZ_EXEC_SPIN:
+        *least = 4;
         return 4;
-    case VIZ_EXEC_NOTIFY:
-        return 8;
+    case VIZ_EXEC_NOTIFY: {
+        size_t ready = viz_queue_len(&m->ready), waiting = 0;
+        for (size_t i = 0; i < m->n_tasks; i++)
+            waiting += m->tasks[i].state == VIZ_TASK_WAITING;
+        size_t most = ready > waiting ? ready : waiting;
+        *least = 5;
+        return 2 + (int)(most > 5 ? most : 5);
+    }
     default:
-        return ws_rows(m);
+        *least = m->workers > 1 ? 5 : 4;
+        return (int)m->workers + 3;
     }
 }
 
@@ -756,7 +1405,7 @@ static int executor_rows(const viz_model_t *m)
 static void draw_bottom(viz_ui_t *ui, int y, int h)
 {
     if (COLS >= 130) {
-        int tw = 72;
+        int tw = 82;
         draw_tasks(ui, y, 0, tw, h);
         mvvline(y + 1, tw, '|', h - 1);
         draw_log(ui, y, tw + 1, COLS - tw - 1, h);
@@ -767,9 +1416,12 @@ static void draw_bottom(viz_ui_t *ui, int y, int h)
     draw_log(ui, y + th, 0, COLS, h - th);
 }
 
+#define MIN_BOTTOM 6 /* tasks: title, header, a row; log: title, 2 lines */
+
 void viz__draw(viz_ui_t *ui)
 {
     colors_once();
+    marks_on = !(ui->src != NULL && !ui->paused && ui->delay_ms == 0);
     erase();
     if (LINES < VIZ_MIN_ROWS || COLS < VIZ_MIN_COLS) {
         text(0, 0, COLS, A_BOLD, "asynclab viz: terminal too small");
@@ -779,19 +1431,37 @@ void viz__draw(viz_ui_t *ui)
         refresh();
         return;
     }
-    draw_title(ui);
-    size_t said = ui->s->model.n_warnings + ui->n_notes;
-    int warn_h = said > 2 ? 4 : said == 2 ? 3 : 2, driver_h = 3;
-    int room = LINES - 2 - warn_h - driver_h; /* title, keys */
-    int want = executor_rows(&ui->s->model);
-    int ex_h = want < room - 8 ? want : room - 8; /* keep 8 for tasks+log */
-    int y = 1;
+    int y = draw_title(ui);
+    size_t said = ui->s->model.n_warnings +
+                  (ui->n_notes < VIZ_NOTES ? ui->n_notes : VIZ_NOTES);
+    int warn_h = said > 2 ? 4 : said == 2 ? 3 : 2;
+    if (LINES >= 40 && said > 3) /* a tall screen: more of them */
+        warn_h = said + 1 < 8 ? (int)said + 1 : 8;
+    int driver_h = driver_rows(ui);
+    int room = LINES - 1 - y - warn_h - driver_h; /* the keys: 1 */
+    int least, want = executor_rows(&ui->s->model, &least);
+    int ex_h = want < room - MIN_BOTTOM ? want : room - MIN_BOTTOM;
+    if (ex_h < least)
+        ex_h = least;
+    int panel_h = 0; /* a panel from another file (ui.h) */
+    if (ui->panel != NULL && ui->panel->rows != NULL) {
+        int pw = ui->panel->rows(ui, COLS);
+        int left = room - ex_h - MIN_BOTTOM;
+        panel_h = pw < left ? pw : left;
+        if (panel_h < 2)
+            panel_h = 0;
+    }
     y += draw_executor(ui, y, ex_h);
+    if (panel_h > 0) {
+        ui->panel->draw(ui, y, 0, panel_h, COLS);
+        y += panel_h;
+    }
     draw_driver(ui, y);
     y += driver_h;
     draw_bottom(ui, y, LINES - 1 - warn_h - y);
     draw_warnings(ui, LINES - 1 - warn_h, warn_h);
     draw_keys(ui);
+    draw_caption(ui);
     if (ui->show_detail)
         draw_detail(ui);
     if (ui->show_help)

@@ -34,6 +34,15 @@
 
 #define VIZ_HISTORY_MAX (4u << 20) /* events kept for stepping back */
 
+/* What the model held when the last step began (at the session's mark):
+ * the views mark what the step changed against it. */
+typedef struct viz_before {
+    viz_counters_t c;
+    size_t ring[VIZ_MAX_WORKERS];
+    uint64_t lifo[VIZ_MAX_WORKERS];
+    size_t inject, ready, remote, timers, fds, warnings;
+} viz_before_t;
+
 typedef struct viz_session {
     trace_sink_t sink;     /* first: draining a source into it appends */
     viz_model_t model;     /* the state after events[0 .. cursor) */
@@ -49,6 +58,7 @@ typedef struct viz_session {
                           but not kept, and stepping back is off */
     bool hold;         /* do not follow: new events are only recorded
                           (a paused view of a run that goes on) */
+    viz_before_t before; /* the model at mark */
 } viz_session_t;
 
 int viz_session_init(viz_session_t *s, const char *exec, uint32_t workers,
@@ -128,6 +138,11 @@ typedef struct viz_options {
     int screen_fd;     /* the terminal to draw on; 0: stdout (a caller
                           that moved stdout into the pipe passes the real
                           one, kept aside) */
+    bool sim;          /* a ws simulation: one worker moves per step, so
+                          a worker with work that did not move is
+                          "waiting for its turn", not idle */
+    bool real_time;    /* the run's clock is the real one: while paused
+                          the header says the run goes on */
 } viz_options_t;
 
 /* Run the UI over a live source until q (0) or SIGINT/SIGTERM/SIGHUP
