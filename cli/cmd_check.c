@@ -331,7 +331,8 @@ static void watch_debounce(watcher_t *w, bool *gone)
         if (left <= 0 || watch_stop)
             return;
         struct pollfd pf = {.fd = w->fd, .events = POLLIN};
-        int r = poll(&pf, 1, (int)(left < WATCH_QUIET_MS ? left : WATCH_QUIET_MS));
+        int wait_ms = (int)(left < WATCH_QUIET_MS ? left : WATCH_QUIET_MS);
+        int r = poll(&pf, 1, wait_ms);
         if (r == 0)
             return; /* quiet: the save is over */
         if (r > 0)

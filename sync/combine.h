@@ -11,8 +11,8 @@
  *              in the child, where its poll left it)
  *   select     READY when the first child is READY; `winner` says which;
  *              every other child is dropped before select returns READY
- *   select_timeout  a select of {inner, a sleep}: timed_out is "the sleep
- *              won". It has no poll of its own (see "timeout" below)
+ *   select_timeout  a select of {inner, a sleep}; select_timed_out() is
+ *              "the sleep won". No poll of its own (see "Timeout" below)
  *
  * Each combinator hands each child a waker of its own, so that a wake
  * says WHICH child to poll (the design of futures-rs's FuturesUnordered,
@@ -36,14 +36,18 @@
  * What a wake costs. Re-polling every unfinished child on every wake
  * (what a select or join with one shared waker must do) costs a poll of
  * each of n children per wake: O(n) work, and for a join of n children
- * that finish one by one, O(n^2) polls in all. Here a wake costs two
- * atomic operations, plus, for the first wake since the last poll, one
- * lock, a clone and a wake of the parent; a poll then costs n/64 atomic
- * exchanges to read the bitmap, and one poll per woken child. (futures-rs
- * keeps a queue of woken children instead, O(1) per wake with no scan.)
- * The price is one allocation per combinator (the block: 32 bytes per
- * child plus 8 per 64 children) and a lock held briefly by a child
- * waker's clone and drop. `child_polls` counts the children's polls, so
+ * that finish one by one, O(n^2) polls in all. Here a wake by reference
+ * costs two atomic operations, plus, for the first wake since the last
+ * poll, one lock, a clone and a wake of the parent; a wake by value (the
+ * usual one: a timer hands back the clone it kept) also takes the lock
+ * once to drop its reference. A poll then costs two short lock holds
+ * (to keep the parent waker, and to decide at the end whether to keep
+ * it), n/64 atomic exchanges to read the bitmap, and one poll per woken
+ * child. (futures-rs keeps a queue of woken children instead: O(1) per
+ * wake and no scan, with atomics where this block has its lock.) The
+ * price is one allocation per combinator (the block: 32 bytes per child
+ * plus 8 per 64 children) and the lock that every child waker's clone
+ * and drop take briefly. `child_polls` counts the children's polls, so
  * a test or a lesson can see it: a join of 100 sleeps polls each child
  * about twice (once to arm it, once when it fired), not 100 times.
  *
@@ -64,10 +68,15 @@
  * Cancellation. In C, cancelling a future means calling its drop instead
  * of polling it again: the drop undoes whatever the future arranged with
  * the outside world (a sleep takes its timer out of the wheel, an I/O
- * wait forgets its waker in the reactor, a channel receiver closes its end,
- * a mutex waiter leaves the queue and passes on a lock it was granted),
- * and nothing runs after it. The future never sees it coming: it stops at
- * its last PENDING, so whatever it did before that point stays done (a
+ * wait deregisters or forgets its waker, a channel receiver closes its
+ * end, a mutex waiter leaves the queue and passes on a lock it was
+ * granted), and nothing runs after it. (driver/net.h's tcp_read_t and
+ * friends have no drop: their waker stays in the stream's registration
+ * until the stream is closed or polled again. A child waker left there
+ * keeps the block alive, and the task's waker while the combinator
+ * waits; once the combinator is dropped its late wake reaches no task.)
+ * The future never sees it coming: it stops at its last PENDING, so
+ * whatever it did before that point stays done (a
  * message already taken out of a channel by a child that then lost the
  * race is gone with the child: select on futures whose work is either
  * finished or not started, as Tokio's docs say of cancel safety).
@@ -95,10 +104,11 @@
  *    `biased;`; this one is always biased, so it is deterministic).
  *  - A combinator spends no coop budget of its own; its leaf children do.
  *
- * Timeout. driver/time.h's timeout_t and select_timeout_t are the same
- * rule (poll the inner future, then the timer; the inner future wins a
- * tie), written twice only in the sense that one is a composition of the
- * other's parts:
+ * Timeout. driver/time.h's timeout_t and select_timeout_t are one rule
+ * (poll the inner future, then the timer; the inner future wins a tie),
+ * not two implementations of it: select_timeout_t has no code beyond
+ * putting a sleep beside the inner future in a select, whose index order
+ * is the tie rule. What differs is ownership and waking:
  *
  *   timeout_t          in driver/, a leaf-sized future for the driver's
  *                      own users: borrows its inner future and never drops

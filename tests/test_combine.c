@@ -965,7 +965,7 @@ static void an_aborted_task_drops_every_child_once(void **state)
     on_every_executor(abort_on);
 }
 
-/* ---- a lost wakeup inside a combinator is still reported ------------------ */
+/* ---- a lost wakeup inside a combinator is still reported ----------------- */
 
 typedef struct lost_inside {
     future_t base;
