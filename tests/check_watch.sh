@@ -28,7 +28,9 @@ failed=0
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    # each watcher leads a process group (setsid): the group goes, the
+    # checker and compiler it may be running with it
+    for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null; done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -91,8 +93,9 @@ stopped() {
     fi
 }
 
-# the watcher's process group: its leader is the bash of start()
-group() { ps -o pgid= -p "${pids[-1]}" | tr -d ' '; }
+# the watcher's process group: setsid made the bash of start() its
+# leader (read from /proc: procps need not be installed)
+group() { sed 's/.*) //' "/proc/${pids[-1]}/stat" | awk '{ print $3 }'; }
 
 # ---- help and bad arguments -----------------------------------------------------
 
