@@ -35,6 +35,7 @@
 #include "core/trace.h"
 #include "visualizer/escape.h"
 #include "visualizer/term.h"
+#include "visualizer/tour.h"
 #include "visualizer/viz.h"
 
 #define TOUR_WORKERS 4
@@ -46,6 +47,7 @@ typedef struct viz_args {
     const char *executor;         /* NULL: ws */
     bool step;
     int slow; /* -1: not given */
+    const char *panel; /* --panel timeline, or NULL */
     cli_print_args_t print;
 } viz_args_t;
 
@@ -56,6 +58,8 @@ static const cli_opt_t viz_opts[] = {
      "start paused: one scheduling decision per key"},
     {"--slow", CLI_INT, 0, 60000, offsetof(viz_args_t, slow), "MS",
      "run with MS milliseconds between decisions (default: full speed)"},
+    {"--panel", CLI_STRING, 0, 0, offsetof(viz_args_t, panel), "timeline",
+     "start with the timeline shown (key L shows and hides it)"},
     CLI_PRINT_OPTS(viz_args_t, print),
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -321,6 +325,10 @@ static int check_args(viz_args_t *a, const scenario_t *sc)
 {
     if (cli_print_asked(&a->print))
         a->step = true; /* a printed screen is a stepped one */
+    if (a->panel != NULL && strcmp(a->panel, "timeline") != 0)
+        return cli_usage_error(&cli_cmd_viz,
+                               "--panel: unknown panel '%s' (known: timeline)",
+                               a->panel);
     if (strcmp(sc->name, "tour") == 0)
         tour_defaults(a);
     if (a->executor == NULL)
@@ -355,7 +363,10 @@ static int watch(viz_live_t *live, viz_trace_t *tr, viz_session_t *s,
                        .screen_fd = cap->saved_out > 0 ? cap->saved_out : 0,
                        .sim = a->scenario.sim &&
                               strcmp(a->executor, "ws") == 0,
-                       .real_time = !a->scenario.sim};
+                       .real_time = !a->scenario.sim,
+                       .timeline = a->panel != NULL,
+                       .narrate = viz_tour_applies(s->model.scenario,
+                                                   a->executor)};
     int ui = viz_ui_live(s, &src, &o);
     release_output(cap);
 
@@ -388,7 +399,10 @@ static int print_screen(viz_live_t *live, viz_session_t *s,
                        .stderr_fd = -1,
                        .sim = a->scenario.sim &&
                               strcmp(a->executor, "ws") == 0,
-                       .real_time = !a->scenario.sim};
+                       .real_time = !a->scenario.sim,
+                       .timeline = a->panel != NULL,
+                       .narrate = viz_tour_applies(s->model.scenario,
+                                                   a->executor)};
     int ui = viz_ui_print_screen(s, &src, &o, p, out);
     char status[128] = "";
     int rc = 0;

@@ -451,8 +451,7 @@ int viz_timeline_col(const viz_tl_view_t *v, uint64_t unit)
     return c < (uint64_t)v->cols ? (int)c : -1;
 }
 
-/* The last unit the view shows. */
-static uint64_t view_last(const viz_tl_view_t *v)
+uint64_t viz_timeline_view_last(const viz_tl_view_t *v)
 {
     uint64_t n = units_in(v->scale, (uint64_t)v->cols);
     if (n == 0)
@@ -551,7 +550,7 @@ static size_t first_mark(const viz_timeline_t *tl, viz_tl_axis_t axis,
 static bool cols_of(const viz_tl_view_t *v, uint64_t a, uint64_t b, int *c0,
                     int *c1)
 {
-    uint64_t last = view_last(v);
+    uint64_t last = viz_timeline_view_last(v);
     if (b < v->start || a > last)
         return false;
     if (a < v->start)
@@ -674,7 +673,7 @@ void viz_timeline_row(const viz_timeline_t *tl, uint32_t row,
     static cell_t cells[MAX_COLS]; /* the UI thread's, and tests' */
     memset(cells, 0, sizeof cells[0] * (size_t)cols);
     const viz_tl_row_t *r = &tl->slot[slot];
-    uint64_t last = view_last(v);
+    uint64_t last = viz_timeline_view_last(v);
     /* spans in view, painted by priority; remembered for the labels */
     size_t first = first_ending(tl, r, v->axis, v->start), end = first;
     for (size_t k = first; k < r->n; k = end) {
@@ -747,7 +746,7 @@ void viz_timeline_gap(const viz_timeline_t *tl, uint32_t gap,
     out[cols] = '\0';
     int prio[MAX_COLS] = {0};
     unsigned seen[MAX_COLS] = {0};
-    uint64_t last = view_last(v);
+    uint64_t last = viz_timeline_view_last(v);
     for (size_t i = first_mark(tl, v->axis, v->start); i < tl->n_marks; i++) {
         const viz_tl_mark_t *m = &tl->marks[i];
         uint64_t u = mark_pos(m, v->axis);

@@ -167,6 +167,9 @@ uint64_t viz_timeline_extent(const viz_timeline_t *tl, viz_tl_axis_t axis);
 uint64_t viz_timeline_pos(const viz_timeline_t *tl, viz_tl_axis_t axis,
                           uint64_t event_index, const trace_event_t *ev);
 
+/* The last unit the view's columns hold. */
+uint64_t viz_timeline_view_last(const viz_tl_view_t *v);
+
 /* The column of a unit, or -1 when it is outside the view. */
 int viz_timeline_col(const viz_tl_view_t *v, uint64_t unit);
 

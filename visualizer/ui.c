@@ -39,9 +39,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "visualizer/panels.h"
 #include "visualizer/term.h"
 #include "visualizer/ui.h"
 
@@ -373,6 +375,15 @@ static void land(viz_ui_t *ui, size_t i, const char *what)
     snprintf(ui->status, sizeof ui->status, "%s at event #%zu", what, i + 1);
 }
 
+/* A log line answers a search: its words hold it, or its event's kind
+ * starts with it ("steal" finds "w1 stole 4 tasks from w0"). */
+static bool line_matches(const viz_line_t *l, const char *search)
+{
+    return strcasestr(l->text, search) != NULL ||
+           strncasecmp(trace_kind_name((trace_kind_t)l->kind), search,
+                       strlen(search)) == 0;
+}
+
 /* The step just taken (events mark .. cursor) answers the seek going on:
  * the event that does, or SIZE_MAX. */
 static size_t step_match(viz_ui_t *ui)
@@ -391,7 +402,7 @@ static size_t step_match(viz_ui_t *ui)
             const viz_line_t *l = viz_model_log(&s->model, i);
             if (l == NULL || l->seq <= s->mark)
                 break;
-            if (strcasestr(l->text, ui->search) != NULL)
+            if (line_matches(l, ui->search))
                 return (size_t)l->seq - 1;
         }
         return SIZE_MAX;
@@ -456,7 +467,7 @@ static size_t text_before(viz_ui_t *ui, size_t before)
     }
     for (size_t i = 0; i < before && i < s->n_events; i++) {
         viz_model_apply(m, &s->events[i]);
-        if (strcasestr(viz_model_log(m, 0)->text, ui->search) != NULL)
+        if (line_matches(viz_model_log(m, 0), ui->search))
             found = i;
     }
     viz_model_destroy(m);
@@ -1007,12 +1018,13 @@ static void ui_init(viz_ui_t *ui, viz_session_t *s, const viz_source_t *src,
     ui->s = s;
     ui->src = src;
     ui->o = o;
-    ui->panel = NULL;
     ui->caption = (viz_caption_t){NULL, NULL, NULL};
+    ui->panel = viz__panels_new(ui); /* the timeline, the tour's captions */
 }
 
 static void ui_fini(viz_ui_t *ui)
 {
+    viz__panels_free(ui);
     free(ui->rows);
     ui->rows = NULL;
     ui->n_rows = ui->cap_rows = 0;
@@ -1067,6 +1079,8 @@ static int ui_run(viz_session_t *s, const viz_source_t *src,
         pull(&ui);
         read_notes(&ui);
         advance(&ui, &next_tick);
+        if (!ui.paused && ui.delay_ms > 0 && viz__panels_pause(&ui))
+            set_running(&ui, false); /* the tour stops at a caption */
         if (ui.paused && ui.pending_steps > 0)
             take_steps(&ui, FRAME_MS / 2);
         if (ui.seek != VIZ_SEEK_NONE)

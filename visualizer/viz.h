@@ -143,6 +143,8 @@ typedef struct viz_options {
                           "waiting for its turn", not idle */
     bool real_time;    /* the run's clock is the real one: while paused
                           the header says the run goes on */
+    bool timeline;     /* start with the timeline panel shown (key L) */
+    bool narrate;      /* the tour's captions (visualizer/panels.h) */
 } viz_options_t;
 
 /* Run the UI over a live source until q (0) or SIGINT/SIGTERM/SIGHUP
