@@ -251,7 +251,7 @@ static void check_fact(const viz_fact_t *f, const recorder_t *r, size_t i,
 
 /* ---- the words say the facts and nothing else ------------------------------ */
 
-static bool has_fact(const viz_caption_t *c, char form, uint64_t value,
+static bool has_fact(const viz_tour_caption_t *c, char form, uint64_t value,
                      bool *used)
 {
     bool found = false;
@@ -268,7 +268,7 @@ static bool has_fact(const viz_caption_t *c, char form, uint64_t value,
 /* Every "wN", "tN" and number in the words (outside quoted names) is a
  * fact of that form with that value; every written fact is said. NULL,
  * or what is wrong (in why). */
-static const char *word_problem(const viz_caption_t *c, char *why, size_t n)
+static const char *word_problem(const viz_tour_caption_t *c, char *why, size_t n)
 {
     bool used[VIZ_CAPTION_FACTS] = {false};
     const char *s = c->text;
@@ -309,7 +309,7 @@ static const char *word_problem(const viz_caption_t *c, char *why, size_t n)
     return NULL;
 }
 
-static void check_words(const viz_caption_t *c)
+static void check_words(const viz_tour_caption_t *c)
 {
     char why[160];
     if (word_problem(c, why, sizeof why) != NULL)
@@ -340,7 +340,7 @@ static void check_tour(uint64_t seed)
     assert_non_null(after);
     uint64_t last_seq = 0;
     for (size_t k = 0; k < tour->n_captions; k++) {
-        const viz_caption_t *c = &tour->captions[k];
+        const viz_tour_caption_t *c = &tour->captions[k];
         printf("#   %-18s event %3" PRIu64 ": %s\n",
                viz_tour_entry_name(c->entry), c->seq, c->text);
         assert_false(seen[c->entry]);
@@ -398,7 +398,7 @@ static void viz_tour_seed_7(void **state)
 static void viz_tour_word_check_bites(void **state)
 {
     (void)state;
-    viz_caption_t c;
+    viz_tour_caption_t c;
     memset(&c, 0, sizeof c);
     c.facts[0] = (viz_fact_t){VIZ_FACT_WORKER, 0, 3};
     c.facts[1] = (viz_fact_t){VIZ_FACT_COUNT, 0, 9};
@@ -446,7 +446,7 @@ static void viz_tour_other_runs_stay_true(void **state)
         assert_non_null(before);
         assert_non_null(after);
         for (size_t c = 0; c < tour->n_captions; c++) {
-            const viz_caption_t *cap = &tour->captions[c];
+            const viz_tour_caption_t *cap = &tour->captions[c];
             size_t i = cap->seq - 1;
             assert_int_equal(viz_model_init(before, "ws",
                                             (uint32_t)runs[k].workers, "tour",

@@ -35,7 +35,7 @@ typedef struct ctx {
 
 /* ---- writing a caption --------------------------------------------------- */
 
-static uint64_t fact(viz_caption_t *c, uint32_t kind, uint64_t subject,
+static uint64_t fact(viz_tour_caption_t *c, uint32_t kind, uint64_t subject,
                      uint64_t value)
 {
     if (c->n_facts < VIZ_CAPTION_FACTS)
@@ -43,7 +43,7 @@ static uint64_t fact(viz_caption_t *c, uint32_t kind, uint64_t subject,
     return value;
 }
 
-__attribute__((format(printf, 2, 3))) static void say(viz_caption_t *c,
+__attribute__((format(printf, 2, 3))) static void say(viz_tour_caption_t *c,
                                                       const char *fmt, ...)
 {
     size_t at = strlen(c->text);
@@ -120,7 +120,7 @@ static bool bump_when(const ctx_t *x)
            x->b->worker[x->ev->worker].lifo != x->ev->task;
 }
 
-static void bump_say(const ctx_t *x, viz_caption_t *c)
+static void bump_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     char t[128], old[128];
     uint64_t w = fact(c, VIZ_FACT_WORKER, 0, x->ev->worker);
@@ -147,7 +147,7 @@ static bool root_done_when(const ctx_t *x)
            x->m->worker[x->ev->worker].lifo != 0;
 }
 
-static void root_done_say(const ctx_t *x, viz_caption_t *c)
+static void root_done_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     char t[128], l[128];
     uint64_t w = x->ev->worker;
@@ -184,7 +184,7 @@ static bool steal_when(const ctx_t *x)
            ev->b == had - had / 2;
 }
 
-static void steal_say_facts(const ctx_t *x, viz_caption_t *c, uint64_t *thief,
+static void steal_say_facts(const ctx_t *x, viz_tour_caption_t *c, uint64_t *thief,
                             uint64_t *victim, uint64_t *had, uint64_t *took)
 {
     *thief = fact(c, VIZ_FACT_WORKER, 0, x->ev->worker);
@@ -194,7 +194,7 @@ static void steal_say_facts(const ctx_t *x, viz_caption_t *c, uint64_t *thief,
     *took = fact(c, VIZ_FACT_COUNT, 0, x->ev->b);
 }
 
-static void steal1_say(const ctx_t *x, viz_caption_t *c)
+static void steal1_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     uint64_t thief, victim, had, took;
     steal_say_facts(x, c, &thief, &victim, &had, &took);
@@ -206,7 +206,7 @@ static void steal1_say(const ctx_t *x, viz_caption_t *c)
         thief, victim, had, thief, took, victim);
 }
 
-static void steal2_say(const ctx_t *x, viz_caption_t *c)
+static void steal2_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     uint64_t thief, victim, had, took;
     steal_say_facts(x, c, &thief, &victim, &had, &took);
@@ -226,7 +226,7 @@ static bool yield_when(const ctx_t *x)
            x->prev->task == x->ev->task && worker_ok(x->m, x->ev->worker);
 }
 
-static void yield_say(const ctx_t *x, viz_caption_t *c)
+static void yield_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     char t[128];
     fact(c, VIZ_FACT_QUEUE, 0, TRACE_Q_LOCAL);
@@ -252,7 +252,7 @@ static bool wake_lifo_when(const ctx_t *x)
     return w->state == VIZ_WORKER_POLLING && w->task == p->b;
 }
 
-static void wake_lifo_say(const ctx_t *x, viz_caption_t *c)
+static void wake_lifo_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     char waker[128], woken[128];
     fact(c, VIZ_FACT_QUEUE, 0, TRACE_Q_LIFO);
@@ -267,7 +267,7 @@ static void wake_lifo_say(const ctx_t *x, viz_caption_t *c)
 }
 
 /* 7. The first timer. */
-static void timer_add_say(const ctx_t *x, viz_caption_t *c)
+static void timer_add_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     char t[128];
     say(c,
@@ -289,7 +289,7 @@ static bool warned_when(const ctx_t *x)
            x->m->warnings[x->m->n_warnings - 1].kind == VIZ_WARN_SELF_WAKES;
 }
 
-static void warned_say(const ctx_t *x, viz_caption_t *c)
+static void warned_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     char t[128];
     uint64_t id = x->m->warnings[x->m->n_warnings - 1].task;
@@ -312,7 +312,7 @@ static bool park_driver_when(const ctx_t *x)
            next_timer(x->m, &ms);
 }
 
-static void park_driver_say(const ctx_t *x, viz_caption_t *c)
+static void park_driver_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     uint64_t ms = 0;
     next_timer(x->m, &ms);
@@ -332,7 +332,7 @@ static bool park_when(const ctx_t *x)
            x->b->holder >= 0 && x->b->holder != (int64_t)x->ev->worker;
 }
 
-static void park_say(const ctx_t *x, viz_caption_t *c)
+static void park_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     say(c,
         "w%" PRIu64 " parks too. The driver is taken (w%" PRIu64
@@ -355,7 +355,7 @@ static bool timer_wake_when(const ctx_t *x)
     return true;
 }
 
-static void timer_wake_say(const ctx_t *x, viz_caption_t *c)
+static void timer_wake_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     char t[128];
     say(c,
@@ -372,7 +372,7 @@ static bool turn_when(const ctx_t *x)
     return x->b->holder >= 0 && x->ev->b > 0;
 }
 
-static void turn_say(const ctx_t *x, viz_caption_t *c)
+static void turn_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     uint64_t w = fact(c, VIZ_FACT_HOLDER, 0, (uint64_t)x->b->holder);
     say(c,
@@ -391,7 +391,7 @@ static bool all_done_when(const ctx_t *x)
     return k->spawned > 1 && k->completed == k->spawned;
 }
 
-static void all_done_say(const ctx_t *x, viz_caption_t *c)
+static void all_done_say(const ctx_t *x, viz_tour_caption_t *c)
 {
     const viz_counters_t *k = &x->m->c;
     say(c, "All %" PRIu64 " tasks are done. ",
@@ -413,7 +413,7 @@ typedef struct entry {
     uint32_t kind;  /* the event's kind; 0: any */
     unsigned nth;   /* the nth event that satisfies when (1-based) */
     bool (*when)(const ctx_t *x); /* NULL: every event of the kind */
-    void (*say)(const ctx_t *x, viz_caption_t *c);
+    void (*say)(const ctx_t *x, viz_tour_caption_t *c);
 } entry_t;
 
 static const entry_t script[] = {
@@ -581,7 +581,7 @@ void viz_tour_feed(viz_tour_t *t, const trace_event_t *ev)
             continue;
         if (++t->matches[i] < e->nth)
             continue;
-        viz_caption_t *c = &t->captions[t->n_captions++];
+        viz_tour_caption_t *c = &t->captions[t->n_captions++];
         memset(c, 0, sizeof *c);
         c->entry = i;
         c->seq = t->fed;
@@ -605,7 +605,7 @@ size_t viz_tour_in(const viz_tour_t *t, uint64_t first, uint64_t last,
     return n;
 }
 
-void viz_tour_print(const viz_caption_t *c, FILE *out)
+void viz_tour_print(const viz_tour_caption_t *c, FILE *out)
 {
     fprintf(out, "tour (event %" PRIu64 "): %s\n", c->seq, c->text);
 }

@@ -88,14 +88,14 @@ typedef struct viz_fact {
 char viz_fact_form(uint32_t kind);
 const char *viz_fact_name(uint32_t kind);
 
-typedef struct viz_caption {
+typedef struct viz_tour_caption {
     size_t entry;       /* index in the script */
     uint64_t seq;       /* the event's number, 1-based */
     uint32_t kind;      /* its kind */
     char text[VIZ_CAPTION_TEXT];
     viz_fact_t facts[VIZ_CAPTION_FACTS];
     size_t n_facts;
-} viz_caption_t;
+} viz_tour_caption_t;
 
 /* The script: how many entries, and entry i's name ("first-steal") and
  * the kind of event it is tied to. */
@@ -126,7 +126,7 @@ typedef struct viz_tour {
     uint64_t fed;
     trace_event_t prev;  /* the event before the one being fed */
     unsigned *matches;   /* per entry: events that met its predicate */
-    viz_caption_t *captions; /* in the order their events came */
+    viz_tour_caption_t *captions; /* in the order their events came */
     size_t n_captions;
     viz_tour_before_t before;
 } viz_tour_t;
@@ -148,7 +148,7 @@ size_t viz_tour_in(const viz_tour_t *t, uint64_t first, uint64_t last,
 
 /* Every caption found, in order, as "tour (event N): words" lines, for a
  * run without a screen (`asynclab run tour --narrate`). */
-void viz_tour_print(const viz_caption_t *c, FILE *out);
+void viz_tour_print(const viz_tour_caption_t *c, FILE *out);
 
 /* Whether the run is one the script speaks of: the tour on ws. */
 bool viz_tour_applies(const char *scenario, const char *exec);
