@@ -246,6 +246,9 @@ row "hint out of range" 2 "no lesson '99'*" hint 99
 row "solution out of range" 2 "no lesson '99'*" solution 99
 row "reset out of range" 2 "no lesson '99'*" reset 99 --yes
 row "check out of range" 2 "no lesson '99'*" check 99
+row "check --watch --solutions" 2 \
+    "check: --watch watches one exercise; not with --solutions" \
+    check --watch --solutions
 row "check: --file without a path" 2 "--file: missing value*" \
     check 1 --file
 row "check: missing file" 2 "--file: cannot read '$tmp/none.c': No such*" \
