@@ -101,15 +101,16 @@ $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 
 # The visualizer on the guided demo: ws, 4 workers, simulated, paced.
 # Without a terminal to draw on (CI, a pipe, TERM=dumb) the same tour
-# runs once in plain text instead, and says so.
+# runs once in plain text instead, and says so: its captions at their
+# events (--narrate), then the run's figures.
 run: $(PROGRAM)
 	@if [ -t 0 ] && [ -t 1 ] && [ -n "$${TERM:-}" ] && [ "$$TERM" != dumb ]; then \
 	    echo "./$(PROGRAM) viz tour"; ./$(PROGRAM) viz tour; \
 	else \
 	    echo "make run: no terminal to draw the visualizer on, so the tour" \
 	         "once in plain text (in a terminal: ./$(PROGRAM) viz tour)"; \
-	    echo "./$(PROGRAM) run tour --executor ws --workers 4 --sim --seed 7"; \
-	    ./$(PROGRAM) run tour --executor ws --workers 4 --sim --seed 7; \
+	    echo "./$(PROGRAM) run tour --executor ws --workers 4 --sim --seed 7 --narrate"; \
+	    ./$(PROGRAM) run tour --executor ws --workers 4 --sim --seed 7 --narrate; \
 	fi
 
 # tmux drives the visualizer's terminal tests (tests/viz.sh); without it,

@@ -16,6 +16,7 @@
 #include "cli/cli_trace.h"
 #include "core/trace.h"
 #include "trace/file.h"
+#include "visualizer/tour.h"
 
 typedef struct run_args {
     cli_scenario_args_t scenario; /* first: cli_scenario_opts fill it */
@@ -23,6 +24,7 @@ typedef struct run_args {
     const char *trace; /* --trace FILE, or NULL */
     bool trace_drop;   /* --trace-drop: bounded buffers that drop */
     int trace_buffer;  /* --trace-buffer KIB, with --trace-drop */
+    bool narrate;      /* --narrate: the tour's captions as it runs */
 } run_args_t;
 
 static const cli_opt_t run_opts[] = {
@@ -36,6 +38,9 @@ static const cli_opt_t run_opts[] = {
      "(counted, per thread) rather than take more memory"},
     {"--trace-buffer", CLI_INT, 1, 1048576, offsetof(run_args_t, trace_buffer),
      "KIB", "--trace-drop's buffer per thread, in KiB (default 256)"},
+    {"--narrate", CLI_FLAG, 0, 0, offsetof(run_args_t, narrate), NULL,
+     "tour on ws with --sim: print the visualizer's captions at their "
+     "events (what `make run` shows without a terminal)"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -88,6 +93,12 @@ static void print_measure(const char *scenario, const scenario_measure_t *m)
 }
 
 static int run_main(int argc, char **argv);
+
+static const char *run_name(void *ctx, uint64_t id)
+{
+    (void)ctx;
+    return trace_name_of(id);
+}
 
 /* --trace: a trace file writer whose header describes this run. NULL
  * after printing why it cannot be created. */
@@ -163,12 +174,38 @@ static int run_main(int argc, char **argv)
             return CLI_EXIT_FAILED;
         args.scenario.trace = trace_writer_sink(trace);
     }
+    /* --narrate: the tour's captions (visualizer/tour.h), printed as their
+     * events come; beside the trace file when there is one. */
+    viz_tour_narrator_t narrator;
+    trace_tee_sink_t both;
+    if (args.narrate) {
+        if (!viz_tour_applies(sc->name, args.executor) || !args.scenario.sim)
+            return cli_usage_error(&cli_cmd_run,
+                                   "--narrate: only for the tour on ws with "
+                                   "--sim (its captions follow one "
+                                   "simulated run)");
+        uint32_t workers =
+            args.scenario.workers > 0 ? (uint32_t)args.scenario.workers : 2;
+        if (viz_tour_narrator_init(&narrator, workers, run_name, NULL,
+                                   stdout) != 0) {
+            fprintf(stderr, "asynclab: out of memory\n");
+            return CLI_EXIT_FAILED;
+        }
+        if (args.scenario.trace != NULL) {
+            trace_tee_sink_init(&both, args.scenario.trace, &narrator.sink);
+            args.scenario.trace = &both.sink;
+        } else {
+            args.scenario.trace = &narrator.sink;
+        }
+    }
     /* Before the run, which adds to the load itself. */
     double load;
     long cpus;
     bool busy = scenario_load_note_due(args.scenario.sim, &load, &cpus);
     scenario_measure_t m;
     int err = scenario_measure(sc, args.executor, &args.scenario, &m);
+    if (args.narrate)
+        viz_tour_narrator_destroy(&narrator);
     if (trace != NULL && !close_trace(trace, args.trace))
         return CLI_EXIT_FAILED;
     if (err != 0) {

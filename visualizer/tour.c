@@ -399,8 +399,8 @@ static void all_done_say(const ctx_t *x, viz_tour_caption_t *c)
     say(c,
         "%" PRIu64 " steals moved %" PRIu64 " tasks between the %" PRIu64
         " workers, and %" PRIu64 " of the %" PRIu64 " wakes were "
-        "self-wakes (yields). Step back with the left arrow to see any "
-        "moment again.",
+        "self-wakes (yields). In the visualizer the left arrow goes back "
+        "to any moment of it.",
         fact(c, VIZ_FACT_STEALS, 0, k->steals),
         fact(c, VIZ_FACT_STOLEN, 0, k->stolen),
         fact(c, VIZ_FACT_WORKERS, 0, x->m->workers),
@@ -608,6 +608,59 @@ size_t viz_tour_in(const viz_tour_t *t, uint64_t first, uint64_t last,
 void viz_tour_print(const viz_tour_caption_t *c, FILE *out)
 {
     fprintf(out, "tour (event %" PRIu64 "): %s\n", c->seq, c->text);
+}
+
+/* ---- narrating without a screen ------------------------------------------ */
+
+/* words at 78 columns, the lines after the first indented by 2 */
+static void print_wrapped(FILE *out, const char *head, const char *text)
+{
+    const int width = 78;
+    int col = fprintf(out, "%s", head);
+    const char *p = text;
+    while (*p != '\0') {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        if (len == 0)
+            break;
+        if (col > 2 && col + 1 + (int)len > width) {
+            fputs("\n ", out);
+            col = 1;
+        }
+        col += fprintf(out, " %.*s", (int)len, p);
+        p += len;
+    }
+    fputc('\n', out);
+}
+
+static void narrate(trace_sink_t *self, const trace_event_t *ev)
+{
+    viz_tour_narrator_t *n = (viz_tour_narrator_t *)self;
+    if (n->events++ == 0 || viz_event_starts_step(ev))
+        n->steps++;
+    viz_tour_feed(&n->tour, ev);
+    for (; n->said < n->tour.n_captions; n->said++) {
+        const viz_tour_caption_t *c = &n->tour.captions[n->said];
+        char head[64];
+        snprintf(head, sizeof head, "[step %" PRIu64 ", event %" PRIu64 "]",
+                 n->steps, c->seq);
+        print_wrapped(n->out, head, c->text);
+    }
+}
+
+int viz_tour_narrator_init(viz_tour_narrator_t *n, uint32_t workers,
+                           viz_name_fn name_of, void *ctx, FILE *out)
+{
+    memset(n, 0, sizeof *n);
+    n->sink.write = narrate;
+    n->out = out;
+    return viz_tour_init(&n->tour, "ws", workers, "tour", name_of, ctx);
+}
+
+void viz_tour_narrator_destroy(viz_tour_narrator_t *n)
+{
+    viz_tour_destroy(&n->tour);
 }
 
 bool viz_tour_applies(const char *scenario, const char *exec)

@@ -150,6 +150,24 @@ size_t viz_tour_in(const viz_tour_t *t, uint64_t first, uint64_t last,
  * run without a screen (`asynclab run tour --narrate`). */
 void viz_tour_print(const viz_tour_caption_t *c, FILE *out);
 
+/*
+ * A sink that narrates a run as it goes, for a run without a screen
+ * (`asynclab run tour --sim --narrate`): each caption, when its event
+ * comes, written to out as "[step S, event N] words", wrapped at 78
+ * columns. Events must come from one thread (a simulation).
+ */
+typedef struct viz_tour_narrator {
+    trace_sink_t sink; /* first: hand this to the run */
+    viz_tour_t tour;
+    FILE *out;
+    size_t said;            /* captions written */
+    uint64_t steps, events; /* as the visualizer counts steps */
+} viz_tour_narrator_t;
+
+int viz_tour_narrator_init(viz_tour_narrator_t *n, uint32_t workers,
+                           viz_name_fn name_of, void *ctx, FILE *out);
+void viz_tour_narrator_destroy(viz_tour_narrator_t *n);
+
 /* Whether the run is one the script speaks of: the tour on ws. */
 bool viz_tour_applies(const char *scenario, const char *exec);
 
