@@ -108,10 +108,39 @@ vg_echo() {
     verdict "$name" "$rc" "$log"
 }
 
+# mini-redis also serves until SIGINT: one inline PING, its +PONG, then ^C.
+vg_mini_redis() {
+    local ex=$1 name="run-mini-redis-$1" log="$logs/run-mini-redis-$1.log"
+    local port=$((20000 + RANDOM % 20000))
+    "${VG[@]}" --log-file="$log.vg" "$bin" run mini-redis --executor "$ex" \
+        --port "$port" >"$log" 2>&1 </dev/null &
+    local pid=$! got=""
+    for _ in $(seq 100); do
+        if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
+            printf 'PING\r\n' >&3
+            read -r -t 10 -N 5 got <&3
+            exec 3>&-
+            break
+        fi
+        sleep 0.2
+    done
+    kill -INT "$pid" 2>/dev/null
+    wait "$pid"
+    local rc=$?
+    cat "$log.vg" >>"$log"
+    rm -f "$log.vg"
+    [ "$got" = +PONG ] || { echo "(no +PONG)" >>"$log"; [ $rc -eq 0 ] && rc=1; }
+    verdict "$name" "$rc" "$log"
+}
+
 for ex in $executors; do
     for sc in $scenarios; do
         if [ "$sc" = echo ]; then
             vg_echo "$ex"
+            continue
+        fi
+        if [ "$sc" = mini-redis ]; then
+            vg_mini_redis "$ex"
             continue
         fi
         # naive-sleep keeps no waker: on notify (and ws) it is the lesson's
