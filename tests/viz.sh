@@ -322,6 +322,220 @@ else
     bad "replay" "run --trace failed"
 fi
 
+# ---- moving through time: warnings, search, jumps ------------------------------------
+
+# wait_status NAME PATTERN: until the key bar (the last line) matches.
+wait_status() {
+    local i
+    for i in $(seq 1 150); do
+        screen "$1"
+        tail -n 1 "$tmp/screen" | grep -Eq -- "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# the event the title's cursor is at ("event C/N")
+cursor_of() { grep -Eo 'event [0-9]+/' "$tmp/screen" | head -n 1 | tr -dc 0-9; }
+
+if (cd "$tmp" && "$bin" run tour --executor ws --workers 4 --sim --seed 1 \
+    --trace tour.bin >/dev/null 2>&1); then
+    start tourw 120 40 replay tour.bin
+    if wait_for tourw 'step 0 '; then
+        # to the end, where the warning is; then the warnings panel, Enter
+        tm send-keys -t tourw G
+        wait_status tourw 'at the end' || true
+        press tourw Tab 2
+        wait_for tourw 'warnings \(1\): Enter goes to its event' || true
+        seq_w=$(grep -Eo '^ ! #[0-9]+' "$tmp/screen" | head -n 1 | tr -dc 0-9)
+        tm send-keys -t tourw Enter
+        if [ -n "$seq_w" ] && wait_status tourw "warning 1 at event #$seq_w" &&
+            grep -Eq "^ #$seq_w " "$tmp/screen"; then
+            c=$(cursor_of)
+            # the cursor ends the step that holds the warning's event: the
+            # same screen --print-screen shows at that step
+            step=$(grep -Eo 'step [0-9]+ ' "$tmp/screen" | head -n 1 | tr -dc 0-9)
+            if [ -n "$c" ] && [ "$c" -ge "$seq_w" ] &&
+                (cd "$tmp" && env -u TERM "$bin" replay tour.bin --print-screen "$step" \
+                    --size 120x40 >"$tmp/wstep" 2>/dev/null) &&
+                diff <(sed '$d' "$tmp/wstep" | grep -v '^-- warnings') \
+                    <(sed '$d' "$tmp/screen" | grep -v '^-- warnings') >/dev/null; then
+                ok "tour: Enter on warning #$seq_w lands on its event (step $step, event $c), the screen stepping shows"
+            else
+                diff "$tmp/wstep" "$tmp/screen" >"$tmp/dw" 2>/dev/null
+                cp "$tmp/dw" "$tmp/screen"
+                bad "warning jump" "cursor ${c:-?} before #$seq_w, or not step $step's screen"
+            fi
+        else
+            bad "warning jump" "no 'warning 1 at event #${seq_w:-?}' after Enter, or its line not in the log"
+        fi
+        # /steal, then n: from steal to steal
+        tm send-keys -t tourw g
+        wait_for tourw 'step 0 ' || true
+        tm send-keys -t tourw / s t e a l Enter
+        if wait_status tourw 'match at event #[0-9]+'; then
+            a=$(tail -n 1 "$tmp/screen" | grep -Eo '#[0-9]+' | tr -dc 0-9)
+            grep -Eq "^ #$a +w[0-9]+ stole " "$tmp/screen" && la=1 || la=0
+            tm send-keys -t tourw n
+            if wait_status tourw "match at event #[0-9]+" &&
+                b=$(tail -n 1 "$tmp/screen" | grep -Eo '#[0-9]+' | tr -dc 0-9) &&
+                [ "$b" != "$a" ] || { sleep 0.5; screen tourw;
+                    b=$(tail -n 1 "$tmp/screen" | grep -Eo '#[0-9]+' | tr -dc 0-9); }
+                [ -n "$b" ] && [ "$b" -gt "$a" ] && [ "$la" = 1 ] &&
+                grep -Eq "^ #$b +w[0-9]+ stole " "$tmp/screen"; then
+                tm send-keys -t tourw N
+                if wait_status tourw "match at event #$a "; then
+                    ok "/steal then n: steal #$a to steal #$b, N back to #$a"
+                else
+                    bad "search back" "N did not come back to #$a"
+                fi
+            else
+                bad "search next" "n did not move from steal #$a to a later steal (${b:-none})"
+            fi
+        else
+            bad "search" "/steal found no match"
+        fi
+        # : 100 goes to event 100's step; x and X move between steals
+        tm send-keys -t tourw : 1 0 0 Enter
+        if wait_status tourw 'landed at event #100' && grep -Eq '^ #100 ' "$tmp/screen"; then
+            ok ": 100 goes to event 100"
+        else
+            bad "go to" "no 'landed at event #100'"
+        fi
+        tm send-keys -t tourw x
+        if wait_status tourw 'steal at event #[0-9]+'; then
+            s1=$(tail -n 1 "$tmp/screen" | grep -Eo '#[0-9]+' | tr -dc 0-9)
+            [ "$s1" -gt 100 ] && grep -Eq "^ #$s1 +w[0-9]+ stole " "$tmp/screen" &&
+                ok "x: the next steal after event 100 is #$s1" ||
+                bad "next steal" "#$s1 is not a steal after event 100"
+        else
+            bad "next steal" "x found none"
+        fi
+    else
+        bad "tour replay" "the replay did not start"
+    fi
+    tm send-keys -t tourw q
+else
+    bad "tour trace" "run tour --trace failed"
+fi
+
+# ---- real time, refusals of nothing, colour ------------------------------------------
+
+start rt 100 30 viz sleepers --executor notify --tasks 3 --ms 50 --step
+if wait_for rt 'PAUSED' && grep -q 'real time: the run goes on while paused' "$tmp/screen"; then
+    ok "a run on the real clock says, paused, that it goes on"
+else
+    bad "real time" "no 'real time: the run goes on while paused' in the header"
+fi
+tm send-keys -t rt q
+start sim 100 30 viz sleepers --executor notify --tasks 3 --ms 50 --sim --step
+if wait_for sim 'PAUSED' && ! grep -q 'real time' "$tmp/screen"; then
+    ok "a simulated run does not say real time"
+else
+    bad "sim time" "a simulated run says real time"
+fi
+tm send-keys -t sim q
+
+# the tour's defaults on ws threads trip no refusal (--slow was added before)
+start tws 100 30 viz tour --executor ws
+if wait_for tws 'RUNNING|FINISHED'; then
+    ok "viz tour --executor ws runs (no option it did not ask for refused)"
+else
+    bad "tour on ws threads" "did not come up"
+fi
+tm send-keys -t tws q
+
+# NO_COLOR: bold and reverse only; colour without it
+start col 100 30 viz yield --executor notify --sim --step
+wait_for col 'PAUSED' && tm capture-pane -t col -e -p >"$tmp/col.e"
+start nocol 100 30 env NO_COLOR=1 "$bin" viz yield --executor notify --sim --step
+wait_for nocol 'PAUSED' && tm capture-pane -t nocol -e -p >"$tmp/nocol.e"
+colour='\[(3|4)[0-7](;|m)|\[[0-9;]*;(3|4)[0-7](;|m)'
+if grep -Eq "$colour" "$tmp/col.e" 2>/dev/null && ! grep -Eq "$colour" "$tmp/nocol.e" 2>/dev/null; then
+    ok "NO_COLOR draws without colour (and colour without it)"
+else
+    bad "NO_COLOR" "colour codes with NO_COLOR, or none without"
+fi
+tm send-keys -t col q
+tm send-keys -t nocol q
+
+# ---- every size: 80x24 and 200x60 -----------------------------------------------------
+
+for size in 80x24 200x60; do
+    name=sz${size%x*}
+    start "$name" "${size%x*}" "${size#*x}" viz fanout --executor ws --workers 12 --sim \
+        --tasks 60 --step
+    if wait_for "$name" 'PAUSED'; then
+        press "$name" s 25
+        wait_for "$name" 'PAUSED  step 25 ' || true
+        missing=""
+        grep -q 'q quit$' "$tmp/screen" || missing="$missing q-quit"
+        grep -q 'fanout on ws (12 workers' "$tmp/screen" || missing="$missing title"
+        grep -Eq '^ inject \([0-9]+\)' "$tmp/screen" || missing="$missing inject"
+        # every lane: shown, or its ring's count on the "+N lanes" line
+        for w in $(seq 0 11); do
+            grep -Eq "^[ *]w$w +[a-z]|[ :]w$w:[0-9]" "$tmp/screen" || missing="$missing w$w"
+        done
+        if [ "$size" = 80x24 ]; then
+            grep -Eq '^ \+[0-9]+ lanes' "$tmp/screen" || missing="$missing +N-lanes"
+            grep -Eq 'tasks \(61\), \+[0-9]+ more' "$tmp/screen" || missing="$missing +N-tasks"
+        else
+            ! grep -Eq '^ \+[0-9]+ lanes' "$tmp/screen" || missing="$missing lanes-cut-at-200"
+        fi
+        if [ -z "$missing" ]; then
+            ok "$size: title, status, q quit, every queue's count; cuts say +N more"
+        else
+            bad "$size layout" "missing:$missing"
+        fi
+    else
+        bad "$size" "the TUI did not come up"
+    fi
+    tm send-keys -t "$name" q
+done
+
+# ---- the tour stepped to the end and back in the terminal, frame by frame ---------------
+
+env -u TERM "$bin" viz tour --print-screen 100000 --back 100000 --frames --size 80x24 \
+    >"$tmp/tour.frames" 2>/dev/null
+mkdir -p "$tmp/tf"
+awk -v d="$tmp/tf" '/^\f/ { split(substr($0, 2), a, " "); f = d "/" a[1] "." a[2]; next }
+    { print > f }' "$tmp/tour.frames"
+last=$(ls "$tmp/tf" | sed -n 's/^forward\.//p' | sort -n | tail -n 1)
+start tstep 80 24 viz tour --step
+if [ -n "$last" ] && wait_for tstep 'PAUSED  step 0 '; then
+    differ=0 first=""
+    for k in $(seq 1 "$last"); do
+        tm send-keys -t tstep s
+        wait_for tstep "(PAUSED|FINISHED)  step $k " || { differ=$((differ + 1)); break; }
+        if ! diff -q "$tmp/tf/forward.$k" "$tmp/screen" >/dev/null; then
+            differ=$((differ + 1)); [ -z "$first" ] && first="forward $k"
+        fi
+    done
+    for k in $(seq $((last - 1)) -1 0); do
+        tm send-keys -t tstep Left
+        wait_for tstep "PAUSED  step $k " || { differ=$((differ + 1)); break; }
+        if ! diff -q "$tmp/tf/back.$k" "$tmp/screen" >/dev/null ||
+            ! diff -q "$tmp/tf/forward.$k" "$tmp/screen" >/dev/null; then
+            differ=$((differ + 1)); [ -z "$first" ] && first="back $k"
+        fi
+    done
+    if [ "$differ" = 0 ]; then
+        ok "the tour in tmux at 80x24: $last steps to the end and back, each the --frames screen, forward = back"
+    else
+        bad "tour frames in tmux" "$differ screens differ (first: ${first:-a step not reached})"
+    fi
+else
+    bad "tour frames" "no frames, or the TUI did not come up"
+fi
+tm send-keys -t tstep q
+
+# no scenario output in any frame of any run above
+if ! grep -lq '^echo server on' "$tmp"/tf/* "$tmp"/*.txt 2>/dev/null; then
+    ok "no scenario output in the captured frames"
+else
+    bad "scenario output" "a frame holds a scenario's printf"
+fi
+
 # The captured screens, for whoever reads the log.
 for f in ws spin notify lost; do
     [ -f "$tmp/$f.txt" ] || continue

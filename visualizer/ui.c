@@ -359,6 +359,10 @@ static const char *seek_words(viz_seek_t k, uint64_t arg, char *buf, size_t n)
     case VIZ_SEEK_TEXT:
         snprintf(buf, n, "match");
         break;
+    case VIZ_SEEK_EVENT:
+    case VIZ_SEEK_TIME:
+        snprintf(buf, n, "landed"); /* "landed at event #N" */
+        break;
     default:
         snprintf(buf, n, "event");
         break;
@@ -424,6 +428,10 @@ static void seek_pump(viz_ui_t *ui, long budget_ms)
             if (ui->s->cursor == at) { /* the end: nothing more */
                 if (ui->seek == VIZ_SEEK_END)
                     snprintf(ui->status, sizeof ui->status, "at the end");
+                else if (ui->seek == VIZ_SEEK_EVENT ||
+                         ui->seek == VIZ_SEEK_TIME)
+                    snprintf(ui->status, sizeof ui->status,
+                             "the run ends before that; at the end");
                 else
                     snprintf(ui->status, sizeof ui->status, "no later %s",
                              seek_words(ui->seek, ui->seek_arg, what,

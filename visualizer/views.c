@@ -501,17 +501,16 @@ static void draw_last_steal(viz_ui_t *ui, int y)
         add(&p[n++], A_DIM, "steals: none yet");
     } else {
         int attr = recent(ui->s, best->steal_seq) ? hot() : 0;
-        char moved[48] = "";
+        char range[48] = "";
         if (best->steal_first != 0 && best->steal_first != best->steal_last)
-            snprintf(moved, sizeof moved, " (t%" PRIu64 "..t%" PRIu64 ")",
+            snprintf(range, sizeof range, " (t%" PRIu64 "..t%" PRIu64 ")",
                      best->steal_first, best->steal_last);
         add(&p[n++], attr,
-            "last steal #%" PRIu64 ": w%u took %" PRIu64 "%s from w%u",
-            best->steal_seq, thief, best->steal_count, moved,
-            best->steal_from);
-        add(&p[n++], changed ? hot() : 0, "steals %" PRIu64, m->c.steals);
-        add(&p[n++], changed ? hot() : 0, "moved %" PRIu64 " tasks",
-            m->c.stolen);
+            "last steal #%" PRIu64 ": w%u stole %" PRIu64 " task%s from w%u%s",
+            best->steal_seq, thief, best->steal_count,
+            best->steal_count == 1 ? "" : "s", best->steal_from, range);
+        add(&p[n++], changed ? hot() : 0, "in all %" PRIu64 " (%" PRIu64
+            " tasks)", m->c.steals, m->c.stolen);
     }
     pieces(y, 1, COLS - 2, 1, p, n, true);
 }
@@ -653,9 +652,9 @@ static int draw_notify(viz_ui_t *ui, int y, int rows)
     size_t ready = viz_queue_len(&m->ready), waiting = 0;
     for (size_t i = 0; i < m->n_tasks; i++)
         waiting += m->tasks[i].state == VIZ_TASK_WAITING;
-    snprintf(title, sizeof title, "ready (%zu, front first): woken by", ready);
+    snprintf(title, sizeof title, "ready queue (%zu): woken by", ready);
     section(y, 0, half, title, false);
-    snprintf(title, sizeof title, "waiting (%zu): last woken by", waiting);
+    snprintf(title, sizeof title, "waiting set (%zu): last woken by", waiting);
     section(y, half, COLS - half, title, false);
     int list = rows - 2 > 1 ? rows - 2 : 1;
     size_t shown = list_shown(ready, list);
@@ -1434,9 +1433,11 @@ void viz__draw(viz_ui_t *ui)
     int y = draw_title(ui);
     size_t said = ui->s->model.n_warnings +
                   (ui->n_notes < VIZ_NOTES ? ui->n_notes : VIZ_NOTES);
-    int warn_h = said > 2 ? 4 : said == 2 ? 3 : 2;
-    if (LINES >= 40 && said > 3) /* a tall screen: more of them */
-        warn_h = said + 1 < 8 ? (int)said + 1 : 8;
+    /* a line each, up to 3 (7 on a screen of 30 rows or more) */
+    int warn_cap = LINES >= 30 ? 8 : 4;
+    int warn_h = said + 1 < (size_t)warn_cap ? (int)said + 1 : warn_cap;
+    if (warn_h < 2)
+        warn_h = 2;
     int driver_h = driver_rows(ui);
     int room = LINES - 1 - y - warn_h - driver_h; /* the keys: 1 */
     int least, want = executor_rows(&ui->s->model, &least);
