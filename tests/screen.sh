@@ -231,6 +231,67 @@ else
     bad "scenario output" "echo's banner in the screen, or not on stderr (status $rc)"
 fi
 
+# ---- words that were wrong, each checked where it shows ----------------------
+
+# expect LABEL FILE PATTERN...: every pattern (grep -E) in FILE
+expect() {
+    local label=$1 file=$2 p miss=""
+    shift 2
+    for p in "$@"; do grep -Eq -- "$p" "$file" || miss="$miss '$p'"; done
+    if [ "$rc" = 0 ] && [ -z "$miss" ]; then
+        ok "$label"
+    else
+        cp "$file" "$tmp/show"
+        bad "$label" "status $rc, missing:$miss"
+    fi
+}
+shot "$tmp/w1" viz naive-sleep --executor notify --sim --tasks 3 --print-screen 100000
+expect "cancelled tasks are not counted done" "$tmp/w1" 'done 0 \| cancelled 3'
+expect "notify's driver is held by the executor, not a w0" "$tmp/w1" \
+    '^ (driver held by the executor|driver free) '
+! grep -q 'holder w0\|held by w0' "$tmp/w1" || bad "notify driver" "a w0 on notify"
+shot "$tmp/w2" viz echo --executor notify --port 0 --print-screen 3
+expect "registered fds: the count, then the list" "$tmp/w2" '\| fds 1: [0-9]+ \|'
+shot "$tmp/w3" viz sleepers --executor notify --sim --tasks 40 --ms 50 --print-screen 30 --size 80x24
+expect "notify at 80x24: the waiting set's overflow and the remote queue, whole" "$tmp/w3" \
+    '^ +t7 .sleeper. +<- not yet' '^ +\+22 more$' 'remote \(11\): t30 t31 t32 \+8 more$' \
+    'waiting set \(29\)'
+shot "$tmp/w4" viz fanout --executor ws --workers 12 --sim --tasks 100 --print-screen 40 --size 80x24
+steals=$(sed -n 's/.*in all \([0-9]*\) (\([0-9]*\) tasks).*/\1 \2/p' "$tmp/w4")
+counted=$(sed -n 's/.*steals \([0-9]*\) (\([0-9]*\) tasks).*/\1 \2/p' "$tmp/w4")
+if [ "$rc" = 0 ] && [ -n "$steals" ] && [ "$steals" = "$counted" ] &&
+    grep -Eq '^ \+[0-9]+ lanes \(< >\), rings: w[0-9]+:[0-9]+' "$tmp/w4"; then
+    ok "12 workers at 80x24: the lanes that do not fit give their ring counts; the steal totals whole ($steals)"
+else
+    cp "$tmp/w4" "$tmp/show"
+    bad "12 workers at 80x24" "steal totals '$steals' vs '$counted', or no +N lanes line"
+fi
+shot "$tmp/w5" viz fanout --executor ws --workers 12 --sim --tasks 100 --print-screen 40 --size 200x60
+expect "12 workers at 200x60: every lane, labels apart (no 'w10idle')" "$tmp/w5" \
+    '^[ *]w10 +[a-z]' '^[ *]w11 +[a-z]' '^[ *]w0  +[a-z]'
+! grep -Eq 'w1[01][a-z]' "$tmp/w5" || bad "lane labels" "a label runs into its state"
+# in simulation one worker moves per step: the others with work wait for
+# their turn, and none with a queued task is called idle
+if grep -q 'waiting for its turn' "$tmp/w5" &&
+    ! grep -Eq '^[ *]w[0-9]+ +idle +LIFO (t[0-9]+|-) +ring [1-9]' "$tmp/w5"; then
+    ok "simulation: a worker with queued tasks waits for its turn, not idle"
+else
+    cp "$tmp/w5" "$tmp/show"
+    bad "waiting for its turn" "a worker with work shown idle"
+fi
+shot "$tmp/rt" viz sleepers --executor notify --tasks 3 --ms 50 --print-screen 2
+expect "a run on the real clock says, paused, that it goes on" "$tmp/rt" \
+    'real time: the run goes on while paused'
+shot "$tmp/rt2" viz sleepers --executor notify --sim --tasks 3 --ms 50 --print-screen 2
+! grep -q 'real time' "$tmp/rt2" && ok "a simulated run does not say real time" ||
+    bad "sim real time" "says real time in simulation"
+for sc in tour fanout timers yield; do
+    shot "$tmp/d" viz "$sc" --print-screen 2
+    [ "$sc" = tour ] || shot "$tmp/d" viz "$sc" --executor notify --print-screen 2
+    [ "$rc" = 0 ] && ok "defaults trip no refusal: viz $sc --print-screen 2" ||
+        { cp "$tmp/d.err" "$tmp/show"; bad "defaults: $sc" "status $rc"; }
+done
+
 # ---- refusals ------------------------------------------------------------------
 
 refused() { # LABEL PATTERN ARGS...
@@ -253,6 +314,9 @@ refused "--size 100x30x2" '^asynclab: --size: expected COLSxROWS' viz yield --pr
 refused "--size 1001x30" '^asynclab: --size: expected COLSxROWS' viz yield --print-screen 1 --size 1001x30
 refused "--size without --print-screen" '^asynclab: --size: only with --print-screen' viz yield --size 80x24
 refused "--back without --print-screen" '^asynclab: --back: only with --print-screen' replay t.bin --back 2
+refused "--sim for a scenario on real sockets" '^asynclab: --sim: echo serves real TCP clients' \
+    viz echo --sim --print-screen 1
+refused "--frames without --print-screen" '^asynclab: --frames: only with --print-screen' viz yield --frames
 refused "--print-screen -1" '^asynclab: --print-screen' viz yield --print-screen -1
 
 echo "screen: $passed passed, $failed failed"
