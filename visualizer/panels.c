@@ -281,27 +281,32 @@ static void panel_draw(viz_ui_t *ui, int y, int x, int h, int w)
             r++;
         }
     }
-    /* the axis: where the view begins and ends, and the cursor */
+    /* the axis: where the view begins and ends, and the cursor with its
+     * event beside it (an end's words give way to the cursor's) */
     memset(line, ' ', (size_t)cols);
     line[cols] = '\0';
     size_t lf = strlen(from), lt = strlen(to);
-    if (extent > 0) {
-        memcpy(line, from, lf < (size_t)cols ? lf : (size_t)cols);
-        if ((int)(lf + lt + 2) <= cols)
-            memcpy(line + cols - (int)lt, to, lt);
-    }
+    int busy_from = cols, busy_to = -1; /* the columns the cursor's words use */
     if (ccol >= 0) {
         char here[40];
         unit_words(p, cur, here, sizeof here);
+        int lh = (int)strlen(here);
+        int at = ccol + 2 + lh <= cols ? ccol + 2
+                 : ccol - 1 - lh >= 0  ? ccol - 1 - lh
+                                       : -1;
         line[ccol] = '^';
-        /* the cursor's words beside it, where they do not cover an end */
-        size_t lh = strlen(here);
-        int at = ccol + 2 + (int)lh <= cols - (int)lt - 1 ? ccol + 2
-                 : ccol - 1 - (int)lh >= (int)lf + 1      ? ccol - 1 - (int)lh
-                                                          : -1;
-        if (at >= 0)
-            memcpy(line + at, here, lh);
+        busy_from = busy_to = ccol;
+        if (at >= 0) {
+            memcpy(line + at, here, (size_t)lh);
+            busy_from = at < ccol ? at : ccol;
+            busy_to = at < ccol ? ccol : at + lh - 1;
+        }
     }
+    if (extent > 0 && (int)lf + 1 < busy_from && (int)lf <= cols)
+        memcpy(line, from, lf);
+    if (extent > 0 && (int)(lf + lt + 2) <= cols &&
+        cols - (int)lt > busy_to + 1 && !(ccol >= 0 && last_unit == cur))
+        memcpy(line + cols - (int)lt, to, lt);
     put(r++, x + LABEL_W, cols, 0, line);
     if (legend && r < y + h)
         put(r, x, w, A_DIM,
