@@ -56,7 +56,7 @@ typedef struct panels {
     viz_tour_t tour;
     bool tour_ok;
     size_t stopped;       /* caption index + 1 the run last paused at */
-    char title[48];
+    char title[64];
     char text[VIZ_CAPTION_TEXT * 3 + 8];
 } panels_t;
 
