@@ -65,7 +65,7 @@ check_polls() {
             for (i = 1; i < NF; i++) if ($i == "event") cursor = $(i + 1) + 0
         }
         /^-- timeline: events / {
-            # "-- timeline: events #1-#4225 of 4225, 32 events a column (..."
+            # "-- timeline: events #1-#4225 of 4225 events, 32 events a column (..."
             match($0, /events #[0-9]+-/); start = substr($0, RSTART + 8, RLENGTH - 9) - 1
             if (match($0, /, [0-9]+ events? a column/)) {
                 split(substr($0, RSTART + 2), a, " "); per = a[1]; fine = 1

@@ -4,17 +4,25 @@
  * themselves are pure and tested without a terminal: timeline.c and
  * tour.c.
  *
- * The timeline in its rectangle (120 columns, fanout stepped 20 times):
+ * The timeline in its rectangle (`viz fanout --executor ws --workers 4
+ * --sim --seed 7 --tasks 6 --rounds 1 --panel timeline`, 8 steps; cut at
+ * 76 columns): the root t1 on w1 spawns, w0 steals from w1 (A: up to the
+ * thief), w3 from w0 and then w2 from w0 (V: down to the thief).
  *
- *   -- timeline: events 1-152 of 152, 1 a column (L hide, z/Z zoom, {} pan, a: time)
- *   w0       t1====================================  t3= ~~t6==
- *                                                      V
- *   w1                                                ~t2=  t4=
- *   ...
+ *   -- timeline: events #1-#36 of 36 events, 2 columns an event (L hide,
+ *   w0                                                   ~~t4==
+ *                                                        A         |
+ *   w1           t1====================================
+ *                                                                  |
+ *   w2
+ *                                                                  V
+ *   w3                                                             ~~t3==
+ *
  *   driver
+ *
  *   blocking
- *            #1                               ^ #152
- *   t5== poll  ~ search  . parked  D in driver  | V A steal  : v ^ wake
+ *            #1                                                        ^
+ *   t5== poll  ~ search  . parked  D in driver  | V A steal  : v ^ wake/u
  *
  * The panel shows the events up to the cursor (a live run) or all of them
  * (a replay: the whole file is known), so that a step's screen does not
@@ -256,10 +264,10 @@ static void panel_draw(viz_ui_t *ui, int y, int x, int h, int w)
                  " timeline: nothing yet (L hide, z/Z zoom, {} pan, a axis) ");
     else
         snprintf(title, sizeof title,
-                 " timeline: %s %s-%s of %" PRIu64 ", %s%s (L hide, z/Z zoom,"
-                 " {} pan, a: %s) ",
+                 " timeline: %s %s-%s of %" PRIu64 " events, %s%s (L hide, "
+                 "z/Z zoom, {} pan, a: %s) ",
                  p->axis == VIZ_TL_TIME ? "time" : "events", from, to,
-                 p->axis == VIZ_TL_TIME ? p->tl.fed : extent, scale, more,
+                 p->tl.fed, scale, more,
                  p->axis == VIZ_TL_TIME ? "events" : "time");
     mvhline(y, x, '-', w);
     put(y, x + 2, w - 4, A_BOLD, title);
