@@ -173,6 +173,8 @@ row "compare c10k --sim" 2 "--sim: c10k talks over real loopback sockets*" \
     compare c10k --executors notify --sim
 row "run tcp_echo --sim" 2 "--sim: tcp_echo talks over real loopback sockets*" \
     run tcp_echo --executor ws --sim
+row "run mini-redis --sim" 2 "--sim: mini-redis serves real sockets*" \
+    run mini-redis --executor ws --sim
 row "bench tcp_echo --sim" 2 "--sim: tcp_echo talks over real loopback sockets*" \
     bench yield_many,tcp_echo --sim --iters 1
 

@@ -53,7 +53,11 @@ for folder in $(echo "$rules" | awk '{print $1}'); do
     check_folder "$folder"
 done
 # Every source folder of the library and the program is in the table.
-for folder in $(sed -n 's/^MODULES *= *//p; /^MODULES/{n; s/^ *//p}' Makefile | tr -d '\\') cli; do
+# (MODULES may go on over lines ending in a backslash: every one is read.)
+modules=$(awk '/^MODULES *=/ { on = 1; sub(/^MODULES *= */, "") }
+               on { cont = sub(/\\$/, ""); printf "%s ", $0; if (!cont) exit }' Makefile)
+[ -n "$modules" ] || { echo "FAIL no MODULES line in the Makefile"; failed=$((failed + 1)); }
+for folder in $modules cli; do
     if ! echo "$rules" | awk '{print $1}' | grep -qx "$folder"; then
         echo "FAIL $folder: a module of the Makefile with no include rule"
         failed=$((failed + 1))
