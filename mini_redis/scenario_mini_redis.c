@@ -11,6 +11,13 @@
  * --connections C: at most C clients at once (default 10000). Real
  * sockets only: --sim is refused (the command line says why).
  *
+ * --rounds R: a run with an end. The scenario starts Debian's
+ * redis-benchmark against itself (SET and GET, R requests each, 50
+ * clients, its output to /dev/null) and stops when it exits, as on
+ * SIGINT; a benchmark that fails makes the run fail. This is what
+ * `asynclab lesson 15 --watch` shows: the server under a real client's
+ * load, on real threads. Without redis-benchmark: one line, status 1.
+ *
  * The stop is echo's self-pipe (scenarios/scenario_echo.c): the handler
  * writes a byte, the accept task sees the pipe readable through the
  * reactor and stops everything (mini_redis/server.h).
@@ -19,10 +26,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/executor.h"
@@ -60,6 +71,75 @@ static void release_stop_signals(const struct sigaction old[2])
     close(stop_pipe[0]);
     close(stop_pipe[1]);
     stop_pipe[0] = stop_pipe[1] = -1;
+}
+
+/* ---- --rounds: redis-benchmark against ourselves ------------------------- */
+
+extern char **environ;
+
+typedef struct bench_child {
+    pid_t pid;
+    int status;       /* waitpid's, once the waiter has it */
+    pthread_t waiter; /* waits for it, then stops the server */
+    bool running;
+} bench_child_t;
+
+static void *wait_bench(void *arg)
+{
+    bench_child_t *b = arg;
+    while (waitpid(b->pid, &b->status, 0) < 0 && errno == EINTR)
+        ;
+    char byte = 1;
+    ssize_t ignored = write(stop_pipe[1], &byte, 1); /* as SIGINT does */
+    (void)ignored;
+    return NULL;
+}
+
+/* Start redis-benchmark on 127.0.0.1:port; 0 or -errno (-ENOENT: not
+ * installed). */
+static int start_bench(bench_child_t *b, int port, int rounds)
+{
+    char p[16], n[16];
+    snprintf(p, sizeof p, "%d", port);
+    snprintf(n, sizeof n, "%d", rounds);
+    char *argv[] = {"redis-benchmark", "-h", "127.0.0.1", "-p", p, "-t",
+                    "set,get",         "-n", n,           "-c", "50", "-q",
+                    NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    int rc = posix_spawnp(&b->pid, "redis-benchmark", &fa, NULL, argv,
+                          environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        return -rc;
+    rc = pthread_create(&b->waiter, NULL, wait_bench, b);
+    if (rc != 0) {
+        kill(b->pid, SIGTERM);
+        waitpid(b->pid, NULL, 0);
+        return -rc;
+    }
+    b->running = true;
+    return 0;
+}
+
+/* After the server stopped: the benchmark's end. 0, or -EIO when it
+ * failed (or was still running: stopped by a signal first). */
+static int end_bench(bench_child_t *b)
+{
+    if (!b->running)
+        return 0;
+    kill(b->pid, SIGTERM); /* no-op once it has exited */
+    pthread_join(b->waiter, NULL);
+    b->running = false;
+    if (WIFEXITED(b->status) && WEXITSTATUS(b->status) == 0)
+        return 0;
+    fprintf(stderr, "mini-redis: redis-benchmark %s %d\n",
+            WIFEXITED(b->status) ? "exited with status" : "ended by signal",
+            WIFEXITED(b->status) ? WEXITSTATUS(b->status)
+                                 : WTERMSIG(b->status));
+    return -EIO;
 }
 
 /* Two descriptors' worth of headroom per client would be generous; one
@@ -106,13 +186,29 @@ static int mini_redis_run(executor_t *ex, const scenario_params_t *p,
     mr_start_init(&start, &srv, stop_pipe[0]);
     err = executor_block_on(ex, &start.base);
     bool tasks_done = true; /* false: tasks of ours may still be pending */
+    bench_child_t bench = {0};
     if (err == 0 && start.err == 0) {
         printf("mini-redis on 127.0.0.1:%d, executor %s (SIGINT or SIGTERM "
                "stops it)\n",
                srv.port, ex->kind->name);
         fflush(stdout);
+        int rounds = scenario_param(p->rounds, 0);
+        int berr = rounds > 0 ? start_bench(&bench, srv.port, rounds) : 0;
+        if (berr != 0) {
+            fprintf(stderr,
+                    "mini-redis: --rounds: cannot start redis-benchmark: %s%s\n",
+                    strerror(-berr),
+                    berr == -ENOENT ? " (Debian's redis-tools: sh "
+                                      "tools/deps.sh redis, as root)"
+                                    : "");
+            on_stop_signal(0); /* stop at once */
+        }
         err = executor_run(ex); /* until a signal stops every task */
         tasks_done = err == 0;
+        if (err == 0)
+            err = berr != 0 ? berr : end_bench(&bench);
+        else
+            end_bench(&bench);
     } else if (err == 0) {
         /* Start failed; a task it spawned before failing was told to
          * stop: let it end. */
@@ -155,7 +251,8 @@ static int mini_redis_run(executor_t *ex, const scenario_params_t *p,
 const scenario_t scenario_mini_redis = {
     .name = "mini-redis",
     .summary = "a Redis server (RESP2) for redis-cli, until SIGINT",
-    .defaults = "--port 6379 --connections 10000",
+    .defaults = "--port 6379 --connections 10000 (--rounds R: redis-benchmark "
+                "against it, then stop)",
     .run = mini_redis_run,
     .no_sim = "serves real sockets (redis-cli, redis-benchmark), which "
               "virtual time cannot pace",
