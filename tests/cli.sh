@@ -216,7 +216,7 @@ if expect "run naive-sleep --sim" 1 run naive-sleep --executor notify --sim --ta
     "$bin" viz naive-sleep --executor notify --sim --tasks 5 --ms 20 \
         --print-screen 200 >"$out" 2>"$err" && lost "$err" >"$out.viz" &&
     cmp -s "$out.run" "$out.viz" && grep -q 'failed: a los' "$out" &&
-    grep -q 'spawned 5 | done 5' "$out"; then
+    grep -q 'spawned 5 | done 0 | cancelled 5' "$out"; then
     ok "naive-sleep --sim on notify: run and the stepped visualizer both lose all 5"
 else
     bad "naive-sleep --sim on notify" "run and viz --print-screen differ"

@@ -248,10 +248,10 @@ expect() {
 shot "$tmp/w1" viz naive-sleep --executor notify --sim --tasks 3 --print-screen 100000
 expect "cancelled tasks are not counted done" "$tmp/w1" 'done 0 \| cancelled 3'
 expect "notify's driver is held by the executor, not a w0" "$tmp/w1" \
-    '^ (driver held by the executor|driver free) '
+    '^ driver: (held by the executor|free) '
 ! grep -q 'holder w0\|held by w0' "$tmp/w1" || bad "notify driver" "a w0 on notify"
 shot "$tmp/w2" viz echo --executor notify --port 0 --print-screen 3
-expect "registered fds: the count, then the list" "$tmp/w2" '\| fds 1: [0-9]+ \|'
+expect "registered fds: the count, then the list" "$tmp/w2" '\| fds 1 \([0-9]+\) \|'
 shot "$tmp/w3" viz sleepers --executor notify --sim --tasks 40 --ms 50 --print-screen 30 --size 80x24
 expect "notify at 80x24: the waiting set's overflow and the remote queue, whole" "$tmp/w3" \
     '^ +t7 .sleeper. +<- not yet' '^ +\+22 more$' 'remote \(11\): t30 t31 t32 \+8 more$' \
@@ -273,7 +273,7 @@ expect "12 workers at 200x60: every lane, labels apart (no 'w10idle')" "$tmp/w5"
 # in simulation one worker moves per step: the others with work wait for
 # their turn, and none with a queued task is called idle
 if grep -q 'waiting for its turn' "$tmp/w5" &&
-    ! grep -Eq '^[ *]w[0-9]+ +idle +LIFO (t[0-9]+|-) +ring [1-9]' "$tmp/w5"; then
+    ! grep -Eq '^[ *]w[0-9]+ +idle +LIFO .* ring [1-9]' "$tmp/w5"; then
     ok "simulation: a worker with queued tasks waits for its turn, not idle"
 else
     cp "$tmp/w5" "$tmp/show"

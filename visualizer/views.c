@@ -269,23 +269,27 @@ static int title_rows(viz_ui_t *ui, char *top, size_t ntop, char *second,
     snprintf(head, sizeof head, "%s  step %" PRIu64 "  %s  t=%.3f ms", mode,
              viz_session_step_number(s), events,
              (double)s->model.now_ns / 1e6);
-    char what[400];
-    snprintf(what, sizeof what, "%s%s%s", ui->o->title, over ? "  | " : "",
-             over ? ui->ended : "");
+    char end[160] = "";
+    if (over)
+        snprintf(end, sizeof end, "  | %s", ui->ended);
     int room = COLS - 2;
-    if ((int)(strlen("asynclab viz  ") + strlen(head) + 2 + strlen(what) +
-              strlen(rt)) <= room) {
-        snprintf(top, ntop, "asynclab viz  %s  %s%s", head, what, rt);
+    size_t all = strlen(head) + 2 + strlen(ui->o->title) + strlen(end);
+    if ((int)(strlen("asynclab viz  ") + all + strlen(rt)) <= room) {
+        snprintf(top, ntop, "asynclab viz  %s  %s%s%s", head, ui->o->title,
+                 end, rt);
         second[0] = 0;
         return 1;
     }
-    if ((int)(strlen(head) + 2 + strlen(what) + strlen(rt)) <= room) {
-        snprintf(top, ntop, "%s  %s%s", head, what, rt);
+    if ((int)(all + strlen(rt)) <= room) {
+        snprintf(top, ntop, "%s  %s%s%s", head, ui->o->title, end, rt);
         second[0] = 0;
         return 1;
     }
-    snprintf(top, ntop, "%s%s", head, rt);
-    snprintf(second, nsecond, "%s", what);
+    /* Two rows: what runs and how it ended first (cut, and said so: the
+     * second row has it whole), then the real-time notice. */
+    snprintf(top, ntop, "%s  %s%s", head, ui->o->title, end);
+    snprintf(second, nsecond, "%s%s", (int)all > room ? end + 4 : "",
+             rt[0] && (int)all > room ? rt : rt + (rt[0] ? 2 : 0));
     return 2;
 }
 
@@ -298,12 +302,14 @@ static int draw_title(viz_ui_t *ui)
         mvhline(r, 0, ' ', COLS);
         attroff(color(C_TITLE) | A_BOLD);
     }
-    text(0, 1, COLS - 2, color(C_TITLE) | A_BOLD, "%s", top);
-    if (rows == 2) {
-        if ((int)strlen(second) > COLS - 2) /* cut, and said so */
-            text(1, COLS - 4, 3, color(C_TITLE) | A_BOLD, "...");
-        text(1, 1, (int)strlen(second) > COLS - 2 ? COLS - 5 : COLS - 2,
-             color(C_TITLE) | A_BOLD, "%s", second);
+    /* a row cut short ends in "..." */
+    const char *row[2] = {top, second};
+    for (int r = 0; r < rows; r++) {
+        bool cut = (int)strlen(row[r]) > COLS - 2;
+        text(r, 1, cut ? COLS - 5 : COLS - 2, color(C_TITLE) | A_BOLD, "%s",
+             row[r]);
+        if (cut)
+            text(r, COLS - 4, 3, color(C_TITLE) | A_BOLD, "...");
     }
     return rows;
 }
@@ -434,13 +440,18 @@ static void draw_lane(viz_ui_t *ui, int y, uint32_t i)
     int attr = lane_state(ui, w, state, sizeof state);
     text(y, x, sw, attr, "%s", state);
     x += sw + 1;
-    /* the slot: a task id (the table has its name) */
+    /* the slot: the task's name when it fits in 16 columns, else its id
+     * alone (the table has the name), never a name cut short */
     bool slot_moved = marks_on && w->lifo != s->before.lifo[i];
-    char slot[32] = "LIFO -";
-    if (w->lifo)
-        snprintf(slot, sizeof slot, "LIFO t%" PRIu64, w->lifo);
-    text(y, x, 12, slot_moved ? hot() : w->lifo ? (int)A_BOLD : 0, "%s", slot);
-    x += 12;
+    char slot[80] = "LIFO -", lbuf[64];
+    if (w->lifo) {
+        snprintf(slot, sizeof slot, "LIFO %s",
+                 label(m, w->lifo, lbuf, sizeof lbuf));
+        if (strlen(slot) > 16)
+            snprintf(slot, sizeof slot, "LIFO t%" PRIu64, w->lifo);
+    }
+    text(y, x, 16, slot_moved ? hot() : w->lifo ? (int)A_BOLD : 0, "%s", slot);
+    x += 17;
     size_t len = viz_queue_len(&w->ring);
     size_t was = marks_on ? s->before.ring[i] : len;
     char ring[40];
@@ -741,12 +752,30 @@ static int driver_pieces(viz_ui_t *ui, piece_t *p)
     const viz_before_t *b = &ui->s->before;
     int n = 0;
     if (d->holder >= 0 && m->exec != VIZ_EXEC_WS)
-        add(&p[n++], 0, "driver held by the executor"); /* one thread */
+        add(&p[n++], 0, "driver: held by the executor"); /* one thread */
     else if (d->holder >= 0)
-        add(&p[n++], 0, "driver held by w%" PRId64, d->holder);
+        add(&p[n++], 0, "driver: held by w%" PRId64, d->holder);
     else
-        add(&p[n++], 0, "driver free");
+        add(&p[n++], 0, "driver: free");
     add(&p[n++], 0, "clock %" PRIu64 " ms", d->now_ms);
+    /* "fds 4 (7 8 9 59)", the count first: a long list is cut, and says
+     * so */
+    char fds[36] = ""; /* a few: the count is what matters */
+    size_t at = 0, i;
+    for (i = 0; i < d->n_fds; i++) {
+        char one[24];
+        snprintf(one, sizeof one, "%s%" PRIu64, i ? " " : " (", d->fds[i]);
+        size_t len = strlen(one);
+        if (at + len + 14 > sizeof fds)
+            break;
+        memcpy(fds + at, one, len + 1);
+        at += len;
+    }
+    if (i < d->n_fds)
+        snprintf(fds + at, sizeof fds - at, " +%zu more)", d->n_fds - i);
+    else if (at > 0)
+        snprintf(fds + at, sizeof fds - at, ")");
+    add(&p[n++], moved(d->n_fds, b->fds), "fds %zu%s", d->n_fds, fds);
     const viz_timer_t *first = NULL;
     for (size_t i = 0; i < d->n_timers; i++)
         if (first == NULL || d->timers[i].deadline_ms < first->deadline_ms)
@@ -759,21 +788,6 @@ static int driver_pieces(viz_ui_t *ui, piece_t *p)
     char timers[64];
     timer_levels(d, timers, sizeof timers);
     add(&p[n++], moved(d->n_timers, b->timers), "timers %s", timers);
-    /* "fds 4: 7 8 9 59", the count first: a long list is cut, and says so */
-    char fds[80] = "";
-    size_t at = 0, i;
-    for (i = 0; i < d->n_fds; i++) {
-        char one[24];
-        snprintf(one, sizeof one, "%s%" PRIu64, i ? " " : ": ", d->fds[i]);
-        size_t len = strlen(one);
-        if (at + len + 14 > sizeof fds)
-            break;
-        memcpy(fds + at, one, len + 1);
-        at += len;
-    }
-    if (i < d->n_fds)
-        snprintf(fds + at, sizeof fds - at, " +%zu more", d->n_fds - i);
-    add(&p[n++], moved(d->n_fds, b->fds), "fds %zu%s", d->n_fds, fds);
     add(&p[n++], moved(m->c.driver_turns, b->c.driver_turns),
         "turns %" PRIu64, m->c.driver_turns);
     add(&p[n++], moved(m->c.timers_fired, b->c.timers_fired),
