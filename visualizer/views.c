@@ -118,7 +118,7 @@ static void ids(int y, int x, int w, const viz_queue_t *q, int attr)
     char buf[1100];
     size_t at = 0, n = viz_queue_len(q);
     for (size_t i = 0; i < n; i++) {
-        char one[24], more[24];
+        char one[24], more[32];
         snprintf(one, sizeof one, "t%" PRIu64 " ", viz_queue_at(q, i));
         snprintf(more, sizeof more, "+%zu more", n - i);
         size_t len = strlen(one);
@@ -128,8 +128,11 @@ static void ids(int y, int x, int w, const viz_queue_t *q, int attr)
             at + len + 1 >= sizeof buf) {
             if (at + strlen(more) > (size_t)w)
                 at = 0; /* not even that: the count alone */
-            snprintf(buf + at, sizeof buf - at, "%s", more);
-            at += strlen(buf + at);
+            size_t len_more = strlen(more);
+            if (at + len_more + 1 > sizeof buf)
+                at = 0;
+            memcpy(buf + at, more, len_more + 1);
+            at += len_more;
             break;
         }
         memcpy(buf + at, one, len + 1);
@@ -265,10 +268,12 @@ static int title_rows(viz_ui_t *ui, char *top, size_t ntop, char *second,
         snprintf(events, sizeof events, "event %zu", s->cursor);
     if (ui->o->real_time && ui->paused && !over && ui->src != NULL)
         snprintf(rt, sizeof rt, "  real time: the run goes on while paused");
-    char head[160];
-    snprintf(head, sizeof head, "%s  step %" PRIu64 "  %s  t=%.3f ms", mode,
-             viz_session_step_number(s), events,
-             (double)s->model.now_ns / 1e6);
+    char head[256]; /* the time in integers: a double's width is unbounded */
+    uint64_t us = s->model.now_ns / 1000;
+    snprintf(head, sizeof head,
+             "%s  step %" PRIu64 "  %s  t=%" PRIu64 ".%03u ms", mode,
+             viz_session_step_number(s), events, us / 1000,
+             (unsigned)(us % 1000));
     char end[160] = "";
     if (over)
         snprintf(end, sizeof end, "  | %s", ui->ended);
@@ -454,7 +459,7 @@ static void draw_lane(viz_ui_t *ui, int y, uint32_t i)
     x += 17;
     size_t len = viz_queue_len(&w->ring);
     size_t was = marks_on ? s->before.ring[i] : len;
-    char ring[40];
+    char ring[72];
     if (len != was)
         snprintf(ring, sizeof ring, "ring %zu/%d %c%zu", len, VIZ_RING_CAP,
                  len > was ? '+' : '-', len > was ? len - was : was - len);
@@ -761,6 +766,7 @@ static int driver_pieces(viz_ui_t *ui, piece_t *p)
     /* "fds 4 (7 8 9 59)", the count first: a long list is cut, and says
      * so */
     char fds[36] = ""; /* a few: the count is what matters */
+    char fmore[32] = "";
     size_t at = 0, i;
     for (i = 0; i < d->n_fds; i++) {
         char one[24];
@@ -772,10 +778,10 @@ static int driver_pieces(viz_ui_t *ui, piece_t *p)
         at += len;
     }
     if (i < d->n_fds)
-        snprintf(fds + at, sizeof fds - at, " +%zu more)", d->n_fds - i);
+        snprintf(fmore, sizeof fmore, " +%zu more)", d->n_fds - i);
     else if (at > 0)
-        snprintf(fds + at, sizeof fds - at, ")");
-    add(&p[n++], moved(d->n_fds, b->fds), "fds %zu%s", d->n_fds, fds);
+        snprintf(fmore, sizeof fmore, ")");
+    add(&p[n++], moved(d->n_fds, b->fds), "fds %zu%s%s", d->n_fds, fds, fmore);
     const viz_timer_t *first = NULL;
     for (size_t i = 0; i < d->n_timers; i++)
         if (first == NULL || d->timers[i].deadline_ms < first->deadline_ms)
@@ -1076,7 +1082,7 @@ static void draw_tasks(viz_ui_t *ui, int y, int x, int w, int h)
     size_t shown = ui->n_rows - ui->task_top < list ? ui->n_rows - ui->task_top
                                                     : list;
     /* the title says what the rows cannot: how many are not shown */
-    char title[128], more[64] = "";
+    char title[320], more[96] = "";
     if (shown < ui->n_rows)
         snprintf(more, sizeof more, ", +%zu more (%zu above, %zu below)",
                  ui->n_rows - shown, ui->task_top,
@@ -1127,14 +1133,14 @@ static void draw_log(viz_ui_t *ui, int y, int x, int w, int h)
 {
     const viz_session_t *s = ui->s;
     const viz_model_t *m = &s->model;
-    char title[128];
-    int n = snprintf(title, sizeof title, "event log (bold: the last step)");
+    char title[320], filter[96] = "", back[64] = "";
     if (ui->filter.kind != VIZ_FILTER_NONE)
-        n += snprintf(title + n, sizeof title - (size_t)n, ", filter %s",
-                      ui->filter.text);
-    if (ui->log_back > 0 && n < (int)sizeof title)
-        snprintf(title + n, sizeof title - (size_t)n,
-                 ", SCROLLED back %zu: F follows", ui->log_back);
+        snprintf(filter, sizeof filter, ", filter %s", ui->filter.text);
+    if (ui->log_back > 0)
+        snprintf(back, sizeof back, ", SCROLLED back %zu: F follows",
+                 ui->log_back);
+    snprintf(title, sizeof title, "event log (bold: the last step)%s%s",
+             filter, back);
     section(y, x, w, title, ui->focus == VIZ_PANEL_LOG);
     int rows = h - 1;
     if (rows <= 0)
@@ -1202,7 +1208,7 @@ static void draw_warnings(viz_ui_t *ui, int y, int h)
     if (sel < first)
         first = sel;
     size_t last = first + list < n ? first + list : n;
-    char title[128], more[64] = "";
+    char title[320], more[96] = "";
     if (last - first < n)
         snprintf(more, sizeof more, ", +%zu more (%zu earlier, %zu later)",
                  n - (last - first), first, n - last);
