@@ -1046,6 +1046,14 @@ static void draw_task_row(viz_ui_t *ui, int y, int x, int w,
     where(t, loc, sizeof loc);
     shares(m, t, &busy, &idle);
     const char *name = viz_task_name(m, t);
+    /* The column holds 12: a longer name is cut with a sign ("naive-sleep~"),
+     * never silently. */
+    char shown[16];
+    snprintf(shown, sizeof shown, "%s", name != NULL ? name : "");
+    if (name != NULL && strlen(name) > 12) {
+        shown[11] = '~';
+        shown[12] = 0;
+    }
     bool touched = task_touched(ui->s, t->id);
     int attr = selected ? A_REVERSE : 0;
     if (t->state == VIZ_TASK_RUNNING)
@@ -1059,7 +1067,7 @@ static void draw_task_row(viz_ui_t *ui, int y, int x, int w,
     text(y, x + 1, w - 1, attr,
          "%4" PRIu64 " %-12.12s %-7s %-8s %6" PRIu64 " %5" PRIu64 " %4" PRIu64
          " %4u%% %4u%% %s",
-         t->id, name ? name : "", state_word(t), loc, t->polls, t->wakes,
+         t->id, shown, state_word(t), loc, t->polls, t->wakes,
          t->self_wakes, busy, idle, woke_short(t, wb, sizeof wb));
 }
 
