@@ -18,9 +18,9 @@
  * `asynclab lesson 15 --watch` shows: the server under a real client's
  * load, on real threads. Without redis-benchmark: one line, status 1.
  *
- * The stop is echo's self-pipe (scenarios/scenario_echo.c): the handler
- * writes a byte, the accept task sees the pipe readable through the
- * reactor and stops everything (mini_redis/server.h).
+ * The stop is the self-pipe of scenarios/stop_signals.h, as echo's: the
+ * handler writes a byte, the accept task sees the pipe readable through
+ * the reactor and stops everything (mini_redis/server.h).
  *
  * Tests: tests/mini_redis.sh.
  */
@@ -39,39 +39,7 @@
 #include "core/executor.h"
 #include "mini_redis/server.h"
 #include "scenarios/scenario.h"
-
-static int stop_pipe[2] = {-1, -1};
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    char byte = 1;
-    ssize_t ignored = write(stop_pipe[1], &byte, 1); /* async-signal-safe */
-    (void)ignored;
-}
-
-static int catch_stop_signals(struct sigaction old[2])
-{
-    if (pipe2(stop_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
-        return -errno;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, &old[0]);
-    sigaction(SIGTERM, &sa, &old[1]);
-    return 0;
-}
-
-static void release_stop_signals(const struct sigaction old[2])
-{
-    sigaction(SIGINT, &old[0], NULL);
-    sigaction(SIGTERM, &old[1], NULL);
-    close(stop_pipe[0]);
-    close(stop_pipe[1]);
-    stop_pipe[0] = stop_pipe[1] = -1;
-}
+#include "scenarios/stop_signals.h"
 
 /* ---- --rounds: redis-benchmark against ourselves ------------------------- */
 
@@ -89,9 +57,7 @@ static void *wait_bench(void *arg)
     bench_child_t *b = arg;
     while (waitpid(b->pid, &b->status, 0) < 0 && errno == EINTR)
         ;
-    char byte = 1;
-    ssize_t ignored = write(stop_pipe[1], &byte, 1); /* as SIGINT does */
-    (void)ignored;
+    stop_signals_raise(); /* as SIGINT does */
     return NULL;
 }
 
@@ -176,14 +142,14 @@ static int mini_redis_run(executor_t *ex, const scenario_params_t *p,
     if (err != 0)
         return err;
     raise_fd_limit(cfg.max_clients);
-    struct sigaction old[2];
-    err = catch_stop_signals(old);
+    stop_signals_t sigs;
+    err = stop_signals_catch(&sigs);
     if (err != 0) {
         mr_server_destroy(&srv);
         return err;
     }
     mr_start_t start;
-    mr_start_init(&start, &srv, stop_pipe[0]);
+    mr_start_init(&start, &srv, sigs.read_fd);
     err = executor_block_on(ex, &start.base);
     bool tasks_done = true; /* false: tasks of ours may still be pending */
     bench_child_t bench = {0};
@@ -201,7 +167,7 @@ static int mini_redis_run(executor_t *ex, const scenario_params_t *p,
                     berr == -ENOENT ? " (Debian's redis-tools: sh "
                                       "tools/deps.sh redis, as root)"
                                     : "");
-            on_stop_signal(0); /* stop at once */
+            stop_signals_raise(); /* stop at once */
         }
         err = executor_run(ex); /* until a signal stops every task */
         tasks_done = err == 0;
@@ -220,7 +186,7 @@ static int mini_redis_run(executor_t *ex, const scenario_params_t *p,
                         "any free one)\n",
                 cfg.port);
     }
-    release_stop_signals(old);
+    stop_signals_release(&sigs);
     uint64_t served = atomic_load(&srv.accepted);
     out->tasks_expected = out->tasks_done = served;
     /* Worst case (every counter 20 digits) is longer than out->what:

@@ -10,9 +10,9 @@
  * A task per connection (bench/echo.h). While every client is idle the
  * notify executor sleeps in epoll_wait: CPU/wall near 0.
  *
- * Stopping cleanly with the self-pipe trick (D. J. Bernstein, ~1990): the
- * signal handler may only do async-signal-safe things, so it writes one
- * byte to a pipe. A task waits for that pipe to become readable through
+ * Stopping cleanly with the self-pipe trick (D. J. Bernstein, ~1990;
+ * scenarios/stop_signals.h): the signal handler may only do
+ * async-signal-safe things, so it writes one byte to a pipe. A task waits for that pipe to become readable through
  * the driver's reactor, like any socket, and then tells the server and
  * every connection to stop (notify_waiters). No thread, no flag polling:
  * the signal becomes an ordinary wake.
@@ -33,27 +33,17 @@
 
 #include "bench/echo.h"
 #include "scenarios/scenario.h"
+#include "scenarios/stop_signals.h"
 #include "driver/reactor.h"
 
 #define ECHO_PORT 7878
-
-/* Written by the signal handler, read by the signal task; -1 when unset.
- * Static: a handler has no other way to find it. */
-static int signal_pipe[2] = {-1, -1};
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    char byte = 1;
-    ssize_t ignored = write(signal_pipe[1], &byte, 1); /* async-signal-safe */
-    (void)ignored;
-}
 
 /* ---- the signal task: the pipe's readiness turned into a stop ----------- */
 
 typedef struct signal_task {
     future_t base;
-    reactor_reg_t *reg; /* the pipe's read end, registered at first poll */
+    int fd;             /* the stop pipe's read end (scenarios/stop_signals.h) */
+    reactor_reg_t *reg; /* fd's registration, made at first poll */
     notify_t *stop;
     int err; /* output: 0, or why the pipe could not be watched */
 } signal_task_t;
@@ -65,7 +55,7 @@ static poll_t signal_task_poll(future_t *f, context_t *cx)
         driver_t *d = driver_current();
         self->err = d == NULL ? -ENOTSUP
                               : reactor_register(driver_reactor(d),
-                                                 signal_pipe[0], &self->reg);
+                                                 self->fd, &self->reg);
         if (self->err != 0)
             return POLL_READY; /* no clean stop; the default action kills */
     }
@@ -89,6 +79,7 @@ static void signal_task_drop(future_t *f)
 typedef struct echo_start {
     future_t base;
     int port;
+    int stop_fd; /* the stop pipe's read end */
     notify_t *stop;
     const echo_hooks_t *hooks;
     int err; /* output */
@@ -109,6 +100,7 @@ static poll_t echo_start_poll(future_t *f, context_t *cx)
     echo_server_t server;
     echo_server_init(&server, listener, self->stop, self->hooks);
     signal_task_t sig = {.base = {signal_task_poll, signal_task_drop},
+                         .fd = self->stop_fd,
                          .stop = self->stop};
     /* A refused spawn leaves the future ours: drop it (the server's drop
      * closes the listener). */
@@ -133,30 +125,6 @@ static void count_accept(void *arg, int result)
                                   memory_order_relaxed);
 }
 
-/* Catch SIGINT and SIGTERM into the pipe; old actions saved in old[]. */
-static int catch_stop_signals(struct sigaction old[2])
-{
-    if (pipe2(signal_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
-        return -errno;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, &old[0]);
-    sigaction(SIGTERM, &sa, &old[1]);
-    return 0;
-}
-
-static void release_stop_signals(const struct sigaction old[2])
-{
-    sigaction(SIGINT, &old[0], NULL);
-    sigaction(SIGTERM, &old[1], NULL);
-    close(signal_pipe[0]);
-    close(signal_pipe[1]);
-    signal_pipe[0] = signal_pipe[1] = -1;
-}
-
 static int echo_run(executor_t *ex, const scenario_params_t *p,
                     scenario_result_t *out)
 {
@@ -174,13 +142,14 @@ static int echo_run(executor_t *ex, const scenario_params_t *p,
     int err = notify_init(&stop);
     if (err != 0)
         return err;
-    struct sigaction old[2];
-    err = catch_stop_signals(old);
+    stop_signals_t sigs;
+    err = stop_signals_catch(&sigs);
     if (err != 0)
         return err;
 
     echo_start_t start = {.base = {echo_start_poll, NULL},
                           .port = port,
+                          .stop_fd = sigs.read_fd,
                           .stop = &stop,
                           .hooks = &hooks};
     err = executor_block_on(ex, &start.base);
@@ -188,7 +157,7 @@ static int echo_run(executor_t *ex, const scenario_params_t *p,
         err = start.err;
     if (err == 0)
         err = executor_run(ex); /* until a signal stops every task */
-    release_stop_signals(old);
+    stop_signals_release(&sigs);
     /* Every connection accepted was served to its end (or to the stop). */
     out->tasks_expected = out->tasks_done =
         atomic_load_explicit(&served, memory_order_relaxed);
