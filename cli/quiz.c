@@ -51,6 +51,15 @@ size_t quiz_pick(quiz_t *q, const size_t *cand, size_t n)
     return cand[(size_t)quiz_rng_range(&q->rng, 0, (int)n - 1)];
 }
 
+size_t quiz_pick_poll(quiz_t *q)
+{
+    size_t cand[4096], n = 0;
+    for (size_t k = 2; k <= q->run.n && n < 4096; k++)
+        if (quiz_is_poll(quiz_ev(&q->run, k), TRACE_NO_WORKER))
+            cand[n++] = k;
+    return n == 0 ? 0 : quiz_pick(q, cand, n);
+}
+
 /* ---- recording ------------------------------------------------------------ */
 
 typedef struct recorder {

@@ -201,6 +201,10 @@ const char *quiz_tid(uint64_t id, char *buf, size_t n);
 /* Pick one of n candidates (n > 0) with the question's rng. */
 size_t quiz_pick(quiz_t *q, const size_t *cand, size_t n);
 
+/* Pick one poll of the run (event 2 on, at most the first 4096) with the
+ * question's rng: its event number, or 0 when the run has none. */
+size_t quiz_pick_poll(quiz_t *q);
+
 /* A scenario's options as the command line gives them ("--tasks 3 ..."). */
 void quiz_print_params(FILE *out, const scenario_params_t *p);
 

@@ -51,13 +51,9 @@ static int next_poll(quiz_t *q)
     int err = notify_run(q, pick_scenario(q));
     if (err != 0)
         return err;
-    size_t cand[4096], n = 0;
-    for (size_t k = 2; k <= q->run.n && n < 4096; k++)
-        if (quiz_is_poll(quiz_ev(&q->run, k), TRACE_NO_WORKER))
-            cand[n++] = k;
-    if (n == 0)
+    size_t e = quiz_pick_poll(q);
+    if (e == 0)
         return -ENODATA;
-    size_t e = quiz_pick(q, cand, n);
     quiz_ask_next_poll(q, e,
                        QUIZ_SHOW_RECENT | QUIZ_SHOW_QUEUES | QUIZ_SHOW_WAITING,
                        "the notify executor");

@@ -41,13 +41,9 @@ static int next_poll(quiz_t *q)
     int err = spin_run(q, scenarios[quiz_rng_range(&q->rng, 0, 2)]);
     if (err != 0)
         return err;
-    size_t cand[4096], n = 0;
-    for (size_t k = 2; k <= q->run.n && n < 4096; k++)
-        if (quiz_is_poll(quiz_ev(&q->run, k), TRACE_NO_WORKER))
-            cand[n++] = k;
-    if (n == 0)
+    size_t e = quiz_pick_poll(q);
+    if (e == 0)
         return -ENODATA;
-    size_t e = quiz_pick(q, cand, n);
     quiz_ask_next_poll(q, e, QUIZ_SHOW_RECENT | QUIZ_SHOW_QUEUES,
                        "the spin executor");
     fprintf(q->why, "the spin executor polls the front of its deque and puts "

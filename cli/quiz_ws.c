@@ -52,13 +52,9 @@ int quiz_ws_run(quiz_t *q, const char *scenario, int workers)
 
 int quiz_ws_ask_next_task(quiz_t *q)
 {
-    size_t cand[4096], n = 0;
-    for (size_t k = 2; k <= q->run.n && n < 4096; k++)
-        if (quiz_is_poll(quiz_ev(&q->run, k), TRACE_NO_WORKER))
-            cand[n++] = k;
-    if (n == 0)
+    size_t e = quiz_pick_poll(q);
+    if (e == 0)
         return -ENODATA;
-    size_t e = quiz_pick(q, cand, n);
     char who[64];
     snprintf(who, sizeof who, "w%u (the simulation lets it decide next)",
              quiz_ev(&q->run, e)->worker);
@@ -74,13 +70,9 @@ int quiz_ws_ask_next_task(quiz_t *q)
 
 int quiz_ws_ask_next_worker(quiz_t *q)
 {
-    size_t cand[4096], n = 0;
-    for (size_t k = 2; k <= q->run.n && n < 4096; k++)
-        if (quiz_is_poll(quiz_ev(&q->run, k), TRACE_NO_WORKER))
-            cand[n++] = k;
-    if (n == 0)
+    size_t e = quiz_pick_poll(q);
+    if (e == 0)
         return -ENODATA;
-    size_t e = quiz_pick(q, cand, n);
     const trace_event_t *ev = quiz_ev(&q->run, e);
     quiz_show(q, e - 1, WS_SHOW);
     fprintf(q->ask, "t%" PRIu64 " is the next task polled. Which worker "
