@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/recorder.h"
 #include "bench/executors.h"
 #include "core/future.h"
 #include "core/trace.h"
@@ -234,26 +235,9 @@ static void viz_timeline_zoom(void **state)
 
 /* ---- fanout, 4 workers, simulated, seed 7 ---------------------------------- */
 
-typedef struct recorder {
-    trace_sink_t sink;
-    trace_event_t *ev;
-    size_t n, cap;
-} recorder_t;
-
-static void record(trace_sink_t *self, const trace_event_t *ev)
-{
-    recorder_t *r = (recorder_t *)self;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 4096;
-        r->ev = realloc(r->ev, r->cap * sizeof *r->ev);
-        assert_non_null(r->ev);
-    }
-    r->ev[r->n++] = *ev;
-}
-
 static recorder_t fanout_seed_7(void)
 {
-    recorder_t r = {.sink.write = record};
+    recorder_t r = RECORDER_INIT;
     const scenario_t *sc = scenario_by_name("fanout");
     assert_non_null(sc);
     executor_config_t cfg = {.kind = executor_kind_by_name("ws"),

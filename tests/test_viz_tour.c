@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/recorder.h"
 #include "bench/executors.h"
 #include "core/future.h"
 #include "core/trace.h"
@@ -34,27 +35,10 @@
 
 /* ---- a recorded run ------------------------------------------------------ */
 
-typedef struct recorder {
-    trace_sink_t sink;
-    trace_event_t *ev;
-    size_t n, cap;
-} recorder_t;
-
-static void record(trace_sink_t *self, const trace_event_t *ev)
-{
-    recorder_t *r = (recorder_t *)self;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 1024;
-        r->ev = realloc(r->ev, r->cap * sizeof *r->ev);
-        assert_non_null(r->ev);
-    }
-    r->ev[r->n++] = *ev;
-}
-
 /* The scenario on ws in simulation, as `viz` and `run --sim` make it. */
 static recorder_t run_seeded(const char *scenario, int workers, uint64_t seed)
 {
-    recorder_t r = {.sink.write = record};
+    recorder_t r = RECORDER_INIT;
     const scenario_t *sc = scenario_by_name(scenario);
     assert_non_null(sc);
     executor_config_t cfg = {.kind = executor_kind_by_name("ws"),

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/recorder.h"
 #include "core/async.h"
 #include "core/executor.h"
 #include "core/task.h"
@@ -1427,24 +1428,6 @@ static void ws_step_is_one_decision(void **state)
     marks_check_all_once(&m);
 }
 
-/* A sink that keeps every event, for checking the vocabulary. */
-typedef struct recorder {
-    trace_sink_t sink;
-    trace_event_t *ev;
-    size_t n, cap;
-} recorder_t;
-
-static void recorder_write(trace_sink_t *self, const trace_event_t *ev)
-{
-    recorder_t *r = (recorder_t *)self;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 1024;
-        r->ev = realloc(r->ev, r->cap * sizeof *r->ev);
-        assert_non_null(r->ev);
-    }
-    r->ev[r->n++] = *ev;
-}
-
 /*
  * A model of the queues, rebuilt from the events alone, as the visualizer
  * rebuilds it: each queue a list of task ids in order. SCHEDULE moves a
@@ -1526,7 +1509,7 @@ static void model_apply(model_t *m, const trace_event_t *e)
 /* Run a workload with a recorder, replay it into the model. */
 static void check_trace(int wl, uint64_t seed, size_t count[])
 {
-    recorder_t rec = {{recorder_write}, NULL, 0, 0};
+    recorder_t rec = RECORDER_INIT;
     executor_t *ex = ws_new(MODEL_WORKERS, true, seed, &rec.sink);
     marks_t m;
     pair_t pairs[64];
