@@ -661,6 +661,21 @@ static size_t skip_crowded(const viz_timeline_t *tl, const viz_tl_view_t *v,
     return next > i ? next : i;
 }
 
+/* The marks of the view, in order, with crowded columns skipped: mark
+ * *i (moved on past a crowded column), or NULL once past the view. */
+static const viz_tl_mark_t *mark_in_view(const viz_timeline_t *tl,
+                                         const viz_tl_view_t *v,
+                                         unsigned *seen, uint64_t last,
+                                         size_t *i)
+{
+    uint64_t u = mark_pos(&tl->marks[*i], v->axis);
+    if (u > last)
+        return NULL;
+    *i = skip_crowded(tl, v, seen, u, *i);
+    const viz_tl_mark_t *m = &tl->marks[*i];
+    return mark_pos(m, v->axis) > last ? NULL : m;
+}
+
 void viz_timeline_row(const viz_timeline_t *tl, uint32_t row,
                       const viz_tl_view_t *v, char *out)
 {
@@ -717,15 +732,10 @@ void viz_timeline_row(const viz_timeline_t *tl, uint32_t row,
     int prio[MAX_COLS] = {0};
     unsigned seen[MAX_COLS] = {0};
     for (size_t i = first_mark(tl, v->axis, v->start); i < tl->n_marks; i++) {
-        const viz_tl_mark_t *m = &tl->marks[i];
+        const viz_tl_mark_t *m = mark_in_view(tl, v, seen, last, &i);
+        if (m == NULL)
+            break;
         uint64_t u = mark_pos(m, v->axis);
-        if (u > last)
-            break;
-        i = skip_crowded(tl, v, seen, u, i);
-        m = &tl->marks[i];
-        u = mark_pos(m, v->axis);
-        if (u > last)
-            break;
         int p = m->kind == VIZ_TL_TIMER  ? 3
                 : m->kind == VIZ_TL_TURN ? 2
                 : m->kind == VIZ_TL_IO   ? 1
@@ -748,15 +758,10 @@ void viz_timeline_gap(const viz_timeline_t *tl, uint32_t gap,
     unsigned seen[MAX_COLS] = {0};
     uint64_t last = viz_timeline_view_last(v);
     for (size_t i = first_mark(tl, v->axis, v->start); i < tl->n_marks; i++) {
-        const viz_tl_mark_t *m = &tl->marks[i];
+        const viz_tl_mark_t *m = mark_in_view(tl, v, seen, last, &i);
+        if (m == NULL)
+            break;
         uint64_t u = mark_pos(m, v->axis);
-        if (u > last)
-            break;
-        i = skip_crowded(tl, v, seen, u, i);
-        m = &tl->marks[i];
-        u = mark_pos(m, v->axis);
-        if (u > last)
-            break;
         if (m->kind != VIZ_TL_STEAL && m->kind != VIZ_TL_WAKE &&
             m->kind != VIZ_TL_UNPARK)
             continue;
