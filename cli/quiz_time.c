@@ -65,20 +65,34 @@ static void ask_about_sleep(quiz_t *q, size_t k)
             ev->b, ev->b, ev->task, ev->a - ev->b, ev->a);
 }
 
-static int level(quiz_t *q)
+/* The run, a sleep the seed picks (its level at least min_level), and
+ * that sleep's entry alone in a fresh wheel at its moment, as the
+ * driver's was: *k its TIMER_ADD, or -ENODATA. */
+static int sleep_on_a_wheel(quiz_t *q, bool cascades, int min_level,
+                            wheel_t *w, wheel_entry_t *e, size_t *k)
 {
-    int err = timers_run(q, false);
+    int err = timers_run(q, cascades);
     if (err != 0)
         return err;
-    size_t k = pick_timer(q, 0);
-    if (k == 0)
+    *k = pick_timer(q, min_level);
+    if (*k == 0)
         return -ENODATA;
-    const trace_event_t *ev = quiz_ev(&q->run, k);
+    const trace_event_t *ev = quiz_ev(&q->run, *k);
+    wheel_init(w, ev->b);
+    wheel_entry_init(e);
+    wheel_insert(w, e, ev->a);
+    return 0;
+}
+
+static int level(quiz_t *q)
+{
     wheel_t w;
     wheel_entry_t e;
-    wheel_init(&w, ev->b);
-    wheel_entry_init(&e);
-    wheel_insert(&w, &e, ev->a);
+    size_t k;
+    int err = sleep_on_a_wheel(q, false, 0, &w, &e, &k);
+    if (err != 0)
+        return err;
+    const trace_event_t *ev = quiz_ev(&q->run, k);
     ask_about_sleep(q, k);
     fprintf(q->ask, "On which level of the wheel (0 to %d) does its entry "
                     "land?\n",
@@ -98,18 +112,13 @@ static int level(quiz_t *q)
 
 static int cascade(quiz_t *q)
 {
-    int err = timers_run(q, true);
-    if (err != 0)
-        return err;
-    size_t k = pick_timer(q, 1);
-    if (k == 0)
-        return -ENODATA;
-    const trace_event_t *ev = quiz_ev(&q->run, k);
     wheel_t w;
     wheel_entry_t e;
-    wheel_init(&w, ev->b);
-    wheel_entry_init(&e);
-    wheel_insert(&w, &e, ev->a);
+    size_t k;
+    int err = sleep_on_a_wheel(q, true, 1, &w, &e, &k);
+    if (err != 0)
+        return err;
+    const trace_event_t *ev = quiz_ev(&q->run, k);
     unsigned from = e.level;
     uint64_t when = 0;
     wheel_next_expiration(&w, &when);
