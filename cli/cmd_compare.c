@@ -3,7 +3,7 @@
  * the same scenario on several executors, one after the other in this
  * process, one row each. The columns are the ones that tell executors
  * apart on a waiting workload: CPU per wall second (does it burn a core
- * while it waits?), polls and wasted polls (does it poll what is not
+ * while it waits?), polls and pending polls (does it poll what is not
  * ready?), wakes and parks (does it wait for wakes?).
  *
  * Tests: tests/cli.sh.
@@ -46,11 +46,12 @@ static void compare_usage(FILE *out)
           "yield_many)\n"
           "once on each executor and print one row each: tasks finished, "
           "wall\n"
-          "time, CPU time (user + sys), CPU/wall, polls, wasted polls "
+          "time, CPU time (user + sys), CPU/wall, polls, pending polls "
           "(PENDING\n"
-          "results), wakes, self-wakes, steals, parks, max queue depth; "
-          "then a\n"
-          "bar chart of wall and CPU time per executor.\n"
+          "results; on spin every one is wasted), wakes, self-wakes, "
+          "steals, parks,\n"
+          "max queue depth; then a bar chart of wall and CPU time per "
+          "executor.\n"
           "\n",
           out);
     cli_print_options(out, compare_tables);
@@ -115,7 +116,7 @@ static int split_executors(const char *list, char *buf, size_t size,
 static void print_header(void)
 {
     printf("%-8s %9s %7s %7s %8s %9s %9s %9s %9s %7s %6s %9s\n", "executor",
-           "finished", "wall s", "cpu s", "cpu/wall", "polls", "wasted",
+           "finished", "wall s", "cpu s", "cpu/wall", "polls", "pending",
            "wakes", "self", "steals", "parks", "max queue");
 }
 
@@ -134,7 +135,7 @@ static void print_row(const scenario_measure_t *m)
 
 static const char *const csv_header =
     "executor,tasks_done,tasks_expected,wall_s,cpu_s,cpu_per_wall,polls,"
-    "wasted_polls,wakes,self_wakes,steals,parks,max_queue_depth";
+    "pending_polls,wakes,self_wakes,steals,parks,max_queue_depth";
 
 static void print_csv_row(const scenario_measure_t *m)
 {
@@ -153,7 +154,7 @@ static void print_json_row(const scenario_measure_t *m, bool first)
     printf("%s\n  {\"executor\": \"%s\", \"tasks_done\": %" PRIu64
            ", \"tasks_expected\": %" PRIu64 ", \"wall_s\": %.6f, "
            "\"cpu_s\": %.6f, \"cpu_per_wall\": %.4f, \"polls\": %" PRIu64
-           ", \"wasted_polls\": %" PRIu64 ", \"wakes\": %" PRIu64
+           ", \"pending_polls\": %" PRIu64 ", \"wakes\": %" PRIu64
            ", \"self_wakes\": %" PRIu64 ", \"steals\": %" PRIu64
            ", \"parks\": %" PRIu64 ", \"max_queue_depth\": %" PRIu64 "}",
            first ? "" : ",", m->executor, m->result.tasks_done,

@@ -1,7 +1,7 @@
 /*
  * cli/cmd_run.c - `asynclab run SCENARIO --executor NAME [options]`: run a
  * scenario once on one executor and print what it cost, in the executor's
- * own counters (polls, wasted polls, wakes, ...) and in time (wall, CPU,
+ * own counters (polls, pending polls, wakes, ...) and in time (wall, CPU,
  * and their ratio). With --trace FILE, every scheduling event is recorded
  * to FILE for `asynclab replay` and `asynclab trace export`.
  *
@@ -77,7 +77,7 @@ static void print_measure(const char *scenario, const scenario_measure_t *m)
            m->user_s, m->sys_s);
     printf("%-16s %.2f\n", "cpu/wall", scenario_cpu_per_wall(m));
     print_counter("polls", st->polls);
-    print_counter("wasted polls", st->pending_polls);
+    print_counter("pending polls", st->pending_polls);
     print_counter("wakes", st->wakes);
     print_counter("self-wakes", st->self_wakes);
     print_counter("steals", st->steals);

@@ -64,7 +64,7 @@ static int wasted(quiz_t *q)
         if (ev->kind == TRACE_WAKE || ev->kind == TRACE_SELF_WAKE)
             wakes++;
     }
-    fprintf(q->ask, "how many polls return Pending (the run's \"wasted "
+    fprintf(q->ask, "how many polls return Pending (the run's \"pending "
                     "polls\" counter)?\n");
     q->form = QUIZ_NUMBER;
     quiz_answer(q, "%zu", n);

@@ -122,15 +122,15 @@ usage_error "compare unknown executor" \
 if expect "run sleepers" 0 run sleepers --executor spin --tasks 100 --ms 200; then
     wall=$(field wall)
     cpu=$(field cpu)
-    wasted=$(field 'wasted polls')
+    wasted=$(field 'pending polls')
     if ! grep -q '^tasks finished *100 of 100$' "$out"; then
         bad "run sleepers" "not every task finished"
     elif ! grep -q '^cpu/wall *[0-9]' "$out"; then
         bad "run sleepers" "no cpu/wall line"
     elif [ -z "$wall" ] || [ -z "$cpu" ] || [ -z "$wasted" ]; then
-        bad "run sleepers" "wall, cpu or wasted polls missing"
+        bad "run sleepers" "wall, cpu or pending polls missing"
     elif [ "$wasted" -le 0 ]; then
-        bad "run sleepers" "wasted polls $wasted, expected > 0"
+        bad "run sleepers" "pending polls $wasted, expected > 0"
     elif ! awk -v w="$wall" 'BEGIN { exit !(w > 0) }'; then
         bad "run sleepers" "wall time $wall"
     else
@@ -138,13 +138,13 @@ if expect "run sleepers" 0 run sleepers --executor spin --tasks 100 --ms 200; th
     fi
 fi
 
-# widgets: every PENDING is a wasted poll on spin, exactly tasks * rounds.
+# widgets: every PENDING (a wasted poll on spin), exactly tasks * rounds.
 if expect "run widgets" 0 run widgets --tasks 40 --rounds 5 &&
-    [ "$(field 'wasted polls')" = 200 ] && [ "$(field polls)" = 240 ] &&
+    [ "$(field 'pending polls')" = 200 ] && [ "$(field polls)" = 240 ] &&
     [ "$(field completed)" = 40 ]; then
     ok "run widgets"
 else
-    bad "run widgets" "expected 240 polls, 200 wasted, 40 completed"
+    bad "run widgets" "expected 240 polls, 200 pending, 40 completed"
 fi
 
 if expect "run naive-sleep" 0 run naive-sleep --tasks 5 --ms 20 &&
