@@ -1052,8 +1052,10 @@ static int ui_run(viz_session_t *s, const viz_source_t *src,
      * caller that did not ask first: "needs a terminal"). */
     int fd = o->screen_fd > 0 ? o->screen_fd : STDOUT_FILENO;
     int term = term_check(fd);
-    if (term != 0)
+    if (term != 0) {
+        ui_fini(&ui);
         return term == -EOPNOTSUPP ? -ENOTTY : term;
+    }
     int out_fd = fd == STDOUT_FILENO ? -1 : dup(fd);
     FILE *out = fd == STDOUT_FILENO ? stdout
                 : out_fd >= 0       ? fdopen(out_fd, "w")
@@ -1061,12 +1063,14 @@ static int ui_run(viz_session_t *s, const viz_source_t *src,
     if (out == NULL) {
         if (out_fd >= 0)
             close(out_fd);
+        ui_fini(&ui);
         return -ENOTTY;
     }
     SCREEN *screen = newterm(NULL, out, stdin);
     if (screen == NULL) {
         if (out != stdout)
             fclose(out);
+        ui_fini(&ui);
         return -ENOTTY;
     }
     struct sigaction old[N_SIGS];
