@@ -5,9 +5,12 @@
  *   io-wakes       how many wakes come from I/O readiness
  *   next-poll      after a driver turn with I/O, which task runs next
  *
- * c10k on the notify executor over real loopback sockets: the kernel's
- * answers are the same every run on one thread (each park sees all that
- * is ready), so the seed's run repeats.
+ * c10k on the notify executor over real loopback sockets. On a quiet
+ * machine the kernel's answers are the same every run on one thread (each
+ * park sees all that is ready), so the seed's run repeats; on a loaded
+ * one (a sanitizer build, say) loopback delivery can lag and readiness
+ * come in another order. The answer is always the saved run's, and its
+ * proof lines are that run's events.
  *
  * Tests: tests/quiz.sh.
  */

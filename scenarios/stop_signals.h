@@ -31,7 +31,8 @@ int stop_signals_catch(stop_signals_t *s);
  * (a scenario that must stop at once calls it too). */
 void stop_signals_raise(void);
 
-/* Put the old actions back and close the pipe. */
+/* Put the old actions back. The pipe stays (made once per process,
+ * never closed: see stop_signals.c), emptied. */
 void stop_signals_release(stop_signals_t *s);
 
 #endif

@@ -77,9 +77,9 @@ start() { # NAME ARGS...: the program in a 110x32 pane; its status to NAME.exit
         "cd $tmp; ASYNCLAB_ROOT=$root $cmd; echo \"exit=\$?\" >$tmp/$name.exit; sleep 600"
 }
 screen() { tm capture-pane -t "$1" -p >"$tmp/screen" 2>/dev/null; }
-wait_for() { # NAME PATTERN: until the screen matches, 15 s at most
+wait_for() { # NAME PATTERN [SECONDS]: until the screen matches, 15 s at most
     local i
-    for i in $(seq 1 150); do
+    for i in $(seq 1 $((${3:-15} * 10))); do
         screen "$1"
         grep -Eq -- "$2" "$tmp/screen" && return 0
         sleep 0.1
@@ -122,14 +122,15 @@ point() {
     esac
 }
 
-# A real-thread watch's point: "what|pattern" lines, each waited for in
-# turn on the tmux screen.
+# A real-thread watch's point: "what|pattern[|seconds]" lines, each waited
+# for in turn on the tmux screen (15 s, or as many seconds as given: the
+# benchmark of lesson 15 takes several times longer in a sanitizer build).
 threads_point() {
     case $1 in
     11) printf '%s\n' "a worker lane shows the blocker held in its poll|^ w[0-9]+ polling t[0-9]+ 'blocker'" \
                        "the warnings panel names the blocker|^ ! .*'blocker'" ;;
     15) printf '%s\n' "a worker lane polls a connection under redis-benchmark's load|^ w[0-9]+ polling t[0-9]+ 'redis-conn'" \
-                       "the run ends when the benchmark does, having served its 101 connections|finished: mini-redis on 127.0.0.1:[0-9]+ served 101 connections" ;;
+                       "the run ends when the benchmark does, having served its 101 connections|finished: mini-redis on 127.0.0.1:[0-9]+ served 101 connections|240" ;;
     esac
 }
 
@@ -181,8 +182,8 @@ while read -r num folder watch title; do
             continue
         fi
         start "w$n" lesson "$n" --watch
-        while IFS='|' read -r what pat; do
-            if wait_for "w$n" "$pat"; then
+        while IFS='|' read -r what pat secs; do
+            if wait_for "w$n" "$pat" "${secs:-15}"; then
                 ok "$label: $what"
             else
                 cp "$tmp/screen" "$tmp/show"
