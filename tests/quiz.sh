@@ -252,5 +252,20 @@ check "--list names lesson 14" sh -c "'$prog' quiz --list | grep -q '^lesson 14:
 check "--seed picks a kind when none is given" \
     sh -c "'$prog' quiz 10 --seed 2 --answer | grep -q '^asynclab quiz 10 --kind '"
 
+# ---- the lessons point at kinds that exist --------------------------------
+# Each "Check yourself" names `asynclab quiz N --kind K`s (lines may wrap):
+# every K a lesson's text names is one of `quiz N --list`'s.
+root=$(cd "$(dirname "$0")/.." && pwd)
+for lesson in 4 5 6 7 8 9 10 11 12 13 14; do
+    readme=$(ls "$root"/lessons/"$(printf %02d "$lesson")"-*/README.md)
+    named=$(tr '\n' ' ' <"$readme" | grep -o -- '--kind [a-z0-9-]*' | sed 's/--kind //' | sort -u)
+    known=$("$prog" quiz "$lesson" --list | sed -n 's/^  \([a-z0-9-]*\) .*/\1/p')
+    check "lesson $lesson names quiz kinds ($(echo $named))" test -n "$named"
+    for k in $named; do
+        check "lesson $lesson's --kind $k is a kind of quiz $lesson" \
+            sh -c "echo '$known' | grep -qx -- '$k'"
+    done
+done
+
 echo "quiz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
