@@ -83,17 +83,20 @@ small_args() { # the scenario's options, kept small
     esac
 }
 
-# The echo server runs until SIGINT: one client, one round trip, then ^C.
-vg_echo() {
-    local ex=$1 name="run-echo-$1" log="$logs/run-echo-$1.log"
+# A server scenario runs until SIGINT: one request, its reply, then ^C.
+# vg_server SCENARIO EXECUTOR REQUEST REPLY: echo gets "ping" back,
+# mini-redis answers an inline PING with +PONG.
+vg_server() {
+    local sc=$1 ex=$2 request=$3 reply=$4
+    local name="run-$sc-$ex" log="$logs/run-$sc-$ex.log"
     local port=$((20000 + RANDOM % 20000))
-    "${VG[@]}" --log-file="$log.vg" "$bin" run echo --executor "$ex" \
+    "${VG[@]}" --log-file="$log.vg" "$bin" run "$sc" --executor "$ex" \
         --port "$port" >"$log" 2>&1 </dev/null &
     local pid=$! got=""
     for _ in $(seq 100); do
         if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
-            printf 'ping' >&3
-            read -r -t 10 -N 4 got <&3
+            printf '%b' "$request" >&3
+            read -r -t 10 -N "${#reply}" got <&3
             exec 3>&-
             break
         fi
@@ -104,43 +107,18 @@ vg_echo() {
     local rc=$?
     cat "$log.vg" >>"$log"
     rm -f "$log.vg"
-    [ "$got" = ping ] || { echo "(no echo)" >>"$log"; [ $rc -eq 0 ] && rc=1; }
-    verdict "$name" "$rc" "$log"
-}
-
-# mini-redis also serves until SIGINT: one inline PING, its +PONG, then ^C.
-vg_mini_redis() {
-    local ex=$1 name="run-mini-redis-$1" log="$logs/run-mini-redis-$1.log"
-    local port=$((20000 + RANDOM % 20000))
-    "${VG[@]}" --log-file="$log.vg" "$bin" run mini-redis --executor "$ex" \
-        --port "$port" >"$log" 2>&1 </dev/null &
-    local pid=$! got=""
-    for _ in $(seq 100); do
-        if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
-            printf 'PING\r\n' >&3
-            read -r -t 10 -N 5 got <&3
-            exec 3>&-
-            break
-        fi
-        sleep 0.2
-    done
-    kill -INT "$pid" 2>/dev/null
-    wait "$pid"
-    local rc=$?
-    cat "$log.vg" >>"$log"
-    rm -f "$log.vg"
-    [ "$got" = +PONG ] || { echo "(no +PONG)" >>"$log"; [ $rc -eq 0 ] && rc=1; }
+    [ "$got" = "$reply" ] || { echo "(no $reply)" >>"$log"; [ $rc -eq 0 ] && rc=1; }
     verdict "$name" "$rc" "$log"
 }
 
 for ex in $executors; do
     for sc in $scenarios; do
         if [ "$sc" = echo ]; then
-            vg_echo "$ex"
+            vg_server echo "$ex" ping ping
             continue
         fi
         if [ "$sc" = mini-redis ]; then
-            vg_mini_redis "$ex"
+            vg_server mini-redis "$ex" 'PING\r\n' +PONG
             continue
         fi
         # naive-sleep keeps no waker: on notify (and ws) it is the lesson's
