@@ -72,7 +72,7 @@ static void quiz_usage(FILE *out)
             "line.\n\n",
             QUIZ_FIRST_LESSON, QUIZ_LAST_LESSON);
     cli_print_options(out, quiz_tables);
-    fputs("\nexample:\n  asynclab quiz 10 --kind steal-count --seed 3\n"
+    fputs("\nexample:\n  asynclab quiz 13 --kind steal-count --seed 3\n"
           "  asynclab quiz 7 --seed 2 --answer\n",
           out);
 }

@@ -163,7 +163,7 @@ bool course_need_work(const course_t *c, const char *what)
  * Parsed by hand, not with scanf: each field is measured against the
  * buffer it goes to (sizeof), and one that does not fit is an error in
  * the index, never cut short. (A "%159s" once read the watch field into
- * 64 bytes, running over into the title; lesson 10's watch broke.)
+ * 64 bytes, running over into the title; lesson 13's watch broke.)
  */
 
 #define BLANKS " \t"

@@ -37,7 +37,7 @@
 #include "visualizer/model.h"
 
 #define QUIZ_FIRST_LESSON 4
-#define QUIZ_LAST_LESSON  14
+#define QUIZ_LAST_LESSON  18
 #define QUIZ_MAX_PROOF    24
 
 /* ---- the seed's choices ---------------------------------------------------- */
@@ -213,7 +213,7 @@ void quiz_print_params(FILE *out, const scenario_params_t *p);
  * by the event that queued the task and the poll itself. */
 void quiz_ask_next_poll(quiz_t *q, size_t e, unsigned show, const char *who);
 
-/* The work-stealing questions (cli/quiz_ws.c), for lessons 10, 11, 14:
+/* The work-stealing questions (cli/quiz_ws.c), for lessons 13, 14, 17:
  * run scenario on ws (workers 0: the seed picks 2 to 4), then ask. */
 int quiz_ws_run(quiz_t *q, const char *scenario, int workers);
 int quiz_ws_ask_next_task(quiz_t *q);

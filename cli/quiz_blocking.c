@@ -1,5 +1,5 @@
 /*
- * cli/quiz_blocking.c - lesson 11's questions: a poll that blocks.
+ * cli/quiz_blocking.c - lesson 14's questions: a poll that blocks.
  *
  *   wait-ms      on one thread, how long a light task waits behind the
  *                blocker
@@ -92,13 +92,13 @@ static int next_worker(quiz_t *q)
 }
 
 const quiz_kind_t quiz_kinds_blocking[] = {
-    {11, "wait-ms", "how long a light task waits behind a blocking poll "
+    {14, "wait-ms", "how long a light task waits behind a blocking poll "
                     "(one thread)",
      wait_ms},
-    {11, "steal-count", "ws: a thief takes from the blocked worker's ring: "
+    {14, "steal-count", "ws: a thief takes from the blocked worker's ring: "
                         "how many",
      steal_count},
-    {11, "next-worker", "ws: which worker polls a light task next",
+    {14, "next-worker", "ws: which worker polls a light task next",
      next_worker},
     {0, NULL, NULL, NULL},
 };

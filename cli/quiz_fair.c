@@ -1,5 +1,5 @@
 /*
- * cli/quiz_fair.c - lesson 12's questions: fairness.
+ * cli/quiz_fair.c - lesson 15's questions: fairness.
  *
  *   lifo-cap     after three LIFO polls in a row, which task runs next
  *   driver-tick  with the ready queue never empty, after how many polls
@@ -151,12 +151,12 @@ static int wake_goes(quiz_t *q)
 }
 
 const quiz_kind_t quiz_kinds_fair[] = {
-    {12, "lifo-cap", "after three LIFO polls in a row, which task runs next",
+    {15, "lifo-cap", "after three LIFO polls in a row, which task runs next",
      lifo_cap},
-    {12, "driver-tick", "after how many polls a busy notify executor turns "
+    {15, "driver-tick", "after how many polls a busy notify executor turns "
                         "the driver",
      driver_tick},
-    {12, "wake-goes", "a wake inside a poll: LIFO slot, ring or inject queue",
+    {15, "wake-goes", "a wake inside a poll: LIFO slot, ring or inject queue",
      wake_goes},
     {0, NULL, NULL, NULL},
 };

@@ -1,5 +1,5 @@
 /*
- * cli/quiz_ws.c - lesson 10's questions: the work-stealing runtime, in
+ * cli/quiz_ws.c - lesson 13's questions: the work-stealing runtime, in
  * simulation (the seed is also the interleaving: which worker decides
  * next is the simulation's choice, so the questions give it and ask what
  * the worker then does).
@@ -9,7 +9,7 @@
  *   steal-count  wT steals from wV: how many tasks does it take?
  *   lifo         what a worker's LIFO slot holds after this poll
  *
- * The question makers after the run (quiz_ws_ask_*) serve lessons 11 and
+ * The question makers after the run (quiz_ws_ask_*) serve lessons 14 and
  * 14 too, on other scenarios.
  *
  * Tests: tests/quiz.sh.
@@ -215,11 +215,11 @@ static int lifo(quiz_t *q)
 }
 
 const quiz_kind_t quiz_kinds_ws[] = {
-    {10, "next-task", "the simulation lets wN decide: which task does it poll",
+    {13, "next-task", "the simulation lets wN decide: which task does it poll",
      next_task},
-    {10, "next-worker", "which worker polls task tX next", next_worker},
-    {10, "steal-count", "how many tasks a steal moves, from whom it is shown",
+    {13, "next-worker", "which worker polls task tX next", next_worker},
+    {13, "steal-count", "how many tasks a steal moves, from whom it is shown",
      steal_count},
-    {10, "lifo", "what a worker's LIFO slot holds after this poll", lifo},
+    {13, "lifo", "what a worker's LIFO slot holds after this poll", lifo},
     {0, NULL, NULL, NULL},
 };

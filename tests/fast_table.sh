@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/fast_table.sh [PROGRAM] - tools/fast-table.sh (lesson 14's table)
+# tests/fast_table.sh [PROGRAM] - tools/fast-table.sh (lesson 17's table)
 # checked with stand-in binaries: shell scripts that answer `bench` with
 # fixed numbers, so that what is checked is the script (options, the
 # table's rows and ratios, the markers in the README it rewrites), never

@@ -132,7 +132,7 @@ for w in $(sed -e 's/#.*//' lessons/index.txt | awk 'NF >= 4 && $3 != "-" { prin
 done
 
 # ---- the watch lines reach the visualizer whole ------------------------------------
-# Lesson 10's watch line (65 characters) once ran over its 64-byte field
+# Lesson 13's watch line (65 characters) once ran over its 64-byte field
 # into the title: viz got "--stMany threads..." and said "unknown option".
 # Here no terminal is open, so viz must get as far as saying it needs one.
 

@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/quiz.sh PROGRAM - `asynclab quiz`: predict, then reveal.
 #
-#  - every kind of every lesson (4 to 14), two seeds: --answer prints a
-#    question and an answer, the same on a second run;
+#  - every kind of every lesson from 4 on (the lessons of lessons/index.txt),
+#    two seeds: --answer prints a question and an answer, the same on a
+#    second run;
 #  - answers on stdin: the right one (taken from --answer) is "right"
 #    (status 0), a wrong one "wrong" (status 1), no answer status 1;
 #  - bad command lines: status 2 and one line of reason first;
@@ -30,10 +31,14 @@ check() { # check DESCRIPTION COMMAND...
     if "$@"; then ok; else bad "$what"; fi
 }
 
+# Every lesson from 4 on, as lessons/index.txt numbers them.
+lessons=$(awk '$1 ~ /^[0-9]+$/ && $1 + 0 >= 4 { print $1 + 0 }' \
+    "$(dirname "$0")/../lessons/index.txt")
+
 answer_of() { sed -n 's/^Answer: //p' "$1" | head -n 1; }
 
 # ---- every kind, two seeds, twice ------------------------------------------
-for lesson in 4 5 6 7 8 9 10 11 12 13 14; do
+for lesson in $lessons; do
     kinds=$("$prog" quiz "$lesson" --list | sed -n 's/^  \([a-z0-9-]*\) .*/\1/p')
     n=$(echo "$kinds" | wc -w)
     check "lesson $lesson has at least three kinds ($n)" test "$n" -ge 3
@@ -101,8 +106,8 @@ same_as_fresh_run() { # FILE
     ! grep -vxFf "$1.fresh" "$1.lines" >/dev/null
 }
 for f in "$tmp"/q-4-next-poll-1.1 "$tmp"/q-6-ready-queue-7.1 \
-    "$tmp"/q-7-level-1.1 "$tmp"/q-10-next-task-7.1 \
-    "$tmp"/q-12-lifo-cap-1.1 "$tmp"/q-14-overflow-1.1; do
+    "$tmp"/q-7-level-1.1 "$tmp"/q-13-next-task-7.1 \
+    "$tmp"/q-15-lifo-cap-1.1 "$tmp"/q-17-overflow-1.1; do
     check "$(basename "$f"): the named command's run has the same lines" \
         same_as_fresh_run "$f"
 done
@@ -172,16 +177,16 @@ for seed in 1 7; do
     check "8 io-wakes $seed" cross_count "$p-8-io-wakes-$seed.1" 'I/O readiness woke'
     check "8 next-poll $seed" cross_next_poll "$p-8-next-poll-$seed.1"
     check "9 child-polls $seed" cross_child_polls "$p-9-child-polls-$seed.1"
-    check "10 next-task $seed" cross_next_poll "$p-10-next-task-$seed.1"
-    check "10 next-worker $seed" cross_next_worker "$p-10-next-worker-$seed.1"
-    check "10 steal-count $seed" cross_steal "$p-10-steal-count-$seed.1"
-    check "11 steal-count $seed" cross_steal "$p-11-steal-count-$seed.1"
-    check "11 next-worker $seed" cross_next_worker "$p-11-next-worker-$seed.1"
-    check "12 lifo-cap $seed" cross_next_poll "$p-12-lifo-cap-$seed.1"
-    check "12 driver-tick $seed" cross_driver_tick "$p-12-driver-tick-$seed.1"
-    check "13 steals $seed" cross_count "$p-13-steals-$seed.1" ' stole '
-    check "13 self-wakes $seed" cross_count "$p-13-self-wakes-$seed.1" 'woke itself'
-    check "14 overflow $seed" cross_overflow "$p-14-overflow-$seed.1"
+    check "13 next-task $seed" cross_next_poll "$p-13-next-task-$seed.1"
+    check "13 next-worker $seed" cross_next_worker "$p-13-next-worker-$seed.1"
+    check "13 steal-count $seed" cross_steal "$p-13-steal-count-$seed.1"
+    check "14 steal-count $seed" cross_steal "$p-14-steal-count-$seed.1"
+    check "14 next-worker $seed" cross_next_worker "$p-14-next-worker-$seed.1"
+    check "15 lifo-cap $seed" cross_next_poll "$p-15-lifo-cap-$seed.1"
+    check "15 driver-tick $seed" cross_driver_tick "$p-15-driver-tick-$seed.1"
+    check "16 steals $seed" cross_count "$p-16-steals-$seed.1" ' stole '
+    check "16 self-wakes $seed" cross_count "$p-16-self-wakes-$seed.1" 'woke itself'
+    check "17 overflow $seed" cross_overflow "$p-17-overflow-$seed.1"
 done
 
 # The visualizer step the reveal names shows the deciding poll in its log.
@@ -194,7 +199,7 @@ screen_shows() { # FILE
     "$prog" ${cmd#asynclab } 2>/dev/null | sed 's/  */ /g' |
         grep -qF "$(echo "$line" | sed 's/  */ /g')"
 }
-check "10 next-task 7: the named screen shows the poll" screen_shows "$tmp/q-10-next-task-7.1"
+check "13 next-task 7: the named screen shows the poll" screen_shows "$tmp/q-13-next-task-7.1"
 check "4 next-poll 1: the named screen shows the poll" screen_shows "$tmp/q-4-next-poll-1.1"
 
 # ---- answered on stdin ------------------------------------------------------
@@ -213,17 +218,17 @@ answer_test() { # LESSON KIND SEED WRONG
 }
 answer_test 4 next-poll 1 t999
 answer_test 7 cascade 7 1
-answer_test 10 steal-count 1 1000
-answer_test 12 wake-goes 7 z
+answer_test 13 steal-count 1 1000
+answer_test 15 wake-goes 7 z
 yn=$(answer_of "$tmp/q-5-lost-wakeup-1.1")
 answer_test 5 lost-wakeup 1 "$([ "$yn" = yes ] && echo no || echo yes)"
 # Other spellings of the same answer.
-t=$(answer_of "$tmp/q-10-next-task-1.1")
-check "10 next-task: '${t#t}' (no t) is right too" \
-    sh -c "echo '${t#t}' | '$prog' quiz 10 --kind next-task --seed 1 >/dev/null"
-w=$(answer_of "$tmp/q-10-next-worker-1.1")
-check "10 next-worker: '$(echo "$w" | tr w W)' is right too" \
-    sh -c "echo '$(echo "$w" | tr w W)' | '$prog' quiz 10 --kind next-worker --seed 1 >/dev/null"
+t=$(answer_of "$tmp/q-13-next-task-1.1")
+check "13 next-task: '${t#t}' (no t) is right too" \
+    sh -c "echo '${t#t}' | '$prog' quiz 13 --kind next-task --seed 1 >/dev/null"
+w=$(answer_of "$tmp/q-13-next-worker-1.1")
+check "13 next-worker: '$(echo "$w" | tr w W)' is right too" \
+    sh -c "echo '$(echo "$w" | tr w W)' | '$prog' quiz 13 --kind next-worker --seed 1 >/dev/null"
 out=$("$prog" quiz 4 --kind polls --seed 1 </dev/null 2>&1)
 rc=$?
 check "no answer (end of input): status 1" test "$rc" = 1
@@ -240,7 +245,7 @@ usage_test() { # WHAT EXPECTED-REASON ARGS...
         grep -qE "^asynclab: .*$want" <<<"$(head -n 1 <<<"$err")"
 }
 usage_test "lesson 3" "lesson 3 has no questions" 3
-usage_test "lesson 15" "lesson 15 has no questions" 15
+usage_test "lesson 19" "lesson 19 has no questions" 19
 usage_test "unknown kind" "no kind 'nope'" 4 --kind nope
 usage_test "--seed without a value" "--seed: missing value" 4 --seed
 usage_test "--seed not a number" "--seed: expected" 4 --seed x
@@ -248,15 +253,15 @@ usage_test "no lesson" "missing N" --seed 1
 usage_test "not a number" "expected a lesson number" four
 
 check "--help: status 0" sh -c "'$prog' quiz --help >/dev/null"
-check "--list names lesson 14" sh -c "'$prog' quiz --list | grep -q '^lesson 14:'"
+check "--list names lesson 17" sh -c "'$prog' quiz --list | grep -q '^lesson 17:'"
 check "--seed picks a kind when none is given" \
-    sh -c "'$prog' quiz 10 --seed 2 --answer | grep -q '^asynclab quiz 10 --kind '"
+    sh -c "'$prog' quiz 13 --seed 2 --answer | grep -q '^asynclab quiz 13 --kind '"
 
 # ---- the lessons point at kinds that exist --------------------------------
 # Each "Check yourself" names `asynclab quiz N --kind K`s (lines may wrap):
 # every K a lesson's text names is one of `quiz N --list`'s.
 root=$(cd "$(dirname "$0")/.." && pwd)
-for lesson in 4 5 6 7 8 9 10 11 12 13 14; do
+for lesson in $lessons; do
     readme=$(ls "$root"/lessons/"$(printf %02d "$lesson")"-*/README.md)
     named=$(tr '\n' ' ' <"$readme" | grep -o -- '--kind [a-z0-9-]*' | sed 's/--kind //' | sort -u)
     known=$("$prog" quiz "$lesson" --list | sed -n 's/^  \([a-z0-9-]*\) .*/\1/p')

@@ -828,7 +828,7 @@ static void ws_lifo_cap_lets_a_third_task_run(void **state)
  * them from the ring (each push there wakes it). The last child went to
  * the blocker's LIFO slot, which no thief takes from (as in Tokio): it
  * runs when the blocking poll returns, the price of blocking a worker
- * that lesson 11 shows.
+ * that lesson 14 shows.
  */
 typedef struct blocker {
     future_t base;

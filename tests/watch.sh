@@ -13,14 +13,14 @@
 #     the screen moved;
 #   - simulated ones print the same screen twice;
 #   - its point is on the screen (a table below: lesson, steps, pattern):
-#     lesson 8's tasks waiting on I/O, lesson 10's steals, ...;
+#     lesson 8's tasks waiting on I/O, lesson 13's steals, ...;
 #   - with tmux: the interactive watch comes up PAUSED at step 0, three
 #     presses of s reach step 3, and q exits 0.
-# A watch on real threads (lessons 11 and 15), which cannot be stepped:
+# A watch on real threads (lessons 14 and 18), which cannot be stepped:
 #   - --print-screen is refused with status 2 and a reason;
 #   - with tmux: the watch runs and shows its point (threads_point below):
-#     lesson 11, a worker lane polling the blocker (the worker held) and
-#     the warnings panel naming it; lesson 15, a worker lane polling a
+#     lesson 14, a worker lane polling the blocker (the worker held) and
+#     the warnings panel naming it; lesson 18, a worker lane polling a
 #     mini-redis connection while redis-benchmark loads the server, then
 #     the run's end (skipped when redis-benchmark is not installed).
 # Without tmux those checks are reported SKIPPED (never passed), and the
@@ -114,22 +114,22 @@ point() {
     7) echo "8|timers 6 \(L[0-5]:|10" ;;
     8) echo "40|driver: .*fds [1-9][0-9]* |10" ;;
     9) echo "3|tasks \(41\)|10" ;;
-    10) echo "20|stole [0-9]+ tasks? from w[0-3]|10" ;;
-    12) echo "15|LIFO t[0-9]+ '(ping|pong)'|10" ;;
     13) echo "20|stole [0-9]+ tasks? from w[0-3]|10" ;;
-    14) echo "2|LIFO t1001 |10" ;;
+    15) echo "15|LIFO t[0-9]+ '(ping|pong)'|10" ;;
+    16) echo "20|stole [0-9]+ tasks? from w[0-3]|10" ;;
+    17) echo "2|LIFO t1001 |10" ;;
     *) echo "" ;;
     esac
 }
 
 # A real-thread watch's point: "what|pattern[|seconds]" lines, each waited
 # for in turn on the tmux screen (15 s, or as many seconds as given: the
-# benchmark of lesson 15 takes several times longer in a sanitizer build).
+# benchmark of lesson 18 takes several times longer in a sanitizer build).
 threads_point() {
     case $1 in
-    11) printf '%s\n' "a worker lane shows the blocker held in its poll|^ w[0-9]+ polling t[0-9]+ 'blocker'" \
+    14) printf '%s\n' "a worker lane shows the blocker held in its poll|^ w[0-9]+ polling t[0-9]+ 'blocker'" \
                        "the warnings panel names the blocker|^ ! .*'blocker'" ;;
-    15) printf '%s\n' "a worker lane polls a connection under redis-benchmark's load|^ w[0-9]+ polling t[0-9]+ 'redis-conn'" \
+    18) printf '%s\n' "a worker lane polls a connection under redis-benchmark's load|^ w[0-9]+ polling t[0-9]+ 'redis-conn'" \
                        "the run ends when the benchmark does, having served its 101 connections|finished: mini-redis on 127.0.0.1:[0-9]+ served 101 connections|240" ;;
     esac
 }

@@ -1,0 +1,27 @@
+/*
+ * lessons/solutions/13-work-stealing/exercise.c - the reference solution.
+ * See lessons/13-work-stealing/exercise.h for the contract.
+ */
+#include "exercise.h"
+
+int small_steal_half(small_ring_t *src, small_ring_t *dst, int *run,
+                     uint32_t *count)
+{
+    uint32_t len = small_len(src);
+    uint32_t n = len - len / 2; /* half, rounded up */
+    if (n == 0)
+        return -EAGAIN;
+    if (SMALL_CAP - small_len(dst) < n - 1)
+        return -ENOSPC;
+    for (uint32_t i = 0; i + 1 < n; i++)
+        dst->buf[(dst->tail + i) % SMALL_CAP] =
+            src->buf[(src->head + i) % SMALL_CAP];
+    *run = src->buf[(src->head + n - 1) % SMALL_CAP];
+    dst->tail += n - 1;
+    src->head += n;
+    *count = n;
+    return 0;
+}
+
+const long steals_2_workers_seed_1 = 2;
+const long steals_4_workers_seed_7 = 6;
