@@ -141,7 +141,7 @@ bench-redis: $(PROGRAM)
 	@sh tools/deps.sh redis
 	@BUILD=$(BUILD) bash tools/bench-redis.sh $(ARGS)
 
-# Lesson 14's table: each optimization's build flag, measured side by
+# Lesson 17's table: each optimization's build flag, measured side by
 # side with the default (tools/fast-table.sh; ROUNDS=9 by default).
 .PHONY: lesson-fast-table
 lesson-fast-table:

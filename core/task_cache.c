@@ -18,7 +18,7 @@
 #include <string.h>
 
 /* Compiled out under AddressSanitizer (task_cache.h says why), and with
- * -DASYNCLAB_NO_TASK_CACHE, to measure what the cache buys (lesson 14). */
+ * -DASYNCLAB_NO_TASK_CACHE, to measure what the cache buys (lesson 17). */
 #if defined(ASYNCLAB_NO_TASK_CACHE) || defined(__SANITIZE_ADDRESS__)
 #define TASK_CACHE_COMPILED 0
 #elif defined(__has_feature)
@@ -41,7 +41,7 @@
 #ifndef ASYNCLAB_NO_LINE_ALIGN
 #define CLASS_STEP CACHE_LINE
 #define BLOCK_ALIGN CACHE_LINE
-#else /* lesson 14: blocks packed as malloc packs them, lines shared */
+#else /* lesson 17: blocks packed as malloc packs them, lines shared */
 #define CLASS_STEP 16
 #define BLOCK_ALIGN 16
 #endif

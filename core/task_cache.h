@@ -12,7 +12,7 @@
  * mimalloc's "free list sharding" (Leijen, Zorn and de Moura, 2019), cut
  * down to what tasks need. The simple version is malloc and free, which
  * is what ASYNCLAB_TASK_CACHE=0 (at run time) and -DASYNCLAB_NO_TASK_CACHE
- * (at build time) give, to measure what this buys (lesson 14):
+ * (at build time) give, to measure what this buys (lesson 17):
  *
  *     thread A's cache, one size class           thread B frees a block
  *     +---------------------------+               that A allocated:

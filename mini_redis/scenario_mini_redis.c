@@ -15,7 +15,7 @@
  * redis-benchmark against itself (SET and GET, R requests each, 50
  * clients, its output to /dev/null) and stops when it exits, as on
  * SIGINT; a benchmark that fails makes the run fail. This is what
- * `asynclab lesson 15 --watch` shows: the server under a real client's
+ * `asynclab lesson 18 --watch` shows: the server under a real client's
  * load, on real threads. Without redis-benchmark: one line, status 1.
  *
  * The stop is the self-pipe of scenarios/stop_signals.h, as echo's: the

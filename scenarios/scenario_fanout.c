@@ -12,7 +12,7 @@
  * On the spin and notify executors (one thread) it is simply N tasks,
  * each polled R + 1 times.
  *
- * Lesson 10 runs it in simulation to replay one interleaving exactly:
+ * Lesson 13 runs it in simulation to replay one interleaving exactly:
  *   asynclab run fanout --executor ws --workers 4 --sim --seed 7
  *
  * Tests: tests/cli.sh.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tools/fast-table.sh — lesson 14's table: each of the runtime's five
+# tools/fast-table.sh — lesson 17's table: each of the runtime's five
 # optimizations turned off, timed against the default build.
 #
 #   sh tools/fast-table.sh [--rounds R] [--iters K] [--workers N] [--jobs J]
@@ -27,7 +27,7 @@
 #   --build-dir D  where the builds go (default build/fast)
 #   --no-build     use the binaries already in D (D/NAME/asynclab)
 #   --readme F     the file to write the table into (default
-#                  lessons/14-making-it-fast/README.md)
+#                  lessons/17-making-it-fast/README.md)
 #   --quick        1 round of 2 iterations: a test of the script, not a
 #                  measurement; writes only D/table.md unless --readme is
 #                  given
@@ -75,7 +75,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ -z "$readme" ] && [ "$quick" = 0 ]; then
-    readme=$root/lessons/14-making-it-fast/README.md
+    readme=$root/lessons/17-making-it-fast/README.md
 fi
 if [ -n "$readme" ]; then
     [ -f "$readme" ] || { echo "fast-table: $readme: no such file" >&2; exit 2; }

@@ -82,7 +82,7 @@
 #define WS_CACHE_LINE 64
 /* Head and tail each on a line of its own, so that a thief's CAS on head
  * does not take the line the owner writes tail in; -DASYNCLAB_NO_LINE_ALIGN
- * packs them together, to measure what that buys (lesson 14). */
+ * packs them together, to measure what that buys (lesson 17). */
 #ifndef ASYNCLAB_NO_LINE_ALIGN
 #define WS_RING_ALIGN alignas(WS_CACHE_LINE)
 #else

@@ -59,7 +59,7 @@
 /*
  * The optimizations, each in one place, and the build flag that turns it
  * off (make DEFS=-DFLAG), so that tools/bench-ab.sh can measure what it
- * buys; lesson 14 walks them and docs/perf-notes.md has the history:
+ * buys; lesson 17 walks them and docs/perf-notes.md has the history:
  *   -DASYNCLAB_NO_TASK_CACHE  per-thread free lists   core/task_cache.c
  *   -DWS_NO_LIFO_SLOT         the LIFO slot           worker.c
  *   -DWS_NO_INJECT_BATCH      inject pops in batches  worker.c, inject.c

@@ -29,7 +29,7 @@
  *    would otherwise keep the slot forever and starve the ring. No
  *    thief takes from the slot, as in Tokio: a task there waits for its
  *    worker, so one put there by a poll that then blocks waits until
- *    that poll returns (lesson 11 shows it).
+ *    that poll returns (lesson 14 shows it).
  *  - Self-wakes (YIELD_NOW) go to the BACK of the ring: a yield must let
  *    everything else run first, or it is no yield.
  *  - The inject queue is checked first every 61 ticks, even when the
@@ -183,7 +183,7 @@ static void push_local(ws_worker_t *w, task_t *t)
 }
 
 /* -DWS_NO_LIFO_SLOT: every local wake and spawn goes to the ring, to
- * measure what the slot buys (lesson 14). */
+ * measure what the slot buys (lesson 17). */
 #ifndef WS_NO_LIFO_SLOT
 #define LIFO_SLOT_ON 1
 #else
@@ -213,7 +213,7 @@ static size_t inject_share(ws_worker_t *w, size_t len)
 {
 #ifdef WS_NO_INJECT_BATCH
     (void)w, (void)len;
-    return 1; /* lesson 14: one task per lock, to measure the batch */
+    return 1; /* lesson 17: one task per lock, to measure the batch */
 #endif
     size_t room = ws_ring_remaining(&w->ring);
     if (room > WS_RING_CAP / 2)

@@ -1,6 +1,6 @@
 /*
  * workstealing/ws.h - the work-stealing runtime: Tokio's multi-thread
- * scheduler in C (lesson 10).
+ * scheduler in C (lesson 13).
  *
  * N workers, each with a local ring of 256 tasks and a LIFO slot; a shared
  * inject queue for work from outside; idle workers steal half of a busy
