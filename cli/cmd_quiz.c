@@ -51,7 +51,9 @@ static const quiz_kind_t *const quiz_tables_by_topic[] = {
     quiz_kinds_spin,     quiz_kinds_wakers, quiz_kinds_notify,
     quiz_kinds_time,     quiz_kinds_io,     quiz_kinds_tasks,
     quiz_kinds_ws,       quiz_kinds_blocking, quiz_kinds_fair,
-    quiz_kinds_capstone, quiz_kinds_fast,   NULL,
+    quiz_kinds_capstone, quiz_kinds_fast,   quiz_kinds_blockon,
+    quiz_kinds_combine,  quiz_kinds_sync,   quiz_kinds_redis,
+    NULL,
 };
 
 static void quiz_usage(FILE *out)
