@@ -129,6 +129,18 @@ static void blocking_io_read_sees_end_of_file(void **state)
            n);
 }
 
+static void blocking_io_read_reports_other_errors(void **state)
+{
+    (void)state;
+    char buf[16];
+    ssize_t n = nb_read(-1, buf, sizeof buf);
+    EXPECT(n == -EBADF,
+           "nb_read(-1) returned %zd; read fails with EBADF there, so it "
+           "should return -EBADF: a negative errno, never -1, so that the "
+           "caller can tell it from -EAGAIN",
+           n);
+}
+
 /* ---- nb_serve_pass ------------------------------------------------------- */
 
 /* Three connections: one with 10 000 bytes (more than one read), one with
@@ -183,6 +195,43 @@ static void blocking_io_serve_pass_reads_each_ready_connection(void **state)
     close_pipe(c);
 }
 
+/* A connection already done is not read again: its fd may be closed (and
+ * its number reused) by then. Here it is -1, which read() refuses. */
+static void blocking_io_serve_pass_skips_done_connections(void **state)
+{
+    (void)state;
+    int a[2];
+    nb_pipe(a);
+    assert_int_equal(write(a[1], "abc", 3), 3);
+    int fds[2] = {-1, a[0]};
+    size_t total[2] = {7, 0};
+    bool done[2] = {true, false};
+    int open = nb_serve_pass(fds, 2, total, done);
+    close_pipe(a);
+    EXPECT(open != -EBADF,
+           "nb_serve_pass read a connection that was already done (its fd "
+           "was -1 and read said EBADF): skip every done[i]");
+    EXPECT(open == 1 && total[1] == 3 && total[0] == 7,
+           "one connection done, one with 3 bytes: expected 1 open and "
+           "total {7, 3}, got %d open and total {%zu, %zu}",
+           open, total[0], total[1]);
+}
+
+/* A read that fails (here a bad fd) is reported, not taken for "nothing
+ * yet": a server that swallows it keeps a broken connection forever. */
+static void blocking_io_serve_pass_reports_a_failed_read(void **state)
+{
+    (void)state;
+    int fds[1] = {-1};
+    size_t total[1] = {0};
+    bool done[1] = {false};
+    int open = nb_serve_pass(fds, 1, total, done);
+    EXPECT(open == -EBADF,
+           "nb_serve_pass over a bad fd returned %d; its read failed with "
+           "EBADF, which is not \"nothing yet\": return -EBADF",
+           open);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(blocking_io_sets_o_nonblocking),
     cmocka_unit_test(blocking_io_keeps_other_flags),
@@ -190,7 +239,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(blocking_io_read_says_eagain_when_empty),
     cmocka_unit_test(blocking_io_read_returns_the_bytes),
     cmocka_unit_test(blocking_io_read_sees_end_of_file),
+    cmocka_unit_test(blocking_io_read_reports_other_errors),
     cmocka_unit_test(blocking_io_serve_pass_reads_each_ready_connection),
+    cmocka_unit_test(blocking_io_serve_pass_skips_done_connections),
+    cmocka_unit_test(blocking_io_serve_pass_reports_a_failed_read),
 };
 
 CHECK_MAIN("lesson01", tests)

@@ -5,10 +5,12 @@
  * Three small functions take one thread from "one connection, blocked in
  * read()" to "many connections, never blocked":
  *
- *   nb_set_nonblocking   turn on O_NONBLOCK, keep the fd's other flags
- *   nb_read              read what is there now, or say -EAGAIN at once
- *   nb_serve_pass        one pass over many connections: read each one
- *                        that has bytes, skip each one that has none
+ *   nb_set_nonblocking   the fd never blocks a read again
+ *   nb_read              one answer from the fd, at once
+ *   nb_serve_pass        one pass over many connections, never waiting
+ *
+ * Errors are negative errno values everywhere (the project's convention):
+ * a caller must be able to tell -EAGAIN from -EBADF. Never -1.
  */
 #ifndef LESSON01_EXERCISE_H
 #define LESSON01_EXERCISE_H
@@ -17,24 +19,46 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Make fd non-blocking, keeping every other file status flag it has.
- * 0, or a negative errno (fcntl's). */
+/*
+ * Afterwards fd is non-blocking, and every OTHER file status flag it had
+ * (O_APPEND, for one) is still set. Returns 0, or a negative errno when
+ * the fd is bad.
+ *
+ * Trap: the call that sets an fd's status flags sets all of them at once.
+ */
 int nb_set_nonblocking(int fd);
 
 /*
- * Read up to cap bytes from a non-blocking fd, never waiting. Returns the
- * number of bytes read (> 0), 0 at end of file (the writer closed), -EAGAIN
- * when nothing is there yet, or another negative errno. A read interrupted
- * by a signal (EINTR) is simply tried again.
+ * Read up to cap bytes from a non-blocking fd, never waiting. Returns:
+ *
+ *   > 0       that many bytes are in buf
+ *   0         end of file: the writer closed, no byte will ever come
+ *   -EAGAIN   nothing there yet (whichever of the two names the kernel
+ *             used for it)
+ *   < 0       any other failure, as a negative errno
+ *
+ * A signal that interrupts the read is not a failure: the caller never
+ * sees EINTR.
+ *
+ * Trap: "nothing yet" and "never again" are different answers; a caller
+ * that mixes them up either drops a live connection or visits a dead one
+ * forever.
  */
 ssize_t nb_read(int fd, void *buf, size_t cap);
 
 /*
- * One pass over n non-blocking connections, in order. For each i not yet
- * done[i]: read everything fds[i] has right now (nb_read until -EAGAIN)
- * and add the byte count to total[i]; at end of file set done[i]. Never
- * waits. Returns how many connections are still open (not done), or a
- * negative errno when a read fails with anything but -EAGAIN.
+ * One pass over n non-blocking connections. For each i not yet done[i]:
+ * add to total[i] the bytes fds[i] held when the pass reached it, and
+ * set done[i] once its end of file is seen. A connection with nothing
+ * is left for the next pass, and does not stop the pass. Connections
+ * already done are not touched. Never waits.
+ *
+ * When the pass returns, no connection it visited still has bytes waiting
+ * in the kernel (an edge-triggered reactor, lesson 8, would never mention
+ * them again). Returns how many connections are still open (not done), or
+ * a negative errno when a read fails with anything but -EAGAIN.
+ *
+ * Trap: a read returns at most what you asked for, and often less.
  */
 int nb_serve_pass(const int fds[], int n, size_t total[], bool done[]);
 

@@ -1,0 +1,71 @@
+/*
+ * tests/lesson-wrong/01-one-read-per-pass.c - a plausible wrong answer to lesson
+ * 1's exercise (see tests/lesson_wrong.sh).
+ *
+ * The mistake: one read per connection per pass, "the next pass will read
+ * the rest". Under an edge-triggered reactor (lesson 8) there is no next
+ * time: the fd became readable once and is never mentioned again.
+ *
+ * expect: keep reading until -EAGAIN
+ */
+#include "exercise.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+int nb_set_nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0)
+        return -errno;
+    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return -errno;
+    return 0;
+}
+
+ssize_t nb_read(int fd, void *buf, size_t cap)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, cap);
+        if (n >= 0)
+            return n;
+        if (errno == EWOULDBLOCK) /* the same number as EAGAIN on Linux */
+            return -EAGAIN;
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
+/* Drain one connection; its new state, or a negative errno. */
+static int drain(int fd, size_t *total, bool *done)
+{
+    char buf[4096];
+    for (;;) {
+        ssize_t n = nb_read(fd, buf, sizeof buf);
+        if (n == -EAGAIN)
+            return 0;
+        if (n < 0)
+            return (int)n;
+        if (n == 0) {
+            *done = true;
+            return 0;
+        }
+        *total += (size_t)n;
+        return 0; /* one read is enough... */
+    }
+}
+
+int nb_serve_pass(const int fds[], int n, size_t total[], bool done[])
+{
+    int open = 0;
+    for (int i = 0; i < n; i++) {
+        if (done[i])
+            continue;
+        int err = drain(fds[i], &total[i], &done[i]);
+        if (err < 0)
+            return err;
+        open += !done[i];
+    }
+    return open;
+}
