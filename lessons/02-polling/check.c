@@ -86,6 +86,15 @@ static void polling_pending_asks_to_be_polled_again(void **state)
     EXPECT(atomic_load(&counts.live) == 1,
            "a waker clone was made and never dropped (live = %d)",
            atomic_load(&counts.live));
+    poll_t q = future_poll(&r.base, &cx);
+    wakes = atomic_load(&counts.wakes);
+    EXPECT(q == POLL_READY, "the second poll had \"b\\n\" to read and "
+                            "should be READY");
+    EXPECT(wakes == 1,
+           "the READY poll woke its waker too (%d wakes in all, 1 expected): "
+           "a finished future asks for nothing, and on a real executor that "
+           "wake is a poll of a task that is already done",
+           wakes);
 }
 
 static void polling_state_survives_many_pendings(void **state)
@@ -94,9 +103,11 @@ static void polling_state_survives_many_pendings(void **state)
     script_source_t src = {.script = "a|b||c|\n"};
     line_reader_t r;
     line_reader_init(&r, &src);
-    waker_t w = waker_noop();
+    counting_waker_t counts;
+    waker_t w = counting_waker(&counts);
     context_t cx = {&w};
     int polls = poll_until_ready(&r, &cx, 10);
+    int wakes = atomic_load(&counts.wakes);
     EXPECT(polls == 5,
            "\"a|b||c|\\n\" holds four would-blocks: 4 PENDING polls, then "
            "READY on the 5th; it took %d",
@@ -105,6 +116,11 @@ static void polling_state_survives_many_pendings(void **state)
            "the line should be \"abc\", not "
            "\"%s\"",
            r.line);
+    EXPECT(wakes == 4,
+           "four PENDING polls and a READY woke the waker %d times: "
+           "exactly one wake for each PENDING, none for READY (a second one is a wasted poll, a missing one "
+           "a task that sleeps forever)",
+           wakes);
 }
 
 static void polling_end_of_file_is_ready(void **state)

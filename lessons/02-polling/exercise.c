@@ -2,7 +2,7 @@
  * lessons/02-polling/exercise.c - YOUR exercise for lesson 2.
  *
  * Write line_reader_poll: a future that reads a line from a non-blocking
- * source. The contract and a picture are in exercise.h. Then:
+ * source. The contract, its trap and a picture are in exercise.h. Then:
  *
  *     asynclab check 2
  *
@@ -15,8 +15,6 @@ poll_t line_reader_poll(future_t *f, context_t *cx)
     line_reader_t *r = (line_reader_t *)f;
     (void)r;
     (void)cx;
-    /* TODO: take bytes with script_source_next(r->src) until '\n' or
-     * SOURCE_EOF (READY) or SOURCE_WOULD_BLOCK (wake, then PENDING).
-     * Keep the line in r->line / r->len: the next poll continues it. */
+    /* TODO */
     return POLL_PENDING;
 }

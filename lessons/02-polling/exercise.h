@@ -53,14 +53,26 @@ typedef struct line_reader {
 } line_reader_t;
 
 /*
- * The poll you write. Take bytes from src one at a time:
- *   a byte other than '\n'  append it (bytes past LINE_MAX_LEN are
- *                           dropped), go on
- *   '\n'                    the line is complete: READY (do not read on)
- *   SOURCE_EOF              READY with eof set (the line may be partial)
- *   SOURCE_WOULD_BLOCK      ask to be polled again (wake cx's waker by
- *                           reference), return PENDING
- * Whatever was read before a PENDING stays in the struct for the next poll.
+ * The poll you write. It returns:
+ *
+ *   READY    the line is done: line holds the bytes before the first '\n'
+ *            (NUL-terminated, without the '\n', len its length), and the
+ *            source has handed out nothing after that '\n'; or the source
+ *            ended (SOURCE_EOF) first: eof is set and line holds what came
+ *            before the end, maybe nothing. A line longer than LINE_MAX_LEN
+ *            keeps its first LINE_MAX_LEN bytes; the rest is still taken
+ *            from the source (up to the '\n') and thrown away.
+ *   PENDING  the source said SOURCE_WOULD_BLOCK. Nobody will ever call you
+ *            back for this source: the future itself must make sure it is
+ *            polled again, by waking cx's waker exactly once per PENDING
+ *            (and never on READY). No waker clone outlives the poll.
+ *
+ * A poll may be the first, or the next after any number of PENDINGs: the
+ * line goes on where the last poll left it. Bytes the source handed out
+ * are never lost and never taken twice.
+ *
+ * Trap: everything a poll keeps in its own stack frame is gone when it
+ * returns. The struct is the only memory a future has.
  */
 poll_t line_reader_poll(future_t *f, context_t *cx);
 
