@@ -22,6 +22,3 @@ int small_steal_half(small_ring_t *src, small_ring_t *dst, int *run,
     *count = n;
     return 0;
 }
-
-const long steals_2_workers_seed_1 = 2;
-const long steals_4_workers_seed_7 = 6;
