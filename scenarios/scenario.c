@@ -21,6 +21,7 @@
     X(scenario_mini_redis)                                                     \
     X(scenario_c10k)                                                           \
     X(scenario_fanout)                                                         \
+    X(scenario_crunch)                                                         \
     X(scenario_imbalance)                                                      \
     X(scenario_pingpong)                                                       \
     X(scenario_timers)                                                         \
