@@ -69,6 +69,25 @@ static void async_does_not_start_b_before_a_is_done(void **state)
     }
 }
 
+/* The yield is between the widgets: after a is READY, the very next
+ * PENDING is the yield's, and b has not been polled yet. */
+static void async_yields_between_the_widgets(void **state)
+{
+    (void)state;
+    pair_sum_t s;
+    pair_sum_init(&s, 0, 1, 1, 2);
+    waker_t w = waker_noop();
+    context_t cx = {&w};
+    poll_t r = future_poll(&s.base, &cx);
+    EXPECT(r == POLL_PENDING,
+           "a is ready at once, but the yield must still make the first poll "
+           "PENDING (pair_sum returned READY)");
+    EXPECT(s.b.pendings == 1,
+           "widget b was polled in the same poll that finished a: the yield "
+           "comes between the two awaits, so the poll after a is ready "
+           "returns the yield's PENDING before b is touched");
+}
+
 static void async_wakes_on_every_pending(void **state)
 {
     (void)state;
@@ -106,6 +125,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(async_awaits_the_first_widget),
     cmocka_unit_test(async_sums_after_both_widgets),
     cmocka_unit_test(async_does_not_start_b_before_a_is_done),
+    cmocka_unit_test(async_yields_between_the_widgets),
     cmocka_unit_test(async_wakes_on_every_pending),
     cmocka_unit_test(async_uses_the_macros),
 };
