@@ -1,6 +1,8 @@
 /*
  * lessons/solutions/06-notify-executor/exercise.c - the reference solution.
  * See lessons/06-notify-executor/exercise.h for the contracts.
+ * Checked by `asynclab check 6 --solution` (make check-lessons); run on
+ * real timers by tests/mine.sh (`--executor mine --mine-from solutions`).
  */
 #include "exercise.h"
 
@@ -8,33 +10,55 @@ void mini_task_wake(mini_task_t *t)
 {
     if (t->done || t->queued)
         return; /* finished, or already waiting its turn: once is enough */
+    mini_notify_t *ex = t->ex;
     t->queued = true;
-    ready_push(t->ex, t);
-    t->ex->wakes++;
+    t->next = NULL;
+    if (ex->tail != NULL)
+        ex->tail->next = t;
+    else
+        ex->head = t;
+    ex->tail = t;
+    ex->wakes++;
 }
 
 void mini_notify_spawn(mini_notify_t *ex, mini_task_t *t, future_t *f)
 {
     *t = (mini_task_t){.future = f, .ex = ex};
+    ex->live++;
     mini_task_wake(t);
 }
 
 int mini_notify_step(mini_notify_t *ex)
 {
-    mini_task_t *t = ready_pop(ex);
-    if (t == NULL)
-        return 0;
-    t->queued = false; /* from here on, a wake queues it again */
+    mini_task_t *t;
+    do { /* a task that woke itself and then finished is skipped */
+        t = ex->head;
+        if (t == NULL)
+            return 0;
+        ex->head = t->next;
+        if (ex->head == NULL)
+            ex->tail = NULL;
+        t->queued = false; /* from here on, a wake queues it again */
+    } while (t->done);
     waker_t w = mini_task_waker(t);
     context_t cx = {.waker = &w};
     ex->polls++;
     if (future_poll(t->future, &cx) == POLL_READY) {
         t->done = true;
+        ex->live--;
         ex->completed++;
     }
     return 1;
 }
 
-const char *const sleepers_fewest_polls = "notify";
-const char *const widgets_fewest_polls = "same";
-const char *const sleepers_parked = "notify";
+int mini_notify_run(mini_notify_t *ex)
+{
+    while (ex->live > 0) {
+        if (mini_notify_step(ex) == 1)
+            continue;
+        int err = ex->park(ex); /* nothing ready: sleep until a wake */
+        if (err < 0)
+            return err;
+    }
+    return 0;
+}
