@@ -1,29 +1,32 @@
 /*
  * lessons/16-capstone/exercise.c - YOUR exercise for lesson 16.
  *
- * Write the job of the capstone workload (exercise.h): sleep, yield, send.
- * The checker runs the whole workload on the spin, notify and
- * work-stealing executors and checks the result on each; then answer
- * three questions from the comparison. Then:
+ * Split a CPU-bound job into tasks so that two workers finish it in
+ * about half the time of one. The contract and the traps are in
+ * exercise.h; the job is crunch(0, UNITS). Then:
  *
  *     asynclab check 16
+ *     asynclab check 16 --verbose    # also the speed-up it measured
  *
  * Stuck? asynclab hint 16
  */
 #include "exercise.h"
 
-poll_t job_poll(future_t *f, context_t *cx)
+poll_t piece_poll(future_t *f, context_t *cx)
 {
-    job_t *self = (job_t *)f;
+    piece_t *self = (piece_t *)f;
     (void)cx;
-    /* TODO, with the macros: sleep (self->id % 5) * 10 ms; YIELD_NOW
-     * YIELDS times (count with self->i); send self->id * self->id on
-     * self->tx (the value must live in self->value). */
+    /* TODO: crunch this piece's units, never more than STEP_MAX in one
+     * poll; its result goes in self->sum. */
     (void)self;
     return POLL_READY;
 }
 
-/* Part 2: "spin", "notify" or "ws". */
-const char *const most_polls = "TODO";
-const char *const shallowest_queue = "TODO";
-const char *const only_stealer = "TODO";
+poll_t split_poll(future_t *f, context_t *cx)
+{
+    split_t *self = (split_t *)f;
+    (void)cx;
+    /* TODO: have tasks compute crunch(0, UNITS) into self->sum. */
+    (void)self;
+    return POLL_READY;
+}

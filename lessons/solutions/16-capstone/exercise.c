@@ -1,23 +1,53 @@
 /*
  * lessons/solutions/16-capstone/exercise.c - the reference solution.
- * See lessons/16-capstone/exercise.h for the workload.
+ * See lessons/16-capstone/exercise.h for the contract.
+ *
+ * PIECES pieces, all spawned before the first join is awaited, so they
+ * are all queued at once and a second worker can steal half of them;
+ * each crunches STEP_MAX units a poll and yields between, its place kept
+ * in self->at; the root awaits each join and adds the piece's sum.
  */
 #include "exercise.h"
 
-poll_t job_poll(future_t *f, context_t *cx)
+#define PIECES 16 /* 8 a worker: a piece that ends early leaves others */
+
+poll_t piece_poll(future_t *f, context_t *cx)
 {
-    job_t *self = (job_t *)f;
+    piece_t *self = (piece_t *)f;
     ASYNC_BEGIN(self);
-    sleep_init(&self->nap, (uint64_t)(self->id % 5) * 10);
-    AWAIT(self, cx, &self->nap.base);
-    for (self->i = 0; self->i < YIELDS; self->i++)
-        YIELD_NOW(self, cx);
-    self->value = self->id * self->id;
-    mpsc_send_init(&self->send, &self->tx, &self->value);
-    AWAIT(self, cx, &self->send.base);
+    for (self->at = self->from; self->at < self->to;) {
+        uint64_t end = self->to - self->at > STEP_MAX ? self->at + STEP_MAX
+                                                      : self->to;
+        self->sum += crunch(self->at, end);
+        self->at = end;
+        if (self->at < self->to)
+            YIELD_NOW(self, cx);
+    }
     ASYNC_END(self);
 }
 
-const char *const most_polls = "spin";
-const char *const shallowest_queue = "ws";
-const char *const only_stealer = "ws";
+poll_t split_poll(future_t *f, context_t *cx)
+{
+    split_t *self = (split_t *)f;
+    ASYNC_BEGIN(self);
+    self->n = PIECES;
+    for (int k = 0; k < PIECES; k++) {
+        piece_t p = {.base = {.poll = piece_poll, .drop = NULL},
+                     .from = (uint64_t)UNITS * k / PIECES,
+                     .to = (uint64_t)UNITS * (k + 1) / PIECES};
+        join_handle_t h;
+        if (spawn(&p.base, sizeof p, "piece", &h) != 0) {
+            self->n = k; /* refused: join those spawned; the sum is short */
+            break;
+        }
+        join_init(&self->joins[k], h);
+    }
+    for (self->k = 0; self->k < self->n; self->k++) {
+        AWAIT(self, cx, &self->joins[self->k].base);
+        piece_t *done = JOIN_OUTPUT(&self->joins[self->k], piece_t);
+        if (done != NULL)
+            self->sum += done->sum;
+        join_drop(&self->joins[self->k]);
+    }
+    ASYNC_END(self);
+}
