@@ -6,9 +6,17 @@
 
 int mini_spin_step(mini_spin_t *s)
 {
-    future_t *f = mini_spin_pop(s);
-    if (f == NULL)
+    if (s->len == 0)
         return 0;
+    if (s->pass_left == 0) {
+        /* A new pass: the futures queued now, and no others. */
+        s->pass_left = s->len;
+        s->passes++;
+        if (s->turn != NULL)
+            s->turn(s->turn_arg);
+    }
+    s->pass_left--;
+    future_t *f = mini_spin_pop(s);
     context_t cx = {.waker = &s->noop};
     s->polls++;
     if (future_poll(f, &cx) == POLL_READY) {
@@ -26,7 +34,3 @@ int mini_spin_run(mini_spin_t *s)
         ;
     return 0;
 }
-
-const char *const compare_least_cpu = "notify";
-const char *const compare_most_wasted = "spin";
-const char *const compare_cpu_per_wall = "spin";
