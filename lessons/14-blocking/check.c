@@ -3,10 +3,19 @@
  * `asynclab check 14` compiles it with your exercise.c and runs it.
  *
  * It runs CALLS of your checksum tasks on a one-worker work-stealing
- * runtime, each inside a probe that notes which thread polls it, and
- * slow_checksum notes which thread it ran on. A call that ran on a thread
- * that polls tasks blocked a worker. No clocks are read: where a call ran
- * is a fact, not a measurement.
+ * runtime, each inside a probe that notes which thread polls it and what
+ * its first poll returned; slow_checksum notes which thread it ran on. A
+ * call that ran on a thread that polls tasks blocked a worker.
+ *
+ * No clock decides the outcome. slow_log.hold keeps each call from
+ * returning until its task's first poll has returned:
+ *
+ *   worker:  poll 1 ── spawn ── PENDING ─┐            poll 2: READY
+ *   pool:            slow_checksum ...  hold ── returns ──┘ (wakes it)
+ *
+ * so a first poll that came back READY waited for the call inside the
+ * poll. (A poll that waits forever would deadlock with the hold; the hold
+ * gives up after HOLD_MAX_MS, once, so that such a poll ends and is named.)
  */
 #include "lessons/check.h"
 
@@ -14,39 +23,71 @@
 
 #include "exercise.h"
 
-enum { CALLS = 8 };
+enum { CALLS = 8, RUNAWAY = 3 * CALLS, HOLD_MAX_MS = 1000 };
 
 slow_log_t slow_log;
+
+static const char *const texts[CALLS] = {"alpha", "beta", "gamma", "delta",
+                                         "eps",   "zeta", "eta",   "theta"};
 
 typedef struct probe {
     future_t base;
     checksum_task_t inner;
-    pthread_t poller;
-    bool polled;
+    int index;
 } probe_t;
+
+/* What the probes saw; written on the worker, read after the run. */
+static struct {
+    pthread_t poller; /* set once, before the first spawn */
+    bool have_poller;
+    atomic_bool first_returned[CALLS];
+    bool first_ready[CALLS];
+    int polls[CALLS];
+    atomic_bool gave_up; /* the hold timed out once: hold no more */
+    bool runaway;
+} seen;
 
 static poll_t probe_poll(future_t *f, context_t *cx)
 {
     probe_t *p = (probe_t *)f;
-    p->poller = pthread_self();
-    p->polled = true;
-    return future_poll(&p->inner.base, cx);
+    if (!seen.have_poller) {
+        seen.poller = pthread_self(); /* one worker: the only poller */
+        seen.have_poller = true;
+    }
+    if (atomic_load(&slow_log.calls) > RUNAWAY) {
+        seen.runaway = true; /* it starts the call again and again */
+        return POLL_READY;
+    }
+    poll_t r = future_poll(&p->inner.base, cx);
+    if (seen.polls[p->index]++ == 0) {
+        seen.first_ready[p->index] = r == POLL_READY;
+        atomic_store(&seen.first_returned[p->index], true);
+    }
+    return r;
 }
 
-/* The plain blocking version, to count what it does (part 2). */
-static poll_t inline_poll(future_t *f, context_t *cx)
+static int index_of(const void *text)
 {
-    probe_t *p = (probe_t *)f;
-    (void)cx;
-    p->poller = pthread_self();
-    p->polled = true;
-    p->inner.result = (uintptr_t)slow_checksum((void *)p->inner.text);
-    p->inner.done = true;
-    return POLL_READY;
+    for (int i = 0; i < CALLS; i++)
+        if (text == (const void *)texts[i])
+            return i;
+    return -1;
 }
 
-static const char *const texts[CALLS] = {"alpha", "beta", "gamma", "delta",
-                                         "eps",   "zeta", "eta",   "theta"};
+/* slow_log.hold: on a pool thread, wait for the task's first poll. */
+static void hold_until_polled(const void *text)
+{
+    int i = index_of(text);
+    if (i < 0 || pthread_equal(pthread_self(), seen.poller))
+        return; /* called inside the poll: nothing to wait for */
+    for (int ms = 0; ms < HOLD_MAX_MS; ms++) {
+        if (atomic_load(&seen.first_returned[i]) || atomic_load(&seen.gave_up))
+            return;
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    atomic_store(&seen.gave_up, true);
+}
 
 static uintptr_t sum_of(const char *s)
 {
@@ -57,82 +98,91 @@ static uintptr_t sum_of(const char *s)
 }
 
 typedef struct outcome {
-    pthread_t pollers[CALLS];
+    int run_rc;
     uintptr_t results[CALLS];
     bool done[CALLS];
     int calls, on_worker;
 } outcome_t;
+
+static outcome_t yours;
 
 /* Output of a finished probe task, read through its join handle. */
 static void collect(outcome_t *o, int i, join_handle_t *h)
 {
     probe_t *p = (probe_t *)(void *)join_handle_output(h);
     if (p != NULL) {
-        o->pollers[i] = p->poller;
         o->results[i] = p->inner.result;
         o->done[i] = p->inner.done;
     }
     join_handle_drop(h);
 }
 
-static void count_on_worker(outcome_t *o)
+static int run_yours(void **state)
 {
-    o->calls = atomic_load(&slow_log.calls);
-    o->on_worker = 0;
-    for (int c = 0; c < o->calls && c < 64; c++)
-        for (int i = 0; i < CALLS; i++)
-            if (pthread_equal(slow_log.threads[c], o->pollers[i])) {
-                o->on_worker++;
-                break;
-            }
-}
-
-static void run(outcome_t *o, future_poll_fn poll)
-{
+    (void)state;
+    outcome_t *o = &yours;
     memset(o, 0, sizeof *o);
     atomic_store(&slow_log.calls, 0);
+    slow_log.hold = hold_until_polled;
     executor_config_t cfg = {.kind = &ws_executor_kind, .workers = 1};
     executor_t *ex = executor_create(&cfg);
     assert_non_null(ex);
     join_handle_t h[CALLS];
     for (int i = 0; i < CALLS; i++) {
-        probe_t p = {.base = {poll, NULL}};
+        probe_t p = {.base = {probe_poll, NULL}, .index = i};
         checksum_task_init(&p.inner, texts[i]);
         assert_int_equal(executor_spawn(ex, &p.base, sizeof p, "probe", &h[i]),
                          0);
     }
-    assert_int_equal(executor_run(ex), 0);
-    for (int i = 0; i < CALLS; i++)
-        collect(o, i, &h[i]);
+    o->run_rc = executor_run(ex);
+    if (o->run_rc == 0)
+        for (int i = 0; i < CALLS; i++)
+            collect(o, i, &h[i]);
     executor_destroy(ex);
-    count_on_worker(o);
+    o->calls = atomic_load(&slow_log.calls);
+    for (int c = 0; c < o->calls && c < 64; c++)
+        o->on_worker += pthread_equal(slow_log.threads[c], seen.poller) != 0;
+    return 0;
 }
 
-static outcome_t yours, plain;
-
-static int run_both(void **state)
+static void blocking_tasks_all_finish(void **state)
 {
     (void)state;
-    run(&yours, probe_poll);
-    run(&plain, inline_poll);
-    return 0;
+    EXPECT(yours.run_rc == 0,
+           "the runtime stopped with %d (-EDEADLK): tasks were left PENDING "
+           "that nothing will wake. A poll that returns PENDING must leave "
+           "its waker with what it waits for, on that very poll",
+           yours.run_rc);
+}
+
+static void blocking_calls_once_per_task(void **state)
+{
+    (void)state;
+    EXPECT(!seen.runaway && yours.calls <= CALLS,
+           "slow_checksum ran %d times for %d tasks%s: a later poll started "
+           "the call again, and lost the handle of the one already running. "
+           "Only the first poll may start it",
+           yours.calls, CALLS,
+           seen.runaway ? " (the checker stopped it there)" : "");
 }
 
 static void blocking_results_are_right(void **state)
 {
     (void)state;
+    if (yours.run_rc != 0 || seen.runaway)
+        return; /* said above */
     for (int i = 0; i < CALLS; i++) {
         EXPECT(yours.done[i],
                "checksum task %d finished without a result "
                "(done is false)",
                i);
         EXPECT(yours.results[i] == sum_of(texts[i]),
-               "checksum of \"%s\" should be %lu, the task says %lu: read it "
-               "with ws_blocking_output once the handle is READY",
+               "checksum of \"%s\" should be %lu, the task says %lu: the "
+               "output can be read once the handle says READY, not before",
                texts[i], (unsigned long)sum_of(texts[i]),
                (unsigned long)yours.results[i]);
     }
-    EXPECT(yours.calls == CALLS, "slow_checksum ran %d times for %d tasks",
+    EXPECT(yours.calls >= CALLS, "slow_checksum ran %d times for %d tasks",
            yours.calls, CALLS);
 }
 
@@ -147,26 +197,32 @@ static void blocking_never_on_a_worker(void **state)
            yours.on_worker, yours.calls, SLOW_MS);
 }
 
-static void blocking_compare_answers(void **state)
+static void blocking_poll_does_not_wait(void **state)
 {
     (void)state;
-    EXPECT(calls_on_worker_inline >= 0 && calls_on_worker_pool >= 0,
-           "part 2 is still -1: run `asynclab lesson 14 --run` and copy the "
-           "two counts from its table");
-    EXPECT(calls_on_worker_inline == plain.on_worker,
-           "calls_on_worker_inline is %d; calling slow_checksum inside the "
-           "poll runs all %d calls on the worker thread",
-           calls_on_worker_inline, plain.on_worker);
-    EXPECT(calls_on_worker_pool == 0,
-           "calls_on_worker_pool is %d; with spawn_blocking none runs on the "
-           "worker",
-           calls_on_worker_pool);
+    if (yours.on_worker != 0)
+        return; /* said above */
+    int waited = 0, first = -1;
+    for (int i = 0; i < CALLS; i++)
+        if (seen.first_ready[i]) {
+            waited++;
+            first = first < 0 ? i : first;
+        }
+    EXPECT(waited == 0,
+           "%d of %d first polls returned READY (task %d first), although "
+           "their slow_checksum on the pool could not return before the "
+           "poll did: the poll waited for the call, which stalls the worker "
+           "as long as making it there. Return PENDING; the join handle's "
+           "waker brings the task back",
+           waited, CALLS, first);
 }
 
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(blocking_tasks_all_finish),
+    cmocka_unit_test(blocking_calls_once_per_task),
     cmocka_unit_test(blocking_results_are_right),
     cmocka_unit_test(blocking_never_on_a_worker),
-    cmocka_unit_test(blocking_compare_answers),
+    cmocka_unit_test(blocking_poll_does_not_wait),
 };
 
-CHECK_MAIN_SETUP("lesson14", tests, run_both)
+CHECK_MAIN_SETUP("lesson14", tests, run_yours)

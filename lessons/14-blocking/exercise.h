@@ -5,18 +5,15 @@
  * slow_checksum blocks its thread for SLOW_MS (think: a read of a slow
  * file, a library call with no async version, a big computation). Called
  * inside a poll it stops the worker, and every task queued behind it
- * waits. Your checksum task must hand it to the blocking pool instead:
+ * waits:
  *
- *   worker thread                        blocking pool thread
- *   ─────────────                        ────────────────────
- *   poll: ws_spawn_blocking(slow_checksum, text, ..., &handle)
- *         ─────────────────────────────> runs slow_checksum (blocks here,
- *   return PENDING (waker kept by              not on the worker)
- *   join_handle_poll)
- *   ...the worker runs other tasks...    done: completes the task,
- *                                        wakes our join waker
- *   poll: join_handle_poll READY  <────
- *         result = ws_blocking_output(&handle); join_handle_drop
+ *   worker: │ poll A ███████ slow_checksum ███████ │ poll B │ poll C │
+ *                            B, C, timers, sockets: all wait
+ *
+ * The blocking pool is a set of other threads made for such calls
+ * (workstealing/blocking.h: ws_spawn_blocking, ws_blocking_output); what
+ * it runs is a task, awaited through a join handle like any other
+ * (core/task.h: join_handle_poll, join_handle_drop).
  */
 #ifndef LESSON14_EXERCISE_H
 #define LESSON14_EXERCISE_H
@@ -32,10 +29,13 @@
 
 #define SLOW_MS 20
 
-/* Where slow_checksum ran; the checker reads it. */
+/* Where slow_checksum ran; the checker reads it, and may set `hold` to
+ * keep a call from returning until the task that asked for it has
+ * returned from its poll (so your poll's timing cannot decide a check). */
 typedef struct slow_log {
     atomic_int calls;
     pthread_t threads[64];
+    void (*hold)(const void *text);
 } slow_log_t;
 
 extern slow_log_t slow_log;
@@ -49,6 +49,8 @@ static inline void *slow_checksum(void *arg)
         slow_log.threads[i] = pthread_self();
     struct timespec ts = {0, SLOW_MS * 1000000L};
     nanosleep(&ts, NULL); /* blocks the thread */
+    if (slow_log.hold != NULL)
+        slow_log.hold(arg);
     uintptr_t sum = 0;
     while (*text != '\0')
         sum += *text++;
@@ -58,18 +60,27 @@ static inline void *slow_checksum(void *arg)
 typedef struct checksum_task {
     future_t base;        /* first: poll is checksum_task_poll */
     const char *text;     /* the input */
-    bool spawned;         /* the blocking call was handed to the pool */
-    join_handle_t handle; /* its join handle, once spawned */
+    bool spawned;         /* yours to use: the call was handed out */
+    join_handle_t handle; /* yours to use: its join handle */
     uintptr_t result;     /* output: slow_checksum's return value */
     bool done;            /* output: result is set */
 } checksum_task_t;
 
 /*
- * First poll: ws_spawn_blocking(slow_checksum, text, "checksum", &handle)
- * and remember it. Then (first poll included): join_handle_poll(&handle,
- * cx); PENDING: return PENDING (its waker is kept). READY: result =
- * ws_blocking_output(&handle) cast to uintptr_t, join_handle_drop, done,
- * READY. Never call slow_checksum yourself.
+ * The checksum task's poll, run by a work-stealing worker.
+ *
+ * CONTRACT
+ *   When it returns READY, result = slow_checksum(text) and done = true.
+ *   slow_checksum runs exactly once per task, and never on a thread that
+ *   polls tasks. While the call is running the poll returns PENDING, and
+ *   leaves a waker that brings the task back when the call is done. No
+ *   join handle is left undropped. If the pool cannot take the call
+ *   (no work-stealing runtime), return READY with done false.
+ *
+ * TRAP
+ *   Moving the call is not enough: a poll that WAITS for it blocks the
+ *   worker just as long as one that makes it. And the poll is called
+ *   again and again: the first poll is not the only one.
  */
 poll_t checksum_task_poll(future_t *f, context_t *cx);
 
@@ -78,10 +89,5 @@ static inline void checksum_task_init(checksum_task_t *t, const char *text)
     *t = (checksum_task_t){.base = {.poll = checksum_task_poll, .drop = NULL},
                            .text = text};
 }
-
-/* Part 2: run `asynclab lesson 14 --run` and copy from its table: how many
- * of the 8 slow calls ran on the worker thread in each run? */
-extern const int calls_on_worker_inline;
-extern const int calls_on_worker_pool;
 
 #endif
