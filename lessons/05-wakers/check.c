@@ -4,8 +4,10 @@
  *
  * Counting wakers (core/waker.h) see every clone, wake and drop, so the
  * checker knows exactly what your code did with the waker it was lent.
- * The last test runs your future on the real notify executor, where a
- * waker nobody keeps means a task that can never finish.
+ * One test sets the event at the worst moment (from inside the clone of
+ * the waker your poll keeps, where another thread could). The last runs
+ * your future on the real notify executor, where a waker nobody keeps
+ * means a task that can never finish.
  */
 #include "lessons/check.h"
 
@@ -135,6 +137,78 @@ static void wakers_destroy_drops_without_waking(void **state)
     event_destroy(&quiet);
 }
 
+/* ---- the worst moment ---------------------------------------------------- */
+
+/* A waker that counts like counting_waker and, at its first clone, sets
+ * the event: the moment another thread could set it while the poll is
+ * busy keeping its waker. */
+typedef struct sneaky {
+    event_t *event;
+    int clones, wakes, drops, live;
+} sneaky_t;
+
+static const waker_vtable_t sneaky_vtable;
+
+static waker_t sneaky_clone(const void *data)
+{
+    sneaky_t *s = (sneaky_t *)data;
+    s->clones++;
+    s->live++;
+    if (s->clones == 1)
+        event_set(s->event);
+    return (waker_t){&sneaky_vtable, data};
+}
+
+static void sneaky_wake(const void *data)
+{
+    sneaky_t *s = (sneaky_t *)data;
+    s->wakes++;
+    s->drops++;
+    s->live--;
+}
+
+static void sneaky_wake_by_ref(const void *data)
+{
+    ((sneaky_t *)data)->wakes++;
+}
+
+static void sneaky_drop(const void *data)
+{
+    sneaky_t *s = (sneaky_t *)data;
+    s->drops++;
+    s->live--;
+}
+
+static const waker_vtable_t sneaky_vtable = {sneaky_clone, sneaky_wake,
+                                             sneaky_wake_by_ref, sneaky_drop};
+
+static void wakers_set_while_the_waker_is_kept(void **state)
+{
+    (void)state;
+    event_t e;
+    event_init(&e);
+    event_wait_t w;
+    event_wait_init(&w, &e);
+    sneaky_t sn = {.event = &e, .live = 1};
+    waker_t wk = {&sneaky_vtable, &sn};
+    context_t cx = {&wk};
+    poll_t r = future_poll(&w.base, &cx);
+    EXPECT(sn.clones >= 1,
+           "the wait kept no waker (no clone): see wakers_pending_keeps_a_"
+           "clone");
+    EXPECT(!(r == POLL_PENDING && sn.wakes == 0),
+           "the event was set while your poll was keeping its waker (after "
+           "it had looked at the flag); the poll still returned PENDING and "
+           "nobody was woken: a lost wakeup. A PENDING must still be true "
+           "when it is returned");
+    event_destroy(&e);
+    EXPECT(sn.live == 1,
+           "after the event was set and destroyed, %d wakers are still live "
+           "(want 1, the original): a kept clone was never woken nor "
+           "dropped",
+           sn.live);
+}
+
 /* ---- on the notify executor ---------------------------------------------- */
 
 typedef struct waiter_task {
@@ -201,6 +275,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wakers_repoll_does_not_clone_again),
     cmocka_unit_test(wakers_new_waker_replaces_the_old),
     cmocka_unit_test(wakers_destroy_drops_without_waking),
+    cmocka_unit_test(wakers_set_while_the_waker_is_kept),
     cmocka_unit_test(wakers_event_works_on_the_notify_executor),
 };
 

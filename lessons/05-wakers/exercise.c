@@ -4,11 +4,12 @@
  * Make a future keep its waker, and an event use it. As it stands, this
  * code is the naive sleep's bug again: event_wait_poll says PENDING and
  * keeps nothing, so on an executor that waits for wakes nobody can ever
- * poll the task again. Contracts in exercise.h. Then:
+ * poll the task again. The contracts, and the worst moment, are in
+ * exercise.h. Then:
  *
  *     asynclab check 5
  *
- * The calls you need are in core/waker.h. Stuck? asynclab hint 5
+ * What a waker can do is in core/waker.h. Stuck? asynclab hint 5
  */
 #include "exercise.h"
 
@@ -17,12 +18,12 @@ void event_set(event_t *e)
     if (e->set)
         return;
     e->set = true;
-    /* TODO: wake the waiter, if one is kept (and leave the slot empty). */
+    /* TODO */
 }
 
 void event_destroy(event_t *e)
 {
-    /* TODO: release the kept waker, if any, without waking it. */
+    /* TODO */
     (void)e;
 }
 
@@ -32,6 +33,6 @@ poll_t event_wait_poll(future_t *f, context_t *cx)
     (void)cx;
     if (w->event->set)
         return POLL_READY;
-    /* TODO: keep cx's waker in w->event->waiter before saying PENDING. */
+    /* TODO */
     return POLL_PENDING;
 }

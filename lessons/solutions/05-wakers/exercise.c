@@ -24,5 +24,11 @@ poll_t event_wait_poll(future_t *f, context_t *cx)
     if (w->event->set)
         return POLL_READY;
     waker_register(&w->event->waiter, cx); /* clone unless will_wake */
+    /* Look again: the event may have been set while the waker was being
+     * kept, and then it woke nobody. */
+    if (w->event->set) {
+        waker_drop(&w->event->waiter); /* nobody will wake it now */
+        return POLL_READY;
+    }
     return POLL_PENDING;
 }
