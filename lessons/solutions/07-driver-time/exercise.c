@@ -27,3 +27,9 @@ poll_t ticker_poll(future_t *f, context_t *cx)
     }
     ASYNC_END(self);
 }
+
+void ticker_drop(future_t *f)
+{
+    ticker_t *self = (ticker_t *)f;
+    future_drop(&self->iv.base); /* cancels the interval's timer, if armed */
+}
