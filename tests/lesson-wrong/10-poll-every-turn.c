@@ -1,0 +1,52 @@
+/*
+ * tests/lesson-wrong/10-poll-every-turn.c - a plausible wrong
+ * answer to lesson 10's exercise (see tests/lesson_wrong.sh).
+ *
+ * The mistake: poll f on every turn of the loop, woken or not. Correct
+ * in the end, and a busy loop meanwhile: f is polled after every task and
+ * every return of park.
+ *
+ * expect: a poll with no wake since the one before is a busy loop
+ */
+#include "exercise.h"
+
+static void root_wake_by_ref(const void *data)
+{
+    mini_root_t *r = (mini_root_t *)data;
+    atomic_store_explicit(&r->woken, true, memory_order_release);
+    r->h->unpark(r->h->ex);
+}
+
+static waker_t root_clone(const void *data)
+{
+    return (waker_t){&mini_root_vtable, data};
+}
+
+static void root_drop(const void *data)
+{
+    (void)data;
+}
+
+const waker_vtable_t mini_root_vtable = {
+    .clone = root_clone,
+    .wake = root_wake_by_ref,
+    .wake_by_ref = root_wake_by_ref,
+    .drop = root_drop,
+};
+
+int mini_block_on(const block_on_hooks_t *h, future_t *f)
+{
+    mini_root_t root = {.h = h};
+    atomic_init(&root.woken, true);
+    waker_t w = {&mini_root_vtable, &root};
+    context_t cx = {.waker = &w};
+    for (;;) {
+        atomic_store(&root.woken, false);
+        if (future_poll(f, &cx) == POLL_READY) /* every turn, woken or not */
+            return 0;
+        if (h->run_one(h->ex))
+            continue;
+        if (!atomic_load(&root.woken))
+            h->park(h->ex);
+    }
+}
