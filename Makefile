@@ -92,8 +92,10 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	$(AR_LIB) rcs $@ $^
 
+# -rdynamic: `--executor mine` loads the learner's executor as a shared
+# object (cli/mine.c), which finds the library's functions in the program.
 $(PROGRAM): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(NCURSES_LIBS) -o $@
+	$(CC) $(LDFLAGS) -rdynamic $(CLI_OBJ) $(LIB) $(NCURSES_LIBS) -o $@
 
 $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 	@mkdir -p $(dir $@)

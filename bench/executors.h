@@ -24,6 +24,15 @@ extern const executor_entry_t executor_table[];
 /* The kind called name, or NULL when there is none. */
 const executor_kind_t *executor_kind_by_name(const char *name);
 
+/*
+ * Kinds that are not in the table, asked after it: NULL, or a lookup that
+ * returns NULL for a name it does not know. The program sets it for
+ * "mine", the learner's own executor, once cli/mine.c has built and
+ * loaded it; the library itself never does, and the table (what tests
+ * and `compare` without --executors walk) never lists it.
+ */
+extern const executor_kind_t *(*executor_kind_extra)(const char *name);
+
 /* "spin|notify|ws": the names joined by sep, for usage text. Static
  * storage, valid until the next call. */
 const char *executor_names(const char *sep);

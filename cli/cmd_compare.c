@@ -14,6 +14,7 @@
 
 #include "bench/executors.h"
 #include "cli/cli.h"
+#include "cli/mine.h"
 
 enum { MAX_EXECUTORS = 8 };
 
@@ -22,6 +23,7 @@ typedef struct compare_args {
     const char *executors;        /* "spin,notify" */
     bool csv;
     bool json;
+    const char *mine_from; /* --mine-from: yours or solutions */
 } compare_args_t;
 
 static const cli_opt_t compare_opts[] = {
@@ -31,6 +33,7 @@ static const cli_opt_t compare_opts[] = {
      "print the rows as CSV (a header line, then one line per executor)"},
     {"--json", CLI_FLAG, 0, 0, offsetof(compare_args_t, json), NULL,
      "print the rows as a JSON array of objects"},
+    CLI_MINE_OPT(compare_args_t, mine_from),
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -249,6 +252,9 @@ static int compare_main(int argc, char **argv)
     if (args.scenario.sim && scenario_no_sim(sc) != NULL)
         return cli_usage_error(&cli_cmd_compare, "--sim: %s %s", sc->name,
                                scenario_no_sim(sc));
+    if (cli_mine_named(args.executors) &&
+        (status = cli_mine_prepare(args.mine_from)) != 0)
+        return status;
     char buf[256];
     const char *names[MAX_EXECUTORS];
     int n = split_executors(args.executors, buf, sizeof buf, names);

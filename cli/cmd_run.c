@@ -14,6 +14,7 @@
 #include "bench/executors.h"
 #include "cli/cli.h"
 #include "cli/cli_trace.h"
+#include "cli/mine.h"
 #include "core/trace.h"
 #include "trace/file.h"
 #include "visualizer/tour.h"
@@ -25,6 +26,7 @@ typedef struct run_args {
     bool trace_drop;   /* --trace-drop: bounded buffers that drop */
     int trace_buffer;  /* --trace-buffer KIB, with --trace-drop */
     bool narrate;      /* --narrate: the tour's captions as it runs */
+    const char *mine_from; /* --mine-from: yours or solutions */
 } run_args_t;
 
 static const cli_opt_t run_opts[] = {
@@ -41,6 +43,7 @@ static const cli_opt_t run_opts[] = {
     {"--narrate", CLI_FLAG, 0, 0, offsetof(run_args_t, narrate), NULL,
      "tour on ws with --sim: print the visualizer's captions at their "
      "events (what `make run` shows without a terminal)"},
+    CLI_MINE_OPT(run_args_t, mine_from),
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -158,6 +161,9 @@ static int run_main(int argc, char **argv)
     if (args.scenario.sim && scenario_no_sim(sc) != NULL)
         return cli_usage_error(&cli_cmd_run, "--sim: %s %s", sc->name,
                                scenario_no_sim(sc));
+    if (cli_mine_named(args.executor) &&
+        (status = cli_mine_prepare(args.mine_from)) != 0)
+        return status;
     if (executor_kind_by_name(args.executor) == NULL)
         return cli_usage_error(&cli_cmd_run,
                                "--executor: unknown executor '%s' (known: %s)",

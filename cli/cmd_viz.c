@@ -30,6 +30,7 @@
 #include "bench/executors.h"
 #include "cli/cli.h"
 #include "cli/cli_trace.h"
+#include "cli/mine.h"
 #include "cli/viz_live.h"
 #include "cli/viz_print.h"
 #include "core/trace.h"
@@ -49,11 +50,12 @@ typedef struct viz_args {
     int slow; /* -1: not given */
     const char *panel; /* --panel timeline, or NULL */
     cli_print_args_t print;
+    const char *mine_from; /* --mine-from: yours or solutions */
 } viz_args_t;
 
 static const cli_opt_t viz_opts[] = {
     {"--executor", CLI_STRING, 0, 0, offsetof(viz_args_t, executor), "NAME",
-     "spin, notify or ws (default: ws)"},
+     "spin, notify, ws, or mine (your lessons 6 and 10; default: ws)"},
     {"--step", CLI_FLAG, 0, 0, offsetof(viz_args_t, step), NULL,
      "start paused: one scheduling decision per key"},
     {"--slow", CLI_INT, 0, 60000, offsetof(viz_args_t, slow), "MS",
@@ -61,6 +63,7 @@ static const cli_opt_t viz_opts[] = {
     {"--panel", CLI_STRING, 0, 0, offsetof(viz_args_t, panel), "timeline",
      "start with the timeline shown (key L shows and hides it)"},
     CLI_PRINT_OPTS(viz_args_t, print),
+    CLI_MINE_OPT(viz_args_t, mine_from),
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -333,6 +336,9 @@ static int check_args(viz_args_t *a, const scenario_t *sc)
         tour_defaults(a);
     if (a->executor == NULL)
         a->executor = "ws";
+    int mine = cli_mine_named(a->executor) ? cli_mine_prepare(a->mine_from) : 0;
+    if (mine != 0)
+        return mine;
     if (executor_kind_by_name(a->executor) == NULL)
         return cli_usage_error(&cli_cmd_viz,
                                "--executor: unknown executor '%s' (known: %s)",
@@ -425,9 +431,10 @@ static int viz_main(int argc, char **argv)
     if (sc == NULL)
         return CLI_EXIT_USAGE;
     viz_print_t print;
-    if (cli__print_args(&cli_cmd_viz, &a.print, &print) != 0 ||
-        check_args(&a, sc) != 0)
+    if (cli__print_args(&cli_cmd_viz, &a.print, &print) != 0)
         return CLI_EXIT_USAGE;
+    if ((status = check_args(&a, sc)) != 0)
+        return status;
     FILE *screen = NULL; /* --print-screen: the real stdout */
     if (cli_print_asked(&a.print) && (screen = cli__print_stream("viz")) == NULL)
         return CLI_EXIT_FAILED;
@@ -448,7 +455,9 @@ static int viz_main(int argc, char **argv)
         fprintf(stderr, "asynclab: out of memory\n");
         return CLI_EXIT_FAILED;
     }
-    if (viz_session_init(&s, a.executor, workers_of(&a), sc->name, live_name,
+    /* mine is drawn as notify is: a ready queue and a waiting set. */
+    const char *layout = strcmp(a.executor, "mine") == 0 ? "notify" : a.executor;
+    if (viz_session_init(&s, layout, workers_of(&a), sc->name, live_name,
                          NULL) != 0) {
         viz_trace_destroy(&tr);
         fprintf(stderr, "asynclab: out of memory\n");

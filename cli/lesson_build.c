@@ -23,7 +23,12 @@
  * the compiler tells this file which, through __SANITIZE_ADDRESS__ and
  * __SANITIZE_THREAD__.
  *
- * Tests: tests/lessons.sh; tests/install.sh (an installed course).
+ * The same compiler line builds `--executor mine`'s shared object
+ * (cli/mine.c): the learner's exercises and lessons/mine/executor.c,
+ * position-independent, with the sanitizer flags of this program.
+ *
+ * Tests: tests/lessons.sh; tests/install.sh (an installed course);
+ * tests/mine.sh (the shared object).
  */
 #include "cli/lessons.h"
 
@@ -405,6 +410,56 @@ check_outcome_t lesson_check(const course_t *c, const lesson_t *l,
     unlink(f.out);
     unlink(f.report);
     return r;
+}
+
+/* ---- shared objects (`--executor mine`, cli/mine.c) ---------------------- */
+
+void lesson_build_dir(const course_t *c, char *out)
+{
+    build_dir(c, out);
+}
+
+const char *lesson_san_suffix(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return "-asan";
+#elif defined(__SANITIZE_THREAD__)
+    return "-tsan";
+#else
+    return "";
+#endif
+}
+
+int lesson_compile_pic(const course_t *c, const lesson_t *l, const char *src,
+                       const char *obj, const char *log)
+{
+    char inc[LESSON_PATH], lib_inc[LESSON_PATH], lesson_inc[LESSON_PATH];
+    argv_buf_t a = {.argc = 0};
+    push_compiler(&a, c, inc, lib_inc);
+    if (l != NULL) { /* its exercise.h, as check finds it */
+        lesson_fmt(lesson_inc, "-I%s/lessons/%s/", c->root, l->folder);
+        push(&a, lesson_inc);
+    }
+    push(&a, "-fPIC");
+    push(&a, "-c");
+    push(&a, src);
+    push(&a, "-o");
+    push(&a, obj);
+    return lesson_run_capture(a.argv, log, 0);
+}
+
+int lesson_link_shared(const course_t *c, const char *const objs[],
+                       const char *so, const char *log)
+{
+    char inc[LESSON_PATH], lib_inc[LESSON_PATH];
+    argv_buf_t a = {.argc = 0};
+    push_compiler(&a, c, inc, lib_inc);
+    push(&a, "-shared");
+    for (int i = 0; objs[i] != NULL; i++)
+        push(&a, objs[i]);
+    push(&a, "-o");
+    push(&a, so);
+    return lesson_run_capture(a.argv, log, 0);
 }
 
 /* ---- examples ------------------------------------------------------------ */

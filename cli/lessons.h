@@ -217,4 +217,28 @@ int lesson_run_capture(char *const argv[], const char *out_path, int limit_s);
 /* Where this program lives: the path of /proc/self/exe into out. */
 int lesson_self_path(char *out, size_t cap);
 
+/* ---- shared objects, for `--executor mine` (cli/mine.c) ----------------- */
+
+/* Where checkers, examples and the shared object are built: beside the
+ * program in a build tree, lessons/.build in an installed course's
+ * learner's folder, else /tmp. out: LESSON_PATH bytes. */
+void lesson_build_dir(const course_t *c, char *out);
+
+/* "", "-asan" or "-tsan": the sanitizer this program (and so anything it
+ * loads) is built with; a shared object's name carries it. */
+const char *lesson_san_suffix(void);
+
+/* Compile src into the position-independent object obj with a check's
+ * compiler line (the project's flags, the sanitizer's, the include
+ * paths, and lesson l's folder when l is not NULL, so that its exercise.h
+ * is found); the compiler's words into log. The compiler's exit status,
+ * or -errno when it could not run. */
+int lesson_compile_pic(const course_t *c, const lesson_t *l, const char *src,
+                       const char *obj, const char *log);
+
+/* Link the objects (NULL-terminated) into the shared object so, leaving
+ * the library's symbols to the program that loads it. As above. */
+int lesson_link_shared(const course_t *c, const char *const objs[],
+                       const char *so, const char *log);
+
 #endif

@@ -65,6 +65,9 @@ void cli_print_scenarios(FILE *out)
     fputs("\nexecutors:\n", out);
     for (const executor_entry_t *e = executor_table; e->name != NULL; e++)
         fprintf(out, "  %-12s %s\n", e->name, e->summary);
+    fprintf(out, "  %-12s %s\n  %-12s %s\n", "mine",
+            "YOUR executor: lessons 6 and 10 on the real driver, built from",
+            "", "your exercise files (--mine-from solutions: the reference)");
 }
 
 const scenario_t *cli_scenario_arg(const cli_command_t *cmd,
@@ -125,6 +128,8 @@ const char *cli_strerror(int err)
     case -EDEADLK:
         return "a lost wakeup: every remaining task is pending and nothing "
                "holds its waker";
+    case -EPROTO: /* only --executor mine, which said what, above */
+        return "your executor broke its contract (said above)";
     default:
         return strerror(-err);
     }
