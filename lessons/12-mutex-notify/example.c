@@ -137,7 +137,7 @@ static void locker_drop(future_t *f)
 {
     locker_t *self = (locker_t *)f;
     if (self->waiting) {
-        say(self->name, "is dropped while waiting for the lock");
+        say(self->name, "is dropped, and its pending lock future with it");
         future_drop(&self->lock.base); /* leaves the line, or passes it on */
     }
     future_drop(&self->sleep.base);
