@@ -8,9 +8,19 @@
  * on any machine, however loaded: nothing here depends on real time.
  *
  * The store holds keys a (deadline 100), c (200), b (300) and late
- * (5000). A scripted client task sleeps until 1000, then sets key d with
- * deadline 1050 (earlier than the 5000 the expiry task sleeps until: it
- * notifies), then until 3000, then sets stop and notifies.
+ * (5000). The scan at 300 ms sets key e (deadline 400) as it ends, as a
+ * SET on another thread would while the scan is running, past e's place.
+ * A scripted client task sleeps until 1000, reads planned (the task
+ * should sleep until 5000 then), sets key d with deadline 1050 (earlier
+ * than 5000: it notifies), then sleeps until 3000, sets stop and
+ * notifies.
+ *
+ *   ms:   100  200  300 ─ e set ─ 400 ... 1000: d set ... 1050 ... 3000
+ *   del:   a    c    b            e                        d      stop
+ *
+ * Each scan also looks into `changed`'s queue: the task is not waiting
+ * then, so a notified_t still queued there is one that was never dropped
+ * (the checker unlinks it, so that the run can go on, and says so).
  */
 #include "lessons/check.h"
 
@@ -20,12 +30,13 @@
 #include "driver/time.h"
 #include "exercise.h"
 #include "notify_executor/notify_executor.h"
+#include "sync/waitq.h"
 
-enum { KEYS = 5, MAX_SCANS = 1000 };
+enum { KEYS = 6, MAX_SCANS = 1000, KEY_E = 5 };
 
 typedef struct key {
     const char *name;
-    uint64_t deadline; /* 0: not set yet */
+    uint64_t deadline;   /* 0: not set yet */
     uint64_t deleted_at; /* 0: still there */
 } stored_key_t;
 
@@ -34,13 +45,33 @@ typedef struct store {
     stored_key_t keys[KEYS];
     int scans;
     uint64_t last_scan;
+    bool e_set;               /* key e was set during the scan at 300 */
+    uint64_t stale_at;        /* a scan found a notified_t queued: when */
+    uint64_t planned_at_1000; /* what planned said while the task slept */
 } store_t;
+
+static void add_key(store_t *st, int i, uint64_t deadline);
+
+/* A notified_t in changed's queue while the task scans was never dropped:
+ * note when, and unlink it so that the queue is sound again. */
+static void look_for_a_stale_waiter(store_t *st, uint64_t now)
+{
+    notify_t *n = &st->base.changed;
+    pthread_mutex_lock(&n->lock);
+    if (!sync__waitq_is_empty(&n->waiters)) {
+        if (st->stale_at == 0)
+            st->stale_at = now;
+        n->waiters = SYNC__WAITQ_EMPTY;
+    }
+    pthread_mutex_unlock(&n->lock);
+}
 
 static uint64_t expire_due(expiry_store_t *s, uint64_t now)
 {
     store_t *st = (store_t *)s;
     st->scans++;
     st->last_scan = now;
+    look_for_a_stale_waiter(st, now);
     if (st->scans > MAX_SCANS)
         atomic_store(&s->stop, true); /* a loop that never waits: end it */
     uint64_t next = EXPIRY_NONE;
@@ -52,6 +83,10 @@ static uint64_t expire_due(expiry_store_t *s, uint64_t now)
             k->deleted_at = now;
         else if (k->deadline < next)
             next = k->deadline;
+    }
+    if (now >= 300 && !st->e_set) { /* a SET lands behind the scan */
+        st->e_set = true;
+        add_key(st, KEY_E, 400);
     }
     return next;
 }
@@ -83,6 +118,7 @@ static poll_t script_poll(future_t *f, context_t *cx)
         if (s->step == 1) {
             if (future_poll(&s->nap.base, cx) == POLL_PENDING)
                 return POLL_PENDING;
+            s->st->planned_at_1000 = atomic_load(&s->st->base.planned);
             add_key(s->st, 3, 1050); /* d */
             sleep_reset(&s->nap, 3000);
             s->step = 2;
@@ -120,6 +156,7 @@ static void expiry_deletes_each_key_at_its_deadline(void **state)
     st.keys[2] = (stored_key_t){"c", 200, 0};
     st.keys[3] = (stored_key_t){"d", 0, 0}; /* set at 1000 by the script */
     st.keys[4] = (stored_key_t){"late", 5000, 0};
+    st.keys[KEY_E] = (stored_key_t){"e", 0, 0}; /* set at 300, mid-scan */
 
     expiry_task_t task;
     expiry_task_init(&task, &st.base);
@@ -140,26 +177,51 @@ static void expiry_deletes_each_key_at_its_deadline(void **state)
 
     EXPECT(st.scans > 0,
            "expire_due was never called: the task must scan the store "
-           "(planned = EXPIRY_NONE, next = expire_due(s, driver_now_ms()), "
-           "planned = next) before it waits");
+           "before it first waits, or it cannot know when to wake");
     EXPECT(st.scans <= MAX_SCANS,
            "expire_due was called more than %d times: the task never waits "
-           "(return PENDING with the sleep and the notified future both "
-           "polled, so that either one wakes it)",
+           "(a finished notified_t polled again, or a wait that returns "
+           "at once?): return PENDING with both the sleep and a fresh "
+           "notified_t keeping the task's waker",
            MAX_SCANS);
+    EXPECT(st.stale_at == 0,
+           "at the scan at %llu ms, a notified_t of the task was still in "
+           "changed's queue: a notified_t that lost to the sleep must be "
+           "dropped (future_drop) before a new one is made, or the queue "
+           "keeps a dead node",
+           (unsigned long long)st.stale_at);
     for (int i = 0; i < 3; i++)
         EXPECT(st.keys[i].deleted_at == st.keys[i].deadline,
                "key %s (deadline %llu ms) was deleted at %llu ms (0: never): "
-               "sleep until the earliest deadline expire_due returned, then "
-               "scan again",
+               "the task must be awake, scanning, at each deadline "
+               "expire_due returned",
                st.keys[i].name, (unsigned long long)st.keys[i].deadline,
                (unsigned long long)st.keys[i].deleted_at);
     EXPECT(st.keys[3].deleted_at == 1050,
            "key d, set at 1000 ms with deadline 1050 while the task slept "
-           "until 5000, was deleted at %llu ms (0: never): poll a fresh "
-           "notified_t of store->changed each round, and when it is READY "
-           "plan again",
+           "until 5000, was deleted at %llu ms (0: never): the writer "
+           "notified changed; the task's wait must end on that as well as "
+           "on its sleep",
            (unsigned long long)st.keys[3].deleted_at);
+    EXPECT(st.keys[KEY_E].deleted_at == 400,
+           "key e, set with deadline 400 while expire_due was scanning at "
+           "300 ms, was deleted at %llu ms (0: never): during that scan "
+           "planned still promised a scan by 300, so the writer trusted it "
+           "and told nobody, but the scan that kept the promise had "
+           "already passed e. What must planned say while you scan?",
+           (unsigned long long)st.keys[KEY_E].deleted_at);
+    char said[32] = "EXPIRY_NONE";
+    if (st.planned_at_1000 != EXPIRY_NONE)
+        snprintf(said, sizeof said, "%llu",
+                 (unsigned long long)st.planned_at_1000);
+    EXPECT(st.planned_at_1000 == 5000,
+           "at 1000 ms, while the task slept until 5000, planned said %s: "
+           "writers read it to decide whether to wake the task; it should "
+           "be the deadline the task sleeps until (5000)%s",
+           said,
+           st.planned_at_1000 == EXPIRY_NONE
+               ? ", not EXPIRY_NONE, which makes every SET wake it"
+               : "");
     EXPECT(st.keys[4].deleted_at == 0,
            "key late (deadline 5000) was deleted at %llu ms, before its "
            "deadline",

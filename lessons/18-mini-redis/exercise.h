@@ -4,25 +4,20 @@
  *
  * mini-redis's expiry task, on the driver's timer wheel. A store of keys
  * with deadlines (the checker's; in mini-redis, the keyspace) gives you
- * two things: expire_due, which deletes what is due and says when the
- * next deadline is, and a notify_t that is notified when a deadline
- * EARLIER than the one you sleep until is set. Your task loops:
+ * expire_due, which deletes what is due and says when the next deadline
+ * is, and `changed`, a notify_t that writers notify when they set a
+ * deadline earlier than the one you said you would wake up for:
  *
- *   ┌─> planned = EXPIRY_NONE           (scanning: any new deadline tells us)
- *   │   next = expire_due(now)
- *   │   planned = next
- *   │   wait for the first of:
- *   │     sleep until next              (a sleep_t; next == EXPIRY_NONE:
- *   │                                     no sleep at all, just the notify)
- *   └──   changed notified              (a notified_t; fresh each round)
- *       stop set: drop what you hold, READY
+ *   writer (SET k v PX ...)               your task
+ *   ───────────────────────               ─────────
+ *   k's deadline = D                      scans (expire_due), then waits
+ *   D < planned ? notify_one(changed)     for the next deadline, or for
+ *                 : trust the task        `changed`, whichever comes first
  *
- * Why planned is set to EXPIRY_NONE before the scan, not after: a
- * deadline set while you scan must wake you, or it sleeps until the later
- * deadline you are about to plan for. The writer compares its deadline
- * with planned and notifies when it is earlier (see check.c's add_key),
- * and notify_one keeps a permit if you are not waiting yet, so the
- * notification is not lost between the scan and the wait.
+ * The futures you wait with: sleep_t (driver/time.h: sleep_until_init,
+ * sleep_reset) and notified_t (sync/notify.h: notified_init; notify_one
+ * keeps one permit when nobody waits). The clock: driver_now_ms
+ * (driver_current()).
  */
 #ifndef LESSON18_EXERCISE_H
 #define LESSON18_EXERCISE_H
@@ -58,7 +53,30 @@ typedef struct expiry_task {
     notified_t changed; /* or until told of an earlier one */
 } expiry_task_t;
 
-/* The loop above. READY once stop is seen. */
+/*
+ * The expiry task's poll.
+ *
+ * CONTRACT
+ *   Every key is deleted at its deadline: the task calls expire_due when
+ *   the earliest deadline it last returned comes, and again when changed
+ *   is notified (an earlier deadline, or stop). Between those it waits,
+ *   PENDING, woken by whichever comes first; EXPIRY_NONE: no timer, only
+ *   changed.
+ *   planned is a promise to the writers: "a scan that starts after this
+ *   moment will come at or before `planned`". While the task sleeps it
+ *   is the deadline it sleeps until (EXPIRY_NONE there would make every
+ *   SET wake the task).
+ *   Each wait uses a fresh notified_t; one that is READY is finished, one
+ *   that lost to the sleep is dropped before the next is made.
+ *   When stop is set (changed is notified after): drop what it holds,
+ *   READY. expiry_task_drop releases what is live, for a task dropped
+ *   unfinished.
+ *
+ * TRAP
+ *   A scan is not instant. A deadline set while expire_due is running may
+ *   land in a part of the store it has already passed, so a scan already
+ *   running keeps no promise about it. What does `planned` say then?
+ */
 poll_t expiry_task_poll(future_t *f, context_t *cx);
 
 /* Release what the task holds (its sleep's timer, its notified_t's place
