@@ -5,10 +5,14 @@
  * On one notify executor (one thread): a server task accepts CLIENTS
  * connections on 127.0.0.1 and spawns your echo_conn for each; CLIENTS
  * client tasks each connect, send ROUNDS messages, read each echo back,
- * and close. Every wait is a real socket wait in epoll.
+ * and close. Every wait is a real socket wait in epoll. The run is made
+ * one scheduling decision at a time, at most STEP_LIMIT of them, so that a
+ * connection task that never ends is named, not waited for; and the
+ * process's open descriptors are counted before and after.
  */
 #include "lessons/check.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +21,24 @@
 #include "notify_executor/notify_executor.h"
 
 enum { CLIENTS = 20, ROUNDS = 5, MSG = 64 };
+
+/* Scheduling decisions the run may take. A right answer takes a few
+ * hundred (one per poll or park, each for a real event); a connection
+ * task that spins takes them all. A count, not a time. */
+enum { STEP_LIMIT = 200000 };
+
+/* Open file descriptors of this process. */
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    while (readdir(d) != NULL)
+        n++;
+    closedir(d);
+    return n;
+}
 
 /* ---- the server: accept CLIENTS connections, spawn an echo_conn each ---- */
 
@@ -67,6 +89,7 @@ typedef struct client {
     tcp_read_exact_t rd;
     int *good;   /* clients whose every echo matched */
     int *closed; /* clients that read end of stream instead */
+    int *wrong;  /* clients that got other bytes than they sent */
 } client_t;
 
 static poll_t client_poll(future_t *f, context_t *cx)
@@ -89,8 +112,10 @@ static poll_t client_poll(future_t *f, context_t *cx)
             (*self->closed)++;
             goto close;
         }
-        if (memcmp(self->in, self->out, MSG) != 0)
+        if (memcmp(self->in, self->out, MSG) != 0) {
+            (*self->wrong)++;
             goto close;
+        }
     }
     (*self->good)++;
 close:
@@ -102,11 +127,12 @@ done:
 static void io_echo_serves_every_client(void **state)
 {
     (void)state;
+    int fds_before = open_fds();
     executor_config_t cfg = {.kind = &notify_executor_kind};
     executor_t *ex = executor_create(&cfg);
     assert_non_null(ex);
     echo_totals_t totals = {0, 0};
-    int good = 0, closed = 0, port = 0;
+    int good = 0, closed = 0, wrong = 0, port = 0;
     tcp_listener_t l = {.fd = -1};
     server_t srv = {.base = {server_poll, NULL},
                     .listener = &l,
@@ -120,14 +146,31 @@ static void io_echo_serves_every_client(void **state)
                       .id = i,
                       .port = &port,
                       .good = &good,
-                      .closed = &closed};
+                      .closed = &closed,
+                      .wrong = &wrong};
         assert_int_equal(executor_spawn(ex, &c.base, sizeof c, "client", NULL),
                          0);
     }
-    int rc = executor_run(ex);
+    /* executor_run, one decision at a time, so that a task that never
+     * ends is stopped and named instead of hanging the checker. */
+    int rc = 0;
+    long steps = 0;
+    while (steps < STEP_LIMIT && (rc = executor_step(ex)) == 1)
+        steps++;
     if (l.fd >= 0)
         tcp_listener_close(&l);
     executor_destroy(ex);
+    int fds_left = open_fds() - fds_before;
+
+    EXPECT(steps < STEP_LIMIT || good + closed + wrong < CLIENTS,
+           "every client had closed, and %d connection tasks were still "
+           "running after %d scheduling decisions: a read of 0 bytes means "
+           "the client closed, for good (every later read says 0 again at "
+           "once); that connection is over",
+           CLIENTS - totals.finished, STEP_LIMIT);
+    EXPECT(steps < STEP_LIMIT, "the run did not end in %d scheduling "
+                               "decisions (%d of %d clients done)",
+           STEP_LIMIT, good + closed + wrong, CLIENTS);
 
     EXPECT(closed == 0,
            "%d of %d clients sent a message and got end of stream instead of "
@@ -136,6 +179,10 @@ static void io_echo_serves_every_client(void **state)
            closed, CLIENTS);
     EXPECT(port > 0, "the server could not listen on 127.0.0.1");
     EXPECT(rc == 0, "the executor's run returned %d", rc);
+    EXPECT(wrong == 0,
+           "%d of %d clients got other bytes back than they sent: echo "
+           "exactly the bytes each read returned, no more",
+           wrong, CLIENTS);
     EXPECT(good == CLIENTS, "%d of %d clients got all %d echoes back", good,
            CLIENTS, ROUNDS);
     EXPECT(totals.finished == CLIENTS,
@@ -145,6 +192,12 @@ static void io_echo_serves_every_client(void **state)
     EXPECT(totals.bytes == (size_t)CLIENTS * ROUNDS * MSG,
            "the connections counted %zu bytes echoed; %d were sent",
            totals.bytes, CLIENTS * ROUNDS * MSG);
+    EXPECT(fds_left <= 0 || steps >= STEP_LIMIT,
+           "%d sockets were still open after every connection task had "
+           "finished: each task owns its stream, and a finished task that "
+           "left it open leaks a descriptor per connection (a server dies "
+           "of that at its ulimit)",
+           fds_left);
 }
 
 static const struct CMUnitTest tests[] = {
