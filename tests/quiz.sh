@@ -177,6 +177,7 @@ for seed in 1 7; do
     check "8 io-wakes $seed" cross_count "$p-8-io-wakes-$seed.1" 'I/O readiness woke'
     check "8 next-poll $seed" cross_next_poll "$p-8-next-poll-$seed.1"
     check "9 child-polls $seed" cross_child_polls "$p-9-child-polls-$seed.1"
+    check "11 dropped $seed: timer-cancel lines" cross_count "$p-11-dropped-$seed.1" 'cancelled its timer'
     check "13 next-task $seed" cross_next_poll "$p-13-next-task-$seed.1"
     check "13 next-worker $seed" cross_next_worker "$p-13-next-worker-$seed.1"
     check "13 steal-count $seed" cross_steal "$p-13-steal-count-$seed.1"
@@ -220,6 +221,7 @@ answer_test 4 next-poll 1 t999
 answer_test 7 cascade 7 1
 answer_test 13 steal-count 1 1000
 answer_test 15 wake-goes 7 z
+answer_test 11 winner 7 9
 yn=$(answer_of "$tmp/q-5-lost-wakeup-1.1")
 answer_test 5 lost-wakeup 1 "$([ "$yn" = yes ] && echo no || echo yes)"
 # Other spellings of the same answer.
