@@ -1,6 +1,6 @@
 /*
- * tests/lesson-wrong/01-flags-overwritten.c - a plausible wrong answer to lesson
- * 1's exercise (see tests/lesson_wrong.sh).
+ * tests/lesson-wrong/01-flags-overwritten.c - a plausible wrong
+ * answer to lesson 1's exercise (see tests/lesson_wrong.sh).
  *
  * The mistake: set O_NONBLOCK as the only status flag. The fd no longer
  * blocks, and every other flag it had (O_APPEND here) is silently gone.

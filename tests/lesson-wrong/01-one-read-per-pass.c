@@ -1,6 +1,6 @@
 /*
- * tests/lesson-wrong/01-one-read-per-pass.c - a plausible wrong answer to lesson
- * 1's exercise (see tests/lesson_wrong.sh).
+ * tests/lesson-wrong/01-one-read-per-pass.c - a plausible wrong
+ * answer to lesson 1's exercise (see tests/lesson_wrong.sh).
  *
  * The mistake: one read per connection per pass, "the next pass will read
  * the rest". Under an edge-triggered reactor (lesson 8) there is no next
