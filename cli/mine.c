@@ -7,8 +7,9 @@
  *   lessons/10-block-on/exercise.c ───────┘  this program's sanitizer)
  *                 │ each on its own, so a compile error names its lesson
  *                 v
- *   <build folder>/mine-yours.so  (mine-solutions-asan.so, ...): rebuilt
- *                 │ only when a source, a header or this program is newer
+ *   <build folder>/mine-yours-<paths' hash>.so (mine-solutions-...-asan.so):
+ *                 │ rebuilt only when a source, a header or this program
+ *                 │ is newer
  *                 v
  *   fork: the child loads it and runs mine_selftest() under a time limit
  *                 │ (a TODO, a lost wake, a run that spins: one sentence)
@@ -26,6 +27,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,10 +343,16 @@ int cli_mine_prepare(const char *from)
         newer(mtime_of(self), newest))
         newest = mtime_of(self);
 
-    char dir[LESSON_PATH], so[LESSON_PATH], tag[32];
+    /* One object per set of sources: two course folders checked by one
+     * program do not share it. */
+    uint64_t where = 1469598103934665603u; /* FNV-1a of the paths */
+    for (int i = 0; i < 3; i++)
+        for (const char *ch = pieces[i].src; *ch != '\0'; ch++)
+            where = (where ^ (unsigned char)*ch) * 1099511628211u;
+    char dir[LESSON_PATH], so[LESSON_PATH], tag[64];
     lesson_build_dir(&c, dir);
-    snprintf(tag, sizeof tag, "%s%s", solutions ? "solutions" : "yours",
-             lesson_san_suffix());
+    snprintf(tag, sizeof tag, "%s-%08x%s", solutions ? "solutions" : "yours",
+             (unsigned)(where >> 32), lesson_san_suffix());
     lesson_fmt(so, "%s/mine-%s.so", dir, tag);
     if (!newer(mtime_of(so), newest) && build(&c, pieces, 3, dir, tag, so) != 0)
         return 1;
