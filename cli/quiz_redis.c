@@ -87,7 +87,7 @@ static void print_words(FILE *out, const req_t *r)
 /* One of a few everyday requests, on keys k1..k3 and the counter n. */
 static void pick_request(quiz_t *q, req_t *r)
 {
-    char key[8], val[8];
+    char key[16], val[16]; /* room for any int */
     snprintf(key, sizeof key, "k%d", quiz_rng_range(&q->rng, 1, 3));
     snprintf(val, sizeof val, "v%d", quiz_rng_range(&q->rng, 1, 99));
     switch (quiz_rng_range(&q->rng, 0, 5)) {
@@ -242,7 +242,7 @@ static int bytes_left(quiz_t *q)
     static const char *const keys[] = {"greeting", "user:1042", "k",
                                        "session:ab12", "cart"};
     static const char *const vals[] = {"hello", "42", "x", "on the way"};
-    char key[24], val[24], ms[8];
+    char key[24], val[24], ms[16];
     snprintf(key, sizeof key, "%s", keys[quiz_rng_range(&q->rng, 0, 4)]);
     snprintf(val, sizeof val, "%s", vals[quiz_rng_range(&q->rng, 0, 3)]);
     snprintf(ms, sizeof ms, "%d", 100 * quiz_rng_range(&q->rng, 1, 120));
@@ -459,7 +459,7 @@ typedef struct exp_client {
 
 static void step_request(const exp_step_t *s, req_t *r)
 {
-    char key[8], ms[12];
+    char key[16], ms[16];
     snprintf(key, sizeof key, "k%d", s->key + 1);
     snprintf(ms, sizeof ms, "%d", s->ms);
     switch (s->what) {
