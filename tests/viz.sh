@@ -99,6 +99,22 @@ wait_for() {
     return 1
 }
 
+# shows NAME FILE...: the pane equals every FILE, within 3 s. The status
+# line can be drawn before the rest of the screen (a slow build, TSan, is
+# caught between the two), so a frame is read again until it settles; a
+# screen that really differs never does.
+shows() {
+    local name=$1 i f same
+    shift
+    for i in $(seq 1 30); do
+        same=true
+        for f in "$@"; do diff -q "$f" "$tmp/screen" >/dev/null || same=false; done
+        $same && return 0
+        sleep 0.1
+        screen "$name"
+    done
+    return 1
+}
 # wait_exit NAME: until the program has exited; its status in $status.
 wait_exit() {
     local i
@@ -152,7 +168,7 @@ if wait_for step 'PAUSED'; then
     if wait_for step 'PAUSED  step 20 ' &&
         env -u TERM "$bin" viz fanout --executor ws --workers 4 --sim --seed 7 \
             --tasks 40 --print-screen 20 --size 120x40 >"$tmp/p20" 2>/dev/null &&
-        diff "$tmp/p20" "$tmp/screen" >"$tmp/d20"; then
+        { shows step "$tmp/p20" || { diff "$tmp/p20" "$tmp/screen" >"$tmp/d20"; false; }; }; then
         ok "20 presses of s in tmux show exactly what --print-screen 20 prints"
     else
         cp "$tmp/d20" "$tmp/screen" 2>/dev/null
@@ -164,7 +180,7 @@ if wait_for step 'PAUSED'; then
         ok "left arrow steps back (step $before, three back: $((before - 3)))"
         if env -u TERM "$bin" viz fanout --executor ws --workers 4 --sim --seed 7 \
             --tasks 40 --print-screen 17 --size 120x40 >"$tmp/p17" 2>/dev/null &&
-            diff "$tmp/p17" "$tmp/screen" >"$tmp/d17"; then
+            { shows step "$tmp/p17" || { diff "$tmp/p17" "$tmp/screen" >"$tmp/d17"; false; }; }; then
             ok "step 17 reached back in tmux = step 17 reached forward (--print-screen 17)"
         else
             cp "$tmp/d17" "$tmp/screen" 2>/dev/null
@@ -300,7 +316,7 @@ if (cd "$tmp" && "$bin" run fanout --executor ws --workers 4 --sim --seed 7 \
                 ok "replay steps forward and back"
                 if (cd "$tmp" && env -u TERM "$bin" replay t.bin --print-screen 4 \
                     --size 120x40 >"$tmp/r4" 2>/dev/null) &&
-                    diff "$tmp/r4" "$tmp/screen" >"$tmp/dr4"; then
+                    { shows replay "$tmp/r4" || { diff "$tmp/r4" "$tmp/screen" >"$tmp/dr4"; false; }; }; then
                     ok "replay: step 4 reached back in tmux = replay --print-screen 4"
                 else
                     cp "$tmp/dr4" "$tmp/screen" 2>/dev/null
@@ -501,22 +517,6 @@ mkdir -p "$tmp/tf"
 awk -v d="$tmp/tf" '/^\f/ { split(substr($0, 2), a, " "); f = d "/" a[1] "." a[2]; next }
     { print > f }' "$tmp/tour.frames"
 last=$(ls "$tmp/tf" | sed -n 's/^forward\.//p' | sort -n | tail -n 1)
-# shows NAME FILE...: the pane equals every FILE, within 3 s. The status
-# line can be drawn before the rest of the screen (a slow build, TSan, is
-# caught between the two), so a frame is read again until it settles; a
-# screen that really differs never does.
-shows() {
-    local name=$1 i f same
-    shift
-    for i in $(seq 1 30); do
-        same=true
-        for f in "$@"; do diff -q "$f" "$tmp/screen" >/dev/null || same=false; done
-        $same && return 0
-        sleep 0.1
-        screen "$name"
-    done
-    return 1
-}
 start tstep 80 24 viz tour --step
 if [ -n "$last" ] && wait_for tstep 'PAUSED  step 0 '; then
     differ=0 first=""
