@@ -121,6 +121,11 @@ const scenario_t *cli_scenario_arg(const cli_command_t *cmd,
 /* One sentence for a failed scenario ("a lost wakeup: ..."). */
 const char *cli_strerror(int err);
 
+/* FNV-1a: s's bytes folded into h (start with CLI_FNV_START). A name's
+ * fingerprint, stable from run to run: not for secrets. */
+#define CLI_FNV_START UINT64_C(1469598103934665603)
+uint64_t cli_fnv1a(uint64_t h, const char *s);
+
 /*
  * Why a scenario run failed, in words, into buf: "could spawn 5 of 9
  * tasks (out of memory)" when one of its spawns was refused, else

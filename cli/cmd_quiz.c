@@ -428,9 +428,7 @@ static int quiz_main(int argc, char **argv)
     q.seed = a.seed;
     /* The stream of choices: the seed, mixed with lesson and kind, so two
      * kinds of one seed do not pick alike. */
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (const char *c = kind->name; *c != '\0'; c++)
-        h = (h ^ (uint8_t)*c) * UINT64_C(1099511628211);
+    uint64_t h = cli_fnv1a(CLI_FNV_START, kind->name);
     q.rng.state = a.seed * UINT64_C(0x9e3779b97f4a7c15) ^ h ^ (uint64_t)lesson;
     int err = make_question(&q, kind);
     int rc;

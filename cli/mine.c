@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "bench/executors.h"
+#include "cli/cli.h"
 #include "cli/lessons.h"
 
 #if defined(__has_feature)
@@ -345,10 +346,9 @@ int cli_mine_prepare(const char *from)
 
     /* One object per set of sources: two course folders checked by one
      * program do not share it. */
-    uint64_t where = 1469598103934665603u; /* FNV-1a of the paths */
+    uint64_t where = CLI_FNV_START;
     for (int i = 0; i < 3; i++)
-        for (const char *ch = pieces[i].src; *ch != '\0'; ch++)
-            where = (where ^ (unsigned char)*ch) * 1099511628211u;
+        where = cli_fnv1a(where, pieces[i].src);
     char dir[LESSON_PATH], so[LESSON_PATH], tag[64];
     lesson_build_dir(&c, dir);
     snprintf(tag, sizeof tag, "%s-%08x%s", solutions ? "solutions" : "yours",

@@ -222,3 +222,12 @@ void cli_print_options(FILE *out, const cli_opt_t *const *tables)
     }
     fprintf(out, "  %-20s %s\n", "-h, --help", "this text");
 }
+
+/* ---- a fingerprint of names (quiz's choices, mine's object name) -------- */
+
+uint64_t cli_fnv1a(uint64_t h, const char *s)
+{
+    for (; *s != '\0'; s++)
+        h = (h ^ (uint8_t)*s) * UINT64_C(1099511628211);
+    return h;
+}

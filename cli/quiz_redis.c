@@ -54,14 +54,20 @@ static void req_set(req_t *r, const char *a0, const char *a1, const char *a2)
         snprintf(r->argv[r->argc++], sizeof r->argv[0], "%s", a[i]);
 }
 
-/* Append r as a RESP array of bulk strings; the new length. */
+/* Append r at out + len as a RESP array of bulk strings, written by
+ * mini_redis/resp.c's own encoders; the new length (nothing is appended
+ * if it would not fit in BUF_MAX). */
 static size_t encode(const req_t *r, char *out, size_t len)
 {
-    len += (size_t)snprintf(out + len, BUF_MAX - len, "*%d\r\n", r->argc);
+    mr_buf_t b = MR_BUF_EMPTY;
+    resp_array(&b, (size_t)r->argc);
     for (int i = 0; i < r->argc; i++)
-        len += (size_t)snprintf(out + len, BUF_MAX - len, "$%zu\r\n%s\r\n",
-                                strlen(r->argv[i]), r->argv[i]);
-    return len;
+        resp_bulk(&b, r->argv[i], strlen(r->argv[i]));
+    size_t n = b.oom || b.len > BUF_MAX - len ? 0 : b.len;
+    if (n > 0)
+        memcpy(out + len, b.data, n);
+    mr_buf_free(&b);
+    return len + n;
 }
 
 /* Bytes as the lesson prints them: \r and \n spelled out. */
